@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IECNY, IEarmarkController, WalletTier} from "./interfaces/IECNY.sol";
+
+/// @title ECNY
+/// @notice The e-CNY stand-in with programmable (earmarked) money. See {IECNY}.
+/// @dev Earmarks are kept per (wallet, controller). `endAllEarmarks` works in O(1) by bumping the
+/// controller's epoch: an earmark written in an older epoch counts as zero and is cleared when next touched.
+contract ECNY is IECNY {
+    enum WalletStatus {
+        None,
+        Open,
+        Closed
+    }
+
+    struct Wallet {
+        uint128 freeFen;
+        WalletStatus status;
+        bool frozen;
+        uint16 tier;
+        uint32 spentDay; // Beijing day index that spentTodayFen belongs to
+        uint128 spentTodayFen;
+    }
+
+    struct Earmark {
+        uint128 amountFen;
+        uint64 epoch; // the controller's epoch when written
+        uint32 slot; // 1-based index in the wallet's controller list; 0 = not listed
+    }
+
+    struct Controller {
+        bool enabled;
+        uint64 epoch;
+        uint128 totalFen;
+    }
+
+    /// @dev A wallet may hold earmarks under this many controllers at once, so views stay cheap.
+    uint256 public constant MAX_CONTROLLERS_PER_WALLET = 16;
+    uint8 public constant decimals = 2;
+    string public constant name = "e-CNY (simulated)";
+    string public constant symbol = "eCNY";
+    /// @dev Days roll over at midnight Beijing time (UTC+8).
+    uint256 private constant BEIJING_OFFSET = 8 hours;
+
+    address public issuer;
+    address public regulator;
+    uint256 public totalSupply;
+
+    mapping(uint16 tier => WalletTier) private _tiers;
+    mapping(address wallet => Wallet) private _wallets;
+    mapping(address wallet => mapping(address controller => Earmark)) private _earmarks;
+    mapping(address wallet => address[]) private _controllersOf;
+    mapping(address controller => Controller) private _controllers;
+    mapping(address wallet => mapping(address controller => uint256)) private _allowances;
+
+    modifier onlyIssuer() {
+        if (msg.sender != issuer) revert ECNY_NotIssuer(msg.sender);
+        _;
+    }
+
+    modifier onlyRegulator() {
+        if (msg.sender != regulator) revert ECNY_NotRegulator(msg.sender);
+        _;
+    }
+
+    modifier onlyController() {
+        if (!_controllers[msg.sender].enabled) revert ECNY_NotController(msg.sender);
+        _;
+    }
+
+    constructor(address issuer_, address regulator_) {
+        if (issuer_ == address(0) || regulator_ == address(0)) revert ECNY_ZeroAddress();
+        issuer = issuer_;
+        regulator = regulator_;
+        emit RegulatorSet(regulator_);
+    }
+
+    // ------------------------------------------------------------------ issuer
+
+    /// @inheritdoc IECNY
+    function setTier(uint16 tier, uint256 balanceCapFen, uint256 perPaymentFen, uint256 dailyFen) external onlyIssuer {
+        _tiers[tier] = WalletTier(uint64(balanceCapFen), uint64(perPaymentFen), uint64(dailyFen));
+        emit TierSet(tier, balanceCapFen, perPaymentFen, dailyFen);
+    }
+
+    /// @inheritdoc IECNY
+    function setController(address controller, bool enabled) external onlyIssuer {
+        if (controller == address(0)) revert ECNY_ZeroAddress();
+        _controllers[controller].enabled = enabled;
+        emit ControllerSet(controller, enabled);
+    }
+
+    /// @inheritdoc IECNY
+    function setRegulator(address regulator_) external onlyIssuer {
+        if (regulator_ == address(0)) revert ECNY_ZeroAddress();
+        regulator = regulator_;
+        emit RegulatorSet(regulator_);
+    }
+
+    /// @inheritdoc IECNY
+    function openWallet(address wallet, uint16 tier) external onlyIssuer {
+        if (wallet == address(0)) revert ECNY_ZeroAddress();
+        if (_wallets[wallet].status != WalletStatus.None) revert ECNY_WalletExists(wallet);
+        _wallets[wallet].status = WalletStatus.Open;
+        _wallets[wallet].tier = tier;
+        emit WalletOpened(wallet, tier);
+    }
+
+    /// @inheritdoc IECNY
+    function setWalletTier(address wallet, uint16 tier) external onlyIssuer {
+        _requireOpen(wallet);
+        _wallets[wallet].tier = tier;
+        emit WalletTierChanged(wallet, tier);
+    }
+
+    /// @inheritdoc IECNY
+    function issue(address wallet, uint256 amountFen) external onlyIssuer {
+        if (amountFen == 0) revert ECNY_ZeroAmount();
+        _requireOpen(wallet);
+        _checkBalanceCap(wallet, amountFen);
+        _wallets[wallet].freeFen += uint128(amountFen);
+        totalSupply += amountFen;
+        emit Issued(wallet, amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function redeem(address wallet, uint256 amountFen) external onlyIssuer {
+        if (amountFen == 0) revert ECNY_ZeroAmount();
+        _requireOwnMove(wallet);
+        _debitFree(wallet, amountFen);
+        totalSupply -= amountFen;
+        emit Redeemed(wallet, amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function closeWallet(address wallet) external {
+        if (msg.sender != wallet && msg.sender != issuer) revert ECNY_NotWalletOwnerOrIssuer(msg.sender, wallet);
+        _requireOwnMove(wallet);
+        // Controllers are contracts the issuer registered; each settles its own earmarks by calling back
+        // into this token. Copy the list: settling removes entries from it.
+        address[] memory controllers = _controllersOf[wallet];
+        for (uint256 i; i < controllers.length; ++i) {
+            if (_liveEarmark(wallet, controllers[i]) > 0) IEarmarkController(controllers[i]).onWalletClose(wallet);
+        }
+        for (uint256 i; i < controllers.length; ++i) {
+            uint256 left = _liveEarmark(wallet, controllers[i]);
+            if (left > 0) revert ECNY_WalletHasEarmarks(wallet, controllers[i], left);
+        }
+        Wallet storage w = _wallets[wallet];
+        uint256 redeemed = w.freeFen;
+        w.freeFen = 0;
+        w.status = WalletStatus.Closed;
+        totalSupply -= redeemed;
+        emit WalletClosed(wallet, redeemed);
+    }
+
+    // ------------------------------------------------------------------ regulator
+
+    /// @inheritdoc IECNY
+    function freezeWallet(address wallet) external onlyRegulator {
+        _requireOpen(wallet);
+        if (_wallets[wallet].frozen) revert ECNY_WalletFrozen(wallet);
+        _wallets[wallet].frozen = true;
+        emit WalletFrozen(wallet);
+    }
+
+    /// @inheritdoc IECNY
+    function unfreezeWallet(address wallet) external onlyRegulator {
+        if (!_wallets[wallet].frozen) revert ECNY_WalletNotFrozen(wallet);
+        _wallets[wallet].frozen = false;
+        emit WalletUnfrozen(wallet);
+    }
+
+    // ------------------------------------------------------------------ owners
+
+    /// @inheritdoc IECNY
+    function transfer(address to, uint256 amountFen) external returns (bool) {
+        if (amountFen == 0) revert ECNY_ZeroAmount();
+        _requireOwnMove(msg.sender);
+        _requireOpen(to);
+        _chargeLimits(msg.sender, amountFen);
+        _checkBalanceCap(to, amountFen);
+        _debitFree(msg.sender, amountFen);
+        _wallets[to].freeFen += uint128(amountFen);
+        emit Transfer(msg.sender, to, amountFen);
+        return true;
+    }
+
+    /// @inheritdoc IECNY
+    function approveEarmark(address controller, uint256 amountFen) external {
+        if (controller == address(0)) revert ECNY_ZeroAddress();
+        _allowances[msg.sender][controller] = amountFen;
+        emit EarmarkApproval(msg.sender, controller, amountFen);
+    }
+
+    // ------------------------------------------------------------------ controllers
+
+    /// @inheritdoc IECNY
+    function earmarkFrom(address wallet, uint256 amountFen) external onlyController {
+        if (amountFen == 0) revert ECNY_ZeroAmount();
+        _requireOwnMove(wallet);
+        uint256 allowed = _allowances[wallet][msg.sender];
+        if (allowed < amountFen) revert ECNY_InsufficientAllowance(wallet, msg.sender, allowed, amountFen);
+        _chargeLimits(wallet, amountFen);
+        _debitFree(wallet, amountFen);
+        if (allowed != type(uint256).max) _allowances[wallet][msg.sender] = allowed - amountFen;
+        _addEarmark(wallet, msg.sender, amountFen);
+        _controllers[msg.sender].totalFen += uint128(amountFen);
+        emit Earmarked(wallet, msg.sender, amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function releaseEarmark(address wallet, address payee, uint256 amountFen) external {
+        _requireOpen(payee);
+        _takeEarmark(wallet, msg.sender, amountFen);
+        _controllers[msg.sender].totalFen -= uint128(amountFen);
+        _wallets[payee].freeFen += uint128(amountFen);
+        emit EarmarkReleased(wallet, msg.sender, payee, amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function releaseEarmarks(address[] calldata wallets, uint256[] calldata amountsFen, address payee) external {
+        if (wallets.length != amountsFen.length) revert ECNY_LengthMismatch(wallets.length, amountsFen.length);
+        _requireOpen(payee);
+        uint256 total;
+        for (uint256 i; i < wallets.length; ++i) {
+            _takeEarmark(wallets[i], msg.sender, amountsFen[i]);
+            total += amountsFen[i];
+        }
+        _controllers[msg.sender].totalFen -= uint128(total);
+        _wallets[payee].freeFen += uint128(total);
+        emit EarmarksReleased(msg.sender, payee, wallets.length, total);
+    }
+
+    /// @inheritdoc IECNY
+    function returnEarmark(address wallet, uint256 amountFen) external {
+        _returnEarmark(wallet, amountFen);
+        _controllers[msg.sender].totalFen -= uint128(amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function returnEarmarks(address[] calldata wallets, uint256[] calldata amountsFen) external {
+        if (wallets.length != amountsFen.length) revert ECNY_LengthMismatch(wallets.length, amountsFen.length);
+        uint256 total;
+        for (uint256 i; i < wallets.length; ++i) {
+            _returnEarmark(wallets[i], amountsFen[i]);
+            total += amountsFen[i];
+        }
+        _controllers[msg.sender].totalFen -= uint128(total);
+    }
+
+    /// @inheritdoc IECNY
+    function moveEarmark(address from, address to, uint256 amountFen) external {
+        _requireOpen(to);
+        _takeEarmark(from, msg.sender, amountFen);
+        _addEarmark(to, msg.sender, amountFen);
+        emit EarmarkMoved(from, to, msg.sender, amountFen);
+    }
+
+    /// @inheritdoc IECNY
+    function endAllEarmarks(address to) external returns (uint256 amountFen) {
+        Controller storage c = _controllers[msg.sender];
+        if (!c.enabled && c.totalFen == 0) revert ECNY_NotController(msg.sender);
+        _requireOpen(to);
+        amountFen = c.totalFen;
+        c.totalFen = 0;
+        c.epoch += 1;
+        _wallets[to].freeFen += uint128(amountFen);
+        emit AllEarmarksEnded(msg.sender, to, amountFen, c.epoch);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IECNY
+    function balanceOf(address wallet) external view returns (uint256) {
+        return _balanceOf(wallet);
+    }
+
+    /// @inheritdoc IECNY
+    function freeBalanceOf(address wallet) external view returns (uint256) {
+        return _wallets[wallet].freeFen;
+    }
+
+    /// @inheritdoc IECNY
+    function earmarkedOf(address wallet, address controller) external view returns (uint256) {
+        return _liveEarmark(wallet, controller);
+    }
+
+    /// @inheritdoc IECNY
+    function earmarkedTotalOf(address controller) external view returns (uint256) {
+        return _controllers[controller].totalFen;
+    }
+
+    /// @inheritdoc IECNY
+    function earmarkAllowance(address wallet, address controller) external view returns (uint256) {
+        return _allowances[wallet][controller];
+    }
+
+    /// @inheritdoc IECNY
+    function spentTodayOf(address wallet) external view returns (uint256) {
+        Wallet storage w = _wallets[wallet];
+        return w.spentDay == _today() ? w.spentTodayFen : 0;
+    }
+
+    /// @inheritdoc IECNY
+    function isOpen(address wallet) external view returns (bool) {
+        return _wallets[wallet].status == WalletStatus.Open;
+    }
+
+    /// @inheritdoc IECNY
+    function isFrozen(address wallet) external view returns (bool) {
+        return _wallets[wallet].frozen;
+    }
+
+    /// @inheritdoc IECNY
+    function tierOfWallet(address wallet) external view returns (uint16) {
+        return _wallets[wallet].tier;
+    }
+
+    /// @inheritdoc IECNY
+    function tierLimits(uint16 tier) external view returns (WalletTier memory) {
+        return _tiers[tier];
+    }
+
+    /// @inheritdoc IECNY
+    function isController(address controller) external view returns (bool) {
+        return _controllers[controller].enabled;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _today() private view returns (uint32) {
+        return uint32((block.timestamp + BEIJING_OFFSET) / 1 days);
+    }
+
+    function _requireOpen(address wallet) private view {
+        if (_wallets[wallet].status != WalletStatus.Open) revert ECNY_WalletNotOpen(wallet);
+    }
+
+    /// @dev A move the owner makes with their own money: the wallet must be open and not frozen.
+    function _requireOwnMove(address wallet) private view {
+        _requireOpen(wallet);
+        if (_wallets[wallet].frozen) revert ECNY_WalletFrozen(wallet);
+    }
+
+    function _debitFree(address wallet, uint256 amountFen) private {
+        uint256 free = _wallets[wallet].freeFen;
+        if (free < amountFen) revert ECNY_InsufficientFree(wallet, free, amountFen);
+        _wallets[wallet].freeFen = uint128(free - amountFen);
+    }
+
+    /// @dev Per-payment and daily limits of the paying wallet's tier; the day resets at Beijing midnight.
+    function _chargeLimits(address wallet, uint256 amountFen) private {
+        Wallet storage w = _wallets[wallet];
+        WalletTier storage t = _tiers[w.tier];
+        if (t.perPaymentFen != 0 && amountFen > t.perPaymentFen) {
+            revert ECNY_PerPaymentLimitExceeded(wallet, amountFen, t.perPaymentFen);
+        }
+        if (t.dailyFen == 0) return;
+        uint32 today = _today();
+        uint256 spent = w.spentDay == today ? w.spentTodayFen : 0;
+        if (spent + amountFen > t.dailyFen) revert ECNY_DailyLimitExceeded(wallet, spent, amountFen, t.dailyFen);
+        w.spentDay = today;
+        w.spentTodayFen = uint128(spent + amountFen);
+    }
+
+    /// @dev The cap applies to money a wallet receives voluntarily (top-ups and payments), not to refunds
+    /// or releases by a controller.
+    function _checkBalanceCap(address wallet, uint256 amountFen) private view {
+        uint256 cap = _tiers[_wallets[wallet].tier].balanceCapFen;
+        if (cap == 0) return;
+        uint256 after_ = _balanceOf(wallet) + amountFen;
+        if (after_ > cap) revert ECNY_BalanceCapExceeded(wallet, after_, cap);
+    }
+
+    function _balanceOf(address wallet) private view returns (uint256 total) {
+        total = _wallets[wallet].freeFen;
+        address[] storage controllers = _controllersOf[wallet];
+        for (uint256 i; i < controllers.length; ++i) {
+            total += _liveEarmark(wallet, controllers[i]);
+        }
+    }
+
+    function _liveEarmark(address wallet, address controller) private view returns (uint256) {
+        Earmark storage e = _earmarks[wallet][controller];
+        return e.epoch == _controllers[controller].epoch ? e.amountFen : 0;
+    }
+
+    function _returnEarmark(address wallet, uint256 amountFen) private {
+        _takeEarmark(wallet, msg.sender, amountFen);
+        _wallets[wallet].freeFen += uint128(amountFen);
+        emit EarmarkReturned(wallet, msg.sender, amountFen);
+    }
+
+    function _addEarmark(address wallet, address controller, uint256 amountFen) private {
+        Earmark storage e = _earmarks[wallet][controller];
+        uint64 epoch = _controllers[controller].epoch;
+        if (e.slot == 0) {
+            address[] storage list = _controllersOf[wallet];
+            if (list.length >= MAX_CONTROLLERS_PER_WALLET) revert ECNY_TooManyControllers(wallet);
+            list.push(controller);
+            e.slot = uint32(list.length);
+            e.amountFen = uint128(amountFen);
+        } else if (e.epoch != epoch) {
+            e.amountFen = uint128(amountFen); // the old epoch's amount was already paid out by endAllEarmarks
+        } else {
+            e.amountFen += uint128(amountFen);
+        }
+        e.epoch = epoch;
+    }
+
+    function _takeEarmark(address wallet, address controller, uint256 amountFen) private {
+        if (amountFen == 0) revert ECNY_ZeroAmount();
+        Earmark storage e = _earmarks[wallet][controller];
+        uint256 live = e.epoch == _controllers[controller].epoch ? e.amountFen : 0;
+        if (live < amountFen) revert ECNY_InsufficientEarmark(wallet, controller, live, amountFen);
+        uint256 left = live - amountFen;
+        if (left == 0) {
+            _unlist(wallet, e.slot);
+            delete _earmarks[wallet][controller];
+        } else {
+            e.amountFen = uint128(left);
+        }
+    }
+
+    function _unlist(address wallet, uint32 slot) private {
+        address[] storage list = _controllersOf[wallet];
+        uint256 last = list.length;
+        if (slot != last) {
+            address moved = list[last - 1];
+            list[slot - 1] = moved;
+            _earmarks[wallet][moved].slot = slot;
+        }
+        list.pop();
+    }
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IECNY} from "./interfaces/IECNY.sol";
+import {IPrepaidSupervision} from "./interfaces/IPrepaidSupervision.sol";
+import {PrepaidRules, InstitutionStatus, OrderStatus, OrderState, SkipReason, Course, Order} from "./types/PrepaidTypes.sol";
+
+/// @title PrepaidBase
+/// @notice The part every supervision model shares: roles, caps, institutions, courses, orders, closure.
+/// Models decide where the fee goes ({_collectFee}) and how lessons and refunds move money.
+abstract contract PrepaidBase is IPrepaidSupervision {
+    struct Institution {
+        bool approved;
+        bool frozen;
+        uint64 closesAt; // 0 = no closure announced
+    }
+
+    IECNY internal immutable _token;
+    address internal immutable _regulator;
+
+    PrepaidRules internal _rules;
+    mapping(address institution => Institution) internal _institutions;
+    mapping(uint256 courseId => Course) internal _courses;
+    mapping(uint256 orderId => Order) internal _orders;
+    mapping(address parent => uint256[]) internal _ordersOf;
+    mapping(address parent => mapping(uint256 courseId => uint256)) internal _latestOrder;
+    uint256 public courseCount;
+    uint256 public orderCount;
+
+    modifier onlyRegulator() {
+        if (msg.sender != _regulator) revert Prepaid_NotRegulator(msg.sender);
+        _;
+    }
+
+    modifier onlyToken() {
+        if (msg.sender != address(_token)) revert Prepaid_NotToken(msg.sender);
+        _;
+    }
+
+    constructor(IECNY token_, address regulator_, PrepaidRules memory rules_) {
+        _token = token_;
+        _regulator = regulator_;
+        _setRules(rules_);
+    }
+
+    // ------------------------------------------------------------------ regulator
+
+    /// @inheritdoc IPrepaidSupervision
+    function setRules(PrepaidRules calldata rules_) external onlyRegulator {
+        _setRules(rules_);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function approveInstitution(address institution) external onlyRegulator {
+        if (_institutions[institution].approved) revert Prepaid_AlreadyApproved(institution);
+        _institutions[institution].approved = true;
+        emit InstitutionApproved(institution);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function freezeInstitution(address institution) external onlyRegulator {
+        Institution storage inst = _institutions[institution];
+        if (!inst.approved) revert Prepaid_NotApprovedInstitution(institution);
+        if (inst.frozen) revert Prepaid_AlreadyFrozen(institution);
+        inst.frozen = true;
+        _onFreeze(institution);
+        emit InstitutionFrozen(institution);
+    }
+
+    // ------------------------------------------------------------------ institutions
+
+    /// @inheritdoc IPrepaidSupervision
+    function announceClosure() external {
+        Institution storage inst = _requireOpenInstitution(msg.sender);
+        if (inst.closesAt != 0) revert Prepaid_ClosureAlreadyAnnounced(msg.sender, inst.closesAt);
+        uint256 closesAt = block.timestamp + _rules.closureNotice;
+        inst.closesAt = uint64(closesAt);
+        emit ClosureAnnounced(msg.sender, closesAt);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function publishCourse(
+        uint256 feePerLessonFen,
+        uint256 lessons,
+        uint256 classHoursPerLesson,
+        uint256 start,
+        uint256 end
+    ) external returns (uint256 courseId) {
+        _requireTakingOrders(msg.sender);
+        if (
+            feePerLessonFen == 0 || feePerLessonFen > type(uint64).max || lessons == 0 || lessons > type(uint32).max
+                || classHoursPerLesson == 0 || classHoursPerLesson > type(uint32).max || end <= start
+                || end > type(uint64).max
+        ) revert Prepaid_InvalidCourse(feePerLessonFen, lessons, classHoursPerLesson, start, end);
+        courseId = ++courseCount;
+        _courses[courseId] = Course(
+            msg.sender, uint64(start), uint64(end), uint64(feePerLessonFen), uint32(lessons), uint32(classHoursPerLesson)
+        );
+        emit CoursePublished(courseId, msg.sender, feePerLessonFen, lessons, classHoursPerLesson, start, end);
+    }
+
+    // ------------------------------------------------------------------ parents
+
+    /// @inheritdoc IPrepaidSupervision
+    function enrol(uint256 courseId, uint256 lessons) external returns (uint256 orderId) {
+        Course storage c = _course(courseId);
+        _requireTakingOrders(c.institution);
+        uint256 fee = _checkCaps(c, courseId, lessons);
+        orderId = ++orderCount;
+        Order storage o = _orders[orderId];
+        o.parent = msg.sender;
+        o.courseId = uint32(courseId);
+        o.status = OrderStatus.Active;
+        o.lessonsPaid = uint32(lessons);
+        _ordersOf[msg.sender].push(orderId);
+        _latestOrder[msg.sender][courseId] = orderId;
+        emit OrderPlaced(orderId, msg.sender, courseId, lessons, fee);
+        _collectFee(orderId, c.institution, fee);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IPrepaidSupervision
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function regulator() external view returns (address) {
+        return _regulator;
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function rules() external view returns (PrepaidRules memory) {
+        return _rules;
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function courseOf(uint256 courseId) external view returns (Course memory) {
+        return _courses[courseId];
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function orderOf(uint256 orderId) external view returns (Order memory) {
+        return _orders[orderId];
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function ordersOfParent(address parent) external view returns (uint256[] memory) {
+        return _ordersOf[parent];
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function institutionStatusOf(address institution) public view returns (InstitutionStatus) {
+        Institution storage inst = _institutions[institution];
+        if (!inst.approved) return InstitutionStatus.Unknown;
+        if (inst.frozen) return InstitutionStatus.Frozen;
+        if (inst.closesAt == 0) return InstitutionStatus.Approved;
+        return block.timestamp < inst.closesAt ? InstitutionStatus.Closing : InstitutionStatus.Closed;
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function closesAtOf(address institution) external view returns (uint256) {
+        return _institutions[institution].closesAt;
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function orderStateOf(uint256 orderId) external view returns (OrderState) {
+        Order storage o = _orders[orderId];
+        if (o.status == OrderStatus.None) return OrderState.None;
+        if (o.disputed) return OrderState.Disputed;
+        if (o.status == OrderStatus.Completed) return OrderState.Completed;
+        if (o.status == OrderStatus.Cancelled) return OrderState.Cancelled;
+        if (o.status == OrderStatus.Refunded) return OrderState.Refunded;
+        return o.lessonsReleased + o.lessonsPending == 0 ? OrderState.Locked : OrderState.PartiallyConsumed;
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function lessonsLeftOf(uint256 orderId) external view returns (uint256) {
+        return _lessonsLeft(_orders[orderId]);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function refundableAmountOf(uint256 orderId) external view returns (uint256) {
+        Order storage o = _orders[orderId];
+        if (o.status != OrderStatus.Active) return 0;
+        return _lessonsLeft(o) * _courses[o.courseId].feePerLessonFen;
+    }
+
+    // ------------------------------------------------------------------ hooks for the models
+
+    /// @dev Moves an enrolment's fee out of the parent's free money.
+    function _collectFee(uint256 orderId, address institution, uint256 feeFen) internal virtual;
+
+    /// @dev Called when the regulator freezes an institution.
+    function _onFreeze(address institution) internal virtual {}
+
+    // ------------------------------------------------------------------ internals
+
+    function _setRules(PrepaidRules memory r) private {
+        if (
+            r.maxClassHoursPerOrder == 0 || r.maxOrderSpan == 0 || r.maxChargeFen == 0 || r.maxPrepayLead == 0
+                || r.closureNotice == 0
+        ) revert Prepaid_InvalidRules();
+        _rules = r;
+        emit RulesUpdated(r);
+    }
+
+    /// @dev Each cap is checked in turn and refused with its own error. Returns the fee.
+    function _checkCaps(Course storage c, uint256 courseId, uint256 lessons) private view returns (uint256 fee) {
+        PrepaidRules memory r = _rules;
+        if (block.timestamp >= c.end) revert Prepaid_CourseEnded(courseId, c.end);
+        if (lessons == 0 || lessons > c.lessons) revert Prepaid_InvalidLessonCount(lessons, c.lessons);
+        uint256 hours_ = lessons * c.classHoursPerLesson;
+        if (hours_ > r.maxClassHoursPerOrder) revert Prepaid_ClassHoursCapExceeded(hours_, r.maxClassHoursPerOrder);
+        uint256 from = block.timestamp > c.start ? block.timestamp : c.start;
+        if (c.end - from > r.maxOrderSpan) revert Prepaid_OrderSpanTooLong(c.end - from, r.maxOrderSpan);
+        fee = lessons * c.feePerLessonFen;
+        if (fee > r.maxChargeFen) revert Prepaid_ChargeCapExceeded(fee, r.maxChargeFen);
+        if (block.timestamp + r.maxPrepayLead < c.start) {
+            revert Prepaid_ChargeTooEarly(c.start, c.start - r.maxPrepayLead);
+        }
+        uint256 previous = _latestOrder[msg.sender][courseId];
+        if (previous != 0 && _orders[previous].status == OrderStatus.Active) {
+            uint256 hoursLeft = _lessonsLeft(_orders[previous]) * c.classHoursPerLesson;
+            if (hoursLeft > r.renewalMaxHoursLeft) revert Prepaid_RenewalTooEarly(hoursLeft, r.renewalMaxHoursLeft);
+        }
+    }
+
+    function _course(uint256 courseId) internal view returns (Course storage c) {
+        c = _courses[courseId];
+        if (c.institution == address(0)) revert Prepaid_UnknownCourse(courseId);
+    }
+
+    function _order(uint256 orderId) internal view returns (Order storage o) {
+        o = _orders[orderId];
+        if (o.status == OrderStatus.None) revert Prepaid_UnknownOrder(orderId);
+    }
+
+    function _lessonsLeft(Order storage o) internal view returns (uint256) {
+        return o.lessonsPaid - o.lessonsReleased - o.lessonsPending - o.lessonsReturned;
+    }
+
+    function _requireOpenInstitution(address institution) internal view returns (Institution storage inst) {
+        inst = _institutions[institution];
+        if (!inst.approved) revert Prepaid_NotApprovedInstitution(institution);
+        if (inst.frozen) revert Prepaid_InstitutionFrozen(institution);
+    }
+
+    /// @dev Approved, not frozen, no closure announced.
+    function _requireTakingOrders(address institution) internal view {
+        Institution storage inst = _requireOpenInstitution(institution);
+        if (inst.closesAt != 0) revert Prepaid_InstitutionClosing(institution, inst.closesAt);
+    }
+
+    /// @dev Lessons can be delivered until a freeze or until an announced closure takes effect.
+    function _requireDelivering(address institution) internal view {
+        Institution storage inst = _requireOpenInstitution(institution);
+        if (inst.closesAt != 0 && block.timestamp >= inst.closesAt) revert Prepaid_InstitutionClosed(institution);
+    }
+
+    /// @dev Refunds are open once the regulator froze the institution (regulator only) or its closure took
+    /// effect (anyone).
+    function _requireRefundsOpen(address institution) internal view {
+        Institution storage inst = _institutions[institution];
+        bool closed = inst.closesAt != 0 && block.timestamp >= inst.closesAt;
+        if (inst.frozen && !closed) {
+            if (msg.sender != _regulator) revert Prepaid_NotRegulator(msg.sender);
+        } else if (!closed) {
+            revert Prepaid_RefundsNotOpen(institution);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IECNY} from "./interfaces/IECNY.sol";
+import {IEarmarkController} from "./interfaces/IECNY.sol";
+import {IPrepaidSupervision} from "./interfaces/IPrepaidSupervision.sol";
+import {IPrepaidEscrow} from "./interfaces/IPrepaidEscrow.sol";
+import {PrepaidBase} from "./PrepaidBase.sol";
+import {PrepaidRules, OrderStatus, SkipReason, Course, Order} from "./types/PrepaidTypes.sol";
+
+/// @title PrepaidEscrow
+/// @notice Per-lesson escrow of prepaid tuition ("一课一销，未用退费"): the fee stays earmarked in the parent's
+/// own wallet and each recorded lesson releases one lesson's fee to the institution. See {IPrepaidEscrow}.
+contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
+    /// @dev Fees still earmarked for each institution's orders.
+    mapping(address institution => uint256) private _supervisedFen;
+
+    /// @dev Scratch space for one batch's token call.
+    struct Batch {
+        address[] wallets;
+        uint256[] amounts;
+        uint256 count;
+        uint256 total;
+    }
+
+    constructor(IECNY token_, address regulator_, PrepaidRules memory rules_) PrepaidBase(token_, regulator_, rules_) {}
+
+    // ------------------------------------------------------------------ institutions
+
+    /// @inheritdoc IPrepaidSupervision
+    function recordLesson(uint256 courseId, uint256[] calldata orderIds) external {
+        Course storage c = _course(courseId);
+        if (msg.sender != c.institution) revert Prepaid_NotCourseInstitution(msg.sender, courseId);
+        _requireDelivering(msg.sender);
+        uint256 fee = c.feePerLessonFen;
+        uint256 window = _rules.disputeWindow;
+        Batch memory batch = _newBatch(orderIds.length);
+        for (uint256 i; i < orderIds.length; ++i) {
+            uint256 id = orderIds[i];
+            Order storage o = _orders[id];
+            SkipReason reason;
+            bool skip = true;
+            if (o.courseId != courseId) reason = SkipReason.NotInCourse;
+            else if (o.status != OrderStatus.Active) reason = SkipReason.NotActive;
+            else if (o.disputed) reason = SkipReason.Disputed;
+            else if (_lessonsLeft(o) == 0) reason = SkipReason.NothingLeft;
+            else skip = false;
+            if (skip) {
+                emit LessonSkipped(id, reason);
+                continue;
+            }
+            uint256 lessons = window == 0 ? 1 : _maturedLessons(o, window);
+            if (window != 0) {
+                o.lessonsPending += 1;
+                o.lastRecordedAt = uint64(block.timestamp);
+                emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending, block.timestamp + window);
+            }
+            if (lessons != 0) _release(batch, id, o, lessons, fee);
+        }
+        _payOut(batch, c.institution);
+    }
+
+    /// @inheritdoc IPrepaidEscrow
+    function releaseMatured(uint256 courseId, uint256[] calldata orderIds) external {
+        Course storage c = _course(courseId);
+        if (_institutions[c.institution].frozen) revert Prepaid_InstitutionFrozen(c.institution);
+        uint256 fee = c.feePerLessonFen;
+        uint256 window = _rules.disputeWindow;
+        Batch memory batch = _newBatch(orderIds.length);
+        for (uint256 i; i < orderIds.length; ++i) {
+            Order storage o = _orders[orderIds[i]];
+            uint256 lessons = o.courseId == courseId ? _maturedLessons(o, window) : 0;
+            if (lessons == 0) {
+                SkipReason reason = o.courseId != courseId
+                    ? SkipReason.NotInCourse
+                    : (o.disputed ? SkipReason.Disputed : SkipReason.NothingLeft);
+                emit LessonSkipped(orderIds[i], reason);
+                continue;
+            }
+            _release(batch, orderIds[i], o, lessons, fee);
+        }
+        _payOut(batch, c.institution);
+    }
+
+    // ------------------------------------------------------------------ parents
+
+    /// @inheritdoc IPrepaidSupervision
+    function cancelOrder(uint256 orderId) external {
+        Order storage o = _order(orderId);
+        if (msg.sender != o.parent) revert Prepaid_NotOrderParent(msg.sender, orderId);
+        if (o.status != OrderStatus.Active) revert Prepaid_OrderNotActive(orderId);
+        uint256 lessons = _lessonsLeft(o);
+        if (lessons == 0) revert Prepaid_NothingToRefund(orderId);
+        Course storage c = _courses[o.courseId];
+        uint256 refund = _refundFen(lessons, c.feePerLessonFen);
+        o.lessonsReturned += uint32(lessons);
+        o.status = OrderStatus.Cancelled;
+        _supervisedFen[c.institution] -= refund;
+        emit OrderCancelled(orderId, msg.sender, refund, lessons);
+        _token.returnEarmark(msg.sender, refund);
+    }
+
+    /// @inheritdoc IPrepaidEscrow
+    function disputeLessons(uint256 orderId) external {
+        Order storage o = _order(orderId);
+        if (msg.sender != o.parent) revert Prepaid_NotOrderParent(msg.sender, orderId);
+        if (o.disputed) revert Prepaid_AlreadyDisputed(orderId);
+        if (o.lessonsPending == 0) revert Prepaid_NothingToDispute(orderId);
+        uint256 closesAt = o.lastRecordedAt + _rules.disputeWindow;
+        if (block.timestamp >= closesAt) revert Prepaid_DisputeWindowClosed(orderId, closesAt);
+        o.disputed = true;
+        emit LessonsDisputed(orderId, msg.sender, o.lessonsPending);
+    }
+
+    // ------------------------------------------------------------------ regulator
+
+    /// @inheritdoc IPrepaidEscrow
+    function resolveDispute(uint256 orderId, bool releaseToInstitution) external onlyRegulator {
+        Order storage o = _order(orderId);
+        if (!o.disputed) revert Prepaid_NotDisputed(orderId);
+        Course storage c = _courses[o.courseId];
+        uint256 lessons = o.lessonsPending;
+        uint256 amount = lessons * c.feePerLessonFen;
+        o.disputed = false;
+        o.lessonsPending = 0;
+        if (releaseToInstitution) o.lessonsReleased += uint32(lessons);
+        else o.lessonsReturned += uint32(lessons);
+        _completeIfSettled(o);
+        _supervisedFen[c.institution] -= amount;
+        emit DisputeResolved(orderId, releaseToInstitution, lessons, amount);
+        if (releaseToInstitution) _token.releaseEarmark(o.parent, c.institution, amount);
+        else _token.returnEarmark(o.parent, amount);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
+    function refundOrders(address institution, uint256[] calldata orderIds) external {
+        _requireRefundsOpen(institution);
+        Batch memory batch = _newBatch(orderIds.length);
+        for (uint256 i; i < orderIds.length; ++i) {
+            uint256 id = orderIds[i];
+            Order storage o = _orders[id];
+            uint256 lessons = o.lessonsPaid - o.lessonsReleased - o.lessonsReturned; // pending included
+            if (_courses[o.courseId].institution != institution) {
+                emit LessonSkipped(id, SkipReason.WrongInstitution);
+            } else if (lessons == 0) {
+                emit LessonSkipped(id, SkipReason.NotActive);
+            } else {
+                _refund(batch, id, o, lessons);
+            }
+        }
+        if (batch.count == 0) return;
+        _supervisedFen[institution] -= batch.total;
+        _trim(batch);
+        _token.returnEarmarks(batch.wallets, batch.amounts);
+    }
+
+    // ------------------------------------------------------------------ token
+
+    /// @inheritdoc IEarmarkController
+    /// @dev Refunds the closing wallet's orders. Lessons held in a dispute window stay held, so the close is
+    /// refused until they are settled.
+    function onWalletClose(address wallet) external onlyToken {
+        uint256[] storage ids = _ordersOf[wallet];
+        for (uint256 i; i < ids.length; ++i) {
+            Order storage o = _orders[ids[i]];
+            uint256 lessons = _lessonsLeft(o);
+            if (o.status != OrderStatus.Active || lessons == 0) continue;
+            Course storage c = _courses[o.courseId];
+            uint256 refund = lessons * c.feePerLessonFen;
+            o.lessonsReturned += uint32(lessons);
+            o.status = o.lessonsPending == 0 ? OrderStatus.Refunded : OrderStatus.Cancelled;
+            _supervisedFen[c.institution] -= refund;
+            emit OrderRefunded(ids[i], wallet, refund, refund);
+            _token.returnEarmark(wallet, refund);
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IPrepaidSupervision
+    function supervisedBalanceOf(address institution) external view returns (uint256) {
+        return _supervisedFen[institution];
+    }
+
+    /// @inheritdoc IPrepaidEscrow
+    function releasableAmountOf(uint256 orderId) external view returns (uint256) {
+        Order storage o = _orders[orderId];
+        return _maturedLessons(o, _rules.disputeWindow) * _courses[o.courseId].feePerLessonFen;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _collectFee(uint256, address institution, uint256 feeFen) internal override {
+        _supervisedFen[institution] += feeFen;
+        _token.earmarkFrom(msg.sender, feeFen);
+    }
+
+    /// @dev What a cancellation returns for `lessons` unused lessons. Virtual so a test can plant a bug.
+    function _refundFen(uint256 lessons, uint256 feePerLessonFen) internal pure virtual returns (uint256) {
+        return lessons * feePerLessonFen;
+    }
+
+    /// @dev Held lessons whose window has passed and that are not disputed.
+    function _maturedLessons(Order storage o, uint256 window) private view returns (uint256) {
+        if (o.lessonsPending == 0 || o.disputed || block.timestamp < o.lastRecordedAt + window) return 0;
+        return o.lessonsPending;
+    }
+
+    function _release(Batch memory batch, uint256 id, Order storage o, uint256 lessons, uint256 fee) private {
+        uint256 amount = lessons * fee;
+        if (o.lessonsPending >= lessons) o.lessonsPending -= uint32(lessons);
+        o.lessonsReleased += uint32(lessons);
+        _completeIfSettled(o);
+        batch.wallets[batch.count] = o.parent;
+        batch.amounts[batch.count] = amount;
+        batch.count += 1;
+        batch.total += amount;
+        emit LessonsReleased(id, lessons, amount, o.lessonsReleased);
+    }
+
+    function _refund(Batch memory batch, uint256 id, Order storage o, uint256 lessons) private {
+        uint256 amount = lessons * _courses[o.courseId].feePerLessonFen;
+        o.lessonsReturned += uint32(lessons);
+        o.lessonsPending = 0;
+        o.disputed = false;
+        o.status = OrderStatus.Refunded;
+        batch.wallets[batch.count] = o.parent;
+        batch.amounts[batch.count] = amount;
+        batch.count += 1;
+        batch.total += amount;
+        emit OrderRefunded(id, o.parent, amount, amount);
+    }
+
+    /// @dev Pays a batch's released fees to the institution in one token call.
+    function _payOut(Batch memory batch, address institution) private {
+        if (batch.count == 0) return;
+        _supervisedFen[institution] -= batch.total;
+        _trim(batch);
+        _token.releaseEarmarks(batch.wallets, batch.amounts, institution);
+    }
+
+    function _completeIfSettled(Order storage o) private {
+        if (o.status == OrderStatus.Active && o.lessonsPending == 0 && _lessonsLeft(o) == 0) {
+            o.status = OrderStatus.Completed;
+        }
+    }
+
+    function _newBatch(uint256 size) private pure returns (Batch memory batch) {
+        batch.wallets = new address[](size);
+        batch.amounts = new uint256[](size);
+    }
+
+    /// @dev Shrinks the batch arrays to the entries used (skipped orders leave the tail empty).
+    function _trim(Batch memory batch) private pure {
+        address[] memory wallets = batch.wallets;
+        uint256[] memory amounts = batch.amounts;
+        uint256 n = batch.count;
+        assembly ("memory-safe") {
+            mstore(wallets, n)
+            mstore(amounts, n)
+        }
+    }
+}

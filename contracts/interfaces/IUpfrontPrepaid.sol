@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IPrepaidSupervision} from "./IPrepaidSupervision.sol";
+
+/// @title IUpfrontPrepaid
+/// @notice The models the pilot replaced: the institution is paid the whole fee at enrolment. With a risk
+/// deposit (`depositBps` > 0, e.g. 20%) that share of every fee stays earmarked in the institution's own
+/// wallet under the regulator, untouched until the course ends; if the institution fails, the deposit is
+/// shared among its parents in proportion to what each is owed. With `depositBps` = 0 it is unsupervised.
+interface IUpfrontPrepaid is IPrepaidSupervision {
+    error Prepaid_InvalidDepositShare(uint256 depositBps);
+
+    event LessonDelivered(uint256 indexed orderId, uint256 lessonNumber);
+    event DepositLocked(uint256 indexed orderId, address indexed institution, uint256 amountFen);
+    event DepositReleased(uint256 indexed orderId, address indexed institution, uint256 amountFen);
+
+    /// @notice Returns the deposit share of finished courses' orders to the institution. Orders whose
+    /// course has not ended or that hold no deposit are skipped with a {LessonSkipped} event.
+    /// Requirements: the institution of `courseId` is not frozen. Anyone may call.
+    /// Emits a {DepositReleased} event per order.
+    function releaseDeposits(uint256 courseId, uint256[] calldata orderIds) external;
+
+    /// @notice The share of each fee kept as deposit, in basis points.
+    function depositBps() external view returns (uint256);
+
+    /// @notice Deposit still locked for one order.
+    function depositOfOrder(uint256 orderId) external view returns (uint256);
+
+    /// @notice Value an institution still owes its parents in lessons not delivered.
+    function owedByInstitution(address institution) external view returns (uint256);
+}
