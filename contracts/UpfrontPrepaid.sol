@@ -142,6 +142,7 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
             e.depositFen -= share;
             _depositOfOrder[id] = 0;
             emit OrderRefunded(id, o.parent, share, owed);
+            emit DepositShared(id, o.parent, share);
             if (share != 0) _token.releaseEarmark(institution, o.parent, share);
         }
     }
@@ -207,7 +208,10 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
     function _payRefundFromInstitution(uint256 orderId, address parent, uint256 refund, address institution) private {
         uint256 deposit = _depositOfOrder[orderId];
         _depositOfOrder[orderId] = 0;
-        if (deposit != 0) _token.returnEarmark(institution, deposit);
+        if (deposit != 0) {
+            emit DepositReleased(orderId, institution, deposit);
+            _token.returnEarmark(institution, deposit);
+        }
         _token.earmarkFrom(institution, refund);
         _token.releaseEarmark(institution, parent, refund);
     }

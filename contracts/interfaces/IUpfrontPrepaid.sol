@@ -13,7 +13,10 @@ interface IUpfrontPrepaid is IPrepaidSupervision {
 
     event LessonDelivered(uint256 indexed orderId, uint256 lessonNumber);
     event DepositLocked(uint256 indexed orderId, address indexed institution, uint256 amountFen);
+    /// @dev An order's deposit went back to the institution (course ended, or it refunded the order itself).
     event DepositReleased(uint256 indexed orderId, address indexed institution, uint256 amountFen);
+    /// @dev A frozen institution's deposit: this parent's pro-rata share.
+    event DepositShared(uint256 indexed orderId, address indexed parent, uint256 amountFen);
 
     /// @notice Returns the deposit share of finished courses' orders to the institution. Orders whose
     /// course has not ended or that hold no deposit are skipped with a {LessonSkipped} event.

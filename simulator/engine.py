@@ -1,0 +1,236 @@
+"""Running a scenario: a fresh chain, the journal written as it goes, then the summary.
+
+``Simulation`` is what a scenario script receives: actors by name, time travel, the e-CNY wallets,
+supervision contracts, expected refusals and its own checks. ``run_scenario`` wraps one run and
+decides its outcome and exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from .chain import Chain
+from .clock import format_beijing, to_timestamp
+from .compiler import current_manifest, load_artifact
+from .errors import ContractRevert
+from .journal import Journal, canonical_json
+from .prepaid import Prepaid
+from .reporter import Reporter, SilentReporter
+from .scenario import Scenario, ScenarioParams
+from .settings import PrepaidRules
+from .token import Token
+
+EXIT_OK, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_REVERT = 0, 1, 2, 3
+
+
+class RefusalMissing(Exception):
+    """A transaction the scenario expected to be refused went through, or failed with another error."""
+
+
+@dataclass
+class Refusal:
+    """What ``Simulation.refused`` caught: the decoded error, for the scenario to print or check."""
+
+    expected: str
+    error: ContractRevert | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.error.error_name if self.error else None
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.error.args if self.error else {}
+
+
+@dataclass
+class RecordedEvent:
+    contract: str  # label of the emitting deployment, e.g. "ECNY", "escrow"
+    name: str
+    args: dict[str, Any]
+    actor: str
+    function: str
+
+
+class Simulation:
+    """One run's world. Scenario scripts call these methods; every transaction lands in the journal."""
+
+    def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
+                 reporter: Reporter | None = None):
+        self.scenario = scenario
+        self.params = params
+        self.seed = seed
+        self.reporter = reporter or SilentReporter()
+        self.chain = Chain(genesis_time=params.start_ts, seed=seed)
+        self.journal = journal
+        self.events: list[RecordedEvent] = []
+        self.checks: dict[str, bool] = {}
+        self.comparison: dict[str, dict[str, int]] | None = None
+        self.extra_totals: dict[str, int] = {}
+        self.counts: dict[str, int] = {"transactions": 0, "reverted": 0, "expected_refusals": 0}
+        self.gas_by_function: dict[str, int] = {}
+        self.deployments: dict[str, Any] = {}  # label -> Deployed
+        self.prepaid: list[Prepaid] = []
+        self._artifact_of: dict[str, str] = {}  # label -> artifact name
+        self.chain.on_transaction.append(self._on_transaction)
+        if journal is not None:
+            journal.header(
+                scenario=scenario.name,
+                params=params.model_dump(mode="json"),
+                seed=seed,
+                genesis_time=self.chain.genesis_time,
+                genesis_allocation=self.chain.genesis_allocation,
+                chain=self.chain.settings,
+                artifacts=current_manifest().artifact_hashes(),
+            )
+        self.token = Token(self)
+
+    # ------------------------------------------------------------------ actors and time
+    def addr(self, name: str) -> str:
+        return self.chain.address_of(name)
+
+    @property
+    def now(self) -> int:
+        return self.chain.now
+
+    def at(self, when: int | str) -> int:
+        """Moves the clock to ``when`` (unix seconds or a Beijing time string); never backwards."""
+        self.chain.set_time(to_timestamp(when))
+        return self.chain.now
+
+    def advance(self, *, days: float = 0, hours: float = 0, seconds: int = 0) -> int:
+        self.chain.set_time(self.chain.now + int(days * 86400 + hours * 3600 + seconds))
+        return self.chain.now
+
+    def say(self, text: str) -> None:
+        """A line of the run's readable account, stamped with the chain's Beijing time."""
+        self.reporter.say(format_beijing(self.chain.now), text)
+
+    def progress(self, items: Sequence[Any], description: str) -> Iterable[Any]:
+        return self.reporter.progress(items, description)
+
+    # ------------------------------------------------------------------ contracts
+    def deploy(self, artifact: str, deployer: str, *args: Any, label: str | None = None):
+        label = label or artifact
+        if label in self.deployments:
+            raise ValueError(f"a contract labelled {label!r} is already deployed in this run")
+        art = load_artifact(artifact)
+        self._artifact_of[label] = artifact
+        deployed = self.chain.deploy(label, art["abi"], art["bytecode"], deployer, args=tuple(args))
+        self.deployments[label] = deployed
+        return deployed
+
+    def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
+        plan = Prepaid(self, model, rules, **kwargs)
+        self.prepaid.append(plan)
+        return plan
+
+    def send(self, actor: str, contract: Any, function: str, *args: Any, gas: int | None = None):
+        """Sends a transaction; a revert raises ``ContractRevert`` (inside ``refused``, that is expected)."""
+        return self.chain.send(actor, contract, function, *args, gas=gas)
+
+    @contextlib.contextmanager
+    def refused(self, error_name: str) -> Iterator[Refusal]:
+        """Runs the block expecting one transaction in it to be refused with ``error_name``::
+
+            with sim.refused("Prepaid_ChargeCapExceeded") as r:
+                plan.enrol("parent:li", course, 40)
+            sim.say(f"refused: {r.name} {r.args}")
+        """
+        refusal = Refusal(error_name)
+        try:
+            yield refusal
+        except ContractRevert as exc:
+            refusal.error = exc
+        if refusal.error is None:
+            raise RefusalMissing(f"expected a refusal with {error_name}, but the transaction went through")
+        if refusal.error.error_name != error_name:
+            raise refusal.error
+        self.counts["expected_refusals"] += 1
+
+    def check(self, name: str, holds: bool) -> bool:
+        """Records a scenario-specific invariant (it appears in summary.json; a false one fails the run)."""
+        self.checks[name] = bool(self.checks.get(name, True) and holds)
+        return holds
+
+    # ------------------------------------------------------------------ recording
+    def _on_transaction(self, record: Any) -> None:
+        result = record.result
+        self.counts["transactions"] += 1
+        if result.status == 0:
+            self.counts["reverted"] += 1
+        key = f"{record.contract}.{record.function}"
+        self.gas_by_function[key] = self.gas_by_function.get(key, 0) + result.gas_used
+        for ev in result.events:
+            self.events.append(RecordedEvent(ev.contract, ev.name, ev.args, record.actor, record.function))
+        if self.journal is not None:
+            self.journal.transaction(
+                block=result.block_number,
+                timestamp=result.timestamp,
+                actor=record.actor,
+                contract=record.contract,
+                artifact=self._artifact_of.get(record.contract),
+                function=record.function,
+                args=record.args,
+                status=result.status,
+                gas_used=result.gas_used,
+                events=[{"contract": e.contract, "name": e.name, "args": e.args} for e in result.events],
+                error=None if result.error is None else result.error.to_json(),
+                state_root=result.state_root,
+            )
+
+
+@dataclass
+class RunResult:
+    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error"
+    exit_code: int
+    summary: dict[str, Any]
+    message: str = ""
+    out_dir: Path | None = None
+    failed_invariants: list[str] = field(default_factory=list)
+
+
+def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,
+                 reporter: Reporter | None = None) -> RunResult:
+    """Runs one scenario to completion. Writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``."""
+    from .summary import build_summary  # late: summary imports engine types
+
+    journal = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        journal = Journal(out_dir / "journal.jsonl")
+    try:
+        sim = Simulation(scenario, params, seed, journal=journal, reporter=reporter)
+        outcome, message = "ok", ""
+        try:
+            scenario.run(sim, params)
+        except ContractRevert as exc:
+            outcome, message = "unexpected_revert", f"unexpected revert: {exc}"
+        except RefusalMissing as exc:
+            outcome, message = "invariant_failed", str(exc)
+            sim.check("expected_refusals_happened", False)
+        summary = build_summary(sim, outcome)
+        failed = [name for name, ok in summary["invariants"].items() if not ok]
+        if outcome == "ok" and failed:
+            outcome = "invariant_failed"
+            message = "invariant failed: " + ", ".join(failed)
+        summary["outcome"] = outcome
+        if message:
+            summary["message"] = message
+        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "unexpected_revert": EXIT_REVERT}[outcome]
+        if journal is not None:
+            journal.end(outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
+                        totals=summary["totals"])
+            (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True,
+                                                             ensure_ascii=False) + "\n", encoding="utf-8")
+        return RunResult(outcome, exit_code, summary, message, out_dir, failed)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+__all__ = ["Simulation", "run_scenario", "RunResult", "Refusal", "RefusalMissing", "canonical_json"]

@@ -1,0 +1,86 @@
+"""The e-CNY wallets of a run, by actor name: open, top up, pay, and read balances in fen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .settings import WALLET_TIERS
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+
+#: The operating bank issues e-CNY and runs the wallets.
+BANK = "bank"
+REGULATOR = "regulator"
+
+
+class Token:
+    """Wraps the deployed ``ECNY`` contract; every method takes actor names, not addresses."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        self.contract = sim.deploy("ECNY", BANK, sim.addr(BANK), sim.addr(REGULATOR))
+        for tier in WALLET_TIERS.values():
+            self._send(BANK, "setTier", tier.tier_id, tier.balance_cap_fen, tier.per_payment_fen, tier.daily_fen)
+        self.wallets: dict[str, str] = {}  # actor name -> tier name, in opening order
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    def _send(self, actor: str, function: str, *args):
+        return self.sim.send(actor, self.contract, function, *args)
+
+    def _call(self, function: str, *args):
+        return self.sim.chain.call(self.contract, function, *args)
+
+    # -- the bank
+    def open_wallet(self, name: str, tier: str = "id_verified", fund_fen: int = 0) -> str:
+        """Opens ``name``'s wallet in ``tier`` and tops it up with ``fund_fen``; returns its address."""
+        if tier not in WALLET_TIERS:
+            raise ValueError(f"unknown wallet tier {tier!r}; known: {', '.join(WALLET_TIERS)}")
+        address = self.sim.addr(name)
+        self._send(BANK, "openWallet", address, WALLET_TIERS[tier].tier_id)
+        self.wallets[name] = tier
+        if fund_fen:
+            self.issue(name, fund_fen)
+        return address
+
+    def issue(self, name: str, amount_fen: int):
+        return self._send(BANK, "issue", self.sim.addr(name), amount_fen)
+
+    def redeem(self, name: str, amount_fen: int):
+        return self._send(BANK, "redeem", self.sim.addr(name), amount_fen)
+
+    def register_controller(self, address: str, enabled: bool = True):
+        return self._send(BANK, "setController", address, enabled)
+
+    def close_wallet(self, name: str):
+        return self._send(name, "closeWallet", self.sim.addr(name))
+
+    # -- the regulator
+    def freeze_wallet(self, name: str):
+        return self._send(REGULATOR, "freezeWallet", self.sim.addr(name))
+
+    # -- owners
+    def transfer(self, sender: str, to: str, amount_fen: int):
+        return self._send(sender, "transfer", self.sim.addr(to), amount_fen)
+
+    def allow_earmark(self, owner: str, controller: str, amount_fen: int):
+        return self._send(owner, "approveEarmark", controller, amount_fen)
+
+    # -- views
+    def balance(self, name: str) -> int:
+        return self._call("balanceOf", self.sim.addr(name))
+
+    def free(self, name: str) -> int:
+        return self._call("freeBalanceOf", self.sim.addr(name))
+
+    def earmarked(self, name: str, controller: str) -> int:
+        return self._call("earmarkedOf", self.sim.addr(name), controller)
+
+    def earmarked_total(self, controller: str) -> int:
+        return self._call("earmarkedTotalOf", controller)
+
+    def total_supply(self) -> int:
+        return self._call("totalSupply")
