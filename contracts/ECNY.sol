@@ -213,7 +213,7 @@ contract ECNY is IECNY {
     /// @inheritdoc IECNY
     function releaseEarmark(address wallet, address payee, uint256 amountFen) external {
         _requireOpen(payee);
-        _takeEarmark(wallet, msg.sender, amountFen);
+        _takeEarmark(wallet, msg.sender, _controllers[msg.sender].epoch, amountFen);
         _controllers[msg.sender].totalFen -= uint128(amountFen);
         _wallets[payee].freeFen += uint128(amountFen);
         emit EarmarkReleased(wallet, msg.sender, payee, amountFen);
@@ -223,9 +223,10 @@ contract ECNY is IECNY {
     function releaseEarmarks(address[] calldata wallets, uint256[] calldata amountsFen, address payee) external {
         if (wallets.length != amountsFen.length) revert ECNY_LengthMismatch(wallets.length, amountsFen.length);
         _requireOpen(payee);
+        uint64 epoch = _controllers[msg.sender].epoch;
         uint256 total;
         for (uint256 i; i < wallets.length; ++i) {
-            _takeEarmark(wallets[i], msg.sender, amountsFen[i]);
+            _takeEarmark(wallets[i], msg.sender, epoch, amountsFen[i]);
             total += amountsFen[i];
         }
         _controllers[msg.sender].totalFen -= uint128(total);
@@ -235,16 +236,17 @@ contract ECNY is IECNY {
 
     /// @inheritdoc IECNY
     function returnEarmark(address wallet, uint256 amountFen) external {
-        _returnEarmark(wallet, amountFen);
+        _returnEarmark(wallet, _controllers[msg.sender].epoch, amountFen);
         _controllers[msg.sender].totalFen -= uint128(amountFen);
     }
 
     /// @inheritdoc IECNY
     function returnEarmarks(address[] calldata wallets, uint256[] calldata amountsFen) external {
         if (wallets.length != amountsFen.length) revert ECNY_LengthMismatch(wallets.length, amountsFen.length);
+        uint64 epoch = _controllers[msg.sender].epoch;
         uint256 total;
         for (uint256 i; i < wallets.length; ++i) {
-            _returnEarmark(wallets[i], amountsFen[i]);
+            _returnEarmark(wallets[i], epoch, amountsFen[i]);
             total += amountsFen[i];
         }
         _controllers[msg.sender].totalFen -= uint128(total);
@@ -253,7 +255,7 @@ contract ECNY is IECNY {
     /// @inheritdoc IECNY
     function moveEarmark(address from, address to, uint256 amountFen) external {
         _requireOpen(to);
-        _takeEarmark(from, msg.sender, amountFen);
+        _takeEarmark(from, msg.sender, _controllers[msg.sender].epoch, amountFen);
         _addEarmark(to, msg.sender, amountFen);
         emit EarmarkMoved(from, to, msg.sender, amountFen);
     }
@@ -387,8 +389,8 @@ contract ECNY is IECNY {
         return e.epoch == _controllers[controller].epoch ? e.amountFen : 0;
     }
 
-    function _returnEarmark(address wallet, uint256 amountFen) private {
-        _takeEarmark(wallet, msg.sender, amountFen);
+    function _returnEarmark(address wallet, uint64 epoch, uint256 amountFen) private {
+        _takeEarmark(wallet, msg.sender, epoch, amountFen);
         _wallets[wallet].freeFen += uint128(amountFen);
         emit EarmarkReturned(wallet, msg.sender, amountFen);
     }
@@ -398,6 +400,7 @@ contract ECNY is IECNY {
         uint64 epoch = _controllers[controller].epoch;
         if (e.slot == 0) {
             address[] storage list = _controllersOf[wallet];
+            if (list.length >= MAX_CONTROLLERS_PER_WALLET) _pruneEmpty(wallet);
             if (list.length >= MAX_CONTROLLERS_PER_WALLET) revert ECNY_TooManyControllers(wallet);
             list.push(controller);
             e.slot = uint32(list.length);
@@ -410,28 +413,26 @@ contract ECNY is IECNY {
         e.epoch = epoch;
     }
 
-    function _takeEarmark(address wallet, address controller, uint256 amountFen) private {
+    /// @dev An emptied earmark stays listed (cheaper for the payout that empties it); the list is pruned
+    /// only when a new controller needs room.
+    function _takeEarmark(address wallet, address controller, uint64 epoch, uint256 amountFen) private {
         if (amountFen == 0) revert ECNY_ZeroAmount();
         Earmark storage e = _earmarks[wallet][controller];
-        uint256 live = e.epoch == _controllers[controller].epoch ? e.amountFen : 0;
+        uint256 live = e.epoch == epoch ? e.amountFen : 0;
         if (live < amountFen) revert ECNY_InsufficientEarmark(wallet, controller, live, amountFen);
-        uint256 left = live - amountFen;
-        if (left == 0) {
-            _unlist(wallet, e.slot);
-            delete _earmarks[wallet][controller];
-        } else {
-            e.amountFen = uint128(left);
-        }
+        e.amountFen = uint128(live - amountFen);
     }
 
-    function _unlist(address wallet, uint32 slot) private {
+    function _pruneEmpty(address wallet) private {
         address[] storage list = _controllersOf[wallet];
-        uint256 last = list.length;
-        if (slot != last) {
-            address moved = list[last - 1];
-            list[slot - 1] = moved;
-            _earmarks[wallet][moved].slot = slot;
+        for (uint256 i = list.length; i > 0; --i) {
+            address controller = list[i - 1];
+            if (_liveEarmark(wallet, controller) != 0) continue;
+            address last = list[list.length - 1];
+            list[i - 1] = last;
+            _earmarks[wallet][last].slot = uint32(i);
+            list.pop();
+            delete _earmarks[wallet][controller];
         }
-        list.pop();
     }
 }

@@ -88,11 +88,12 @@ abstract contract PrepaidBase is IPrepaidSupervision {
     ) external returns (uint256 courseId) {
         _requireTakingOrders(msg.sender);
         if (
-            feePerLessonFen == 0 || feePerLessonFen > type(uint64).max || lessons == 0 || lessons > type(uint32).max
+            feePerLessonFen == 0 || feePerLessonFen > type(uint64).max || lessons == 0 || lessons > type(uint16).max
                 || classHoursPerLesson == 0 || classHoursPerLesson > type(uint32).max || end <= start
                 || end > type(uint64).max
         ) revert Prepaid_InvalidCourse(feePerLessonFen, lessons, classHoursPerLesson, start, end);
         courseId = ++courseCount;
+        if (courseId > type(uint24).max) revert Prepaid_InvalidCourse(feePerLessonFen, lessons, classHoursPerLesson, start, end);
         _courses[courseId] = Course(
             msg.sender, uint64(start), uint64(end), uint64(feePerLessonFen), uint32(lessons), uint32(classHoursPerLesson)
         );
@@ -109,9 +110,9 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         orderId = ++orderCount;
         Order storage o = _orders[orderId];
         o.parent = msg.sender;
-        o.courseId = uint32(courseId);
+        o.courseId = uint24(courseId);
         o.status = OrderStatus.Active;
-        o.lessonsPaid = uint32(lessons);
+        o.lessonsPaid = uint16(lessons);
         _ordersOf[msg.sender].push(orderId);
         _latestOrder[msg.sender][courseId] = orderId;
         emit OrderPlaced(orderId, msg.sender, courseId, lessons, fee);

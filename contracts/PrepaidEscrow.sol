@@ -93,7 +93,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         if (lessons == 0) revert Prepaid_NothingToRefund(orderId);
         Course storage c = _courses[o.courseId];
         uint256 refund = _refundFen(lessons, c.feePerLessonFen);
-        o.lessonsReturned += uint32(lessons);
+        o.lessonsReturned += uint16(lessons);
         o.status = OrderStatus.Cancelled;
         _supervisedFen[c.institution] -= refund;
         emit OrderCancelled(orderId, msg.sender, refund, lessons);
@@ -123,8 +123,8 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         uint256 amount = lessons * c.feePerLessonFen;
         o.disputed = false;
         o.lessonsPending = 0;
-        if (releaseToInstitution) o.lessonsReleased += uint32(lessons);
-        else o.lessonsReturned += uint32(lessons);
+        if (releaseToInstitution) o.lessonsReleased += uint16(lessons);
+        else o.lessonsReturned += uint16(lessons);
         _completeIfSettled(o);
         _supervisedFen[c.institution] -= amount;
         emit DisputeResolved(orderId, releaseToInstitution, lessons, amount);
@@ -167,7 +167,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
             if (o.status != OrderStatus.Active || lessons == 0) continue;
             Course storage c = _courses[o.courseId];
             uint256 refund = lessons * c.feePerLessonFen;
-            o.lessonsReturned += uint32(lessons);
+            o.lessonsReturned += uint16(lessons);
             o.status = o.lessonsPending == 0 ? OrderStatus.Refunded : OrderStatus.Cancelled;
             _supervisedFen[c.institution] -= refund;
             emit OrderRefunded(ids[i], wallet, refund, refund);
@@ -208,8 +208,8 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
 
     function _release(Batch memory batch, uint256 id, Order storage o, uint256 lessons, uint256 fee) private {
         uint256 amount = lessons * fee;
-        if (o.lessonsPending >= lessons) o.lessonsPending -= uint32(lessons);
-        o.lessonsReleased += uint32(lessons);
+        if (o.lessonsPending >= lessons) o.lessonsPending -= uint8(lessons);
+        o.lessonsReleased += uint16(lessons);
         _completeIfSettled(o);
         batch.wallets[batch.count] = o.parent;
         batch.amounts[batch.count] = amount;
@@ -220,7 +220,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
 
     function _refund(Batch memory batch, uint256 id, Order storage o, uint256 lessons) private {
         uint256 amount = lessons * _courses[o.courseId].feePerLessonFen;
-        o.lessonsReturned += uint32(lessons);
+        o.lessonsReturned += uint16(lessons);
         o.lessonsPending = 0;
         o.disputed = false;
         o.status = OrderStatus.Refunded;

@@ -135,7 +135,7 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
             uint256 share = owed == e.owedUnrefundedFen
                 ? e.depositUnsharedFen
                 : owed * e.depositAtFreezeFen / e.owedAtFreezeFen;
-            o.lessonsReturned += uint32(lessons);
+            o.lessonsReturned += uint16(lessons);
             e.owedFen -= owed;
             e.owedUnrefundedFen -= owed;
             e.depositUnsharedFen -= share;
@@ -185,12 +185,15 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         if (deposit != 0) _token.moveEarmark(msg.sender, institution, deposit);
     }
 
+    /// @dev Snapshot for the pro-rata shares. The pool is capped at what is owed: a parent never gets back
+    /// more than the lessons they did not receive; any excess stays locked under the regulator.
     function _onFreeze(address institution) internal override {
         Exposure storage e = _exposure[institution];
+        uint256 pool = e.depositFen < e.owedFen ? e.depositFen : e.owedFen;
         e.owedAtFreezeFen = e.owedFen;
         e.owedUnrefundedFen = e.owedFen;
-        e.depositAtFreezeFen = e.depositFen;
-        e.depositUnsharedFen = e.depositFen;
+        e.depositAtFreezeFen = pool;
+        e.depositUnsharedFen = pool;
     }
 
     /// @dev Bookkeeping of a full refund paid by the institution; returns the refund.
@@ -199,7 +202,7 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         returns (uint256 refund)
     {
         refund = lessons * _courses[o.courseId].feePerLessonFen;
-        o.lessonsReturned += uint32(lessons);
+        o.lessonsReturned += uint16(lessons);
         _exposure[institution].owedFen -= refund;
         _exposure[institution].depositFen -= _depositOfOrder[orderId];
     }

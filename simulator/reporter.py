@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 #: Loops shorter than this print no progress bar.
@@ -32,7 +33,7 @@ class ConsoleReporter(Reporter):
         self.console = console or Console(highlight=False)
 
     def say(self, when: str, text: str) -> None:
-        self.console.print(f"[dim]{when}[/dim]  {text}")
+        self.console.print(f"[dim]{when}[/dim]  {escape(text)}")
 
     def progress(self, items: Sequence[Any], description: str) -> Iterable[Any]:
         if len(items) < PROGRESS_MIN_ITEMS or not self.console.is_terminal:

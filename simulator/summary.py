@@ -54,7 +54,7 @@ class Ledger:
                 t["released_fen"] += a["amountFen"]
                 t["lessons_released"] += a["lessons"]
             elif ev.name == "LessonDelivered":
-                t["lessons_released"] += 1
+                t["lessons_delivered"] += 1
             elif ev.name == "DisputeResolved":
                 t["released_fen" if a["releasedToInstitution"] else "refunded_fen"] += a["amountFen"]
                 t["disputes_resolved"] += 1
@@ -156,6 +156,7 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
     counts = dict(sim.counts)
     counts["orders"] = ledger.total("orders")
     counts["lessons_released"] = ledger.total("lessons_released")
+    counts["lessons_delivered_upfront"] = ledger.total("lessons_delivered")
     counts["refunds"] = ledger.total("refunds")
     summary: dict[str, Any] = {
         "scenario": sim.scenario.name,

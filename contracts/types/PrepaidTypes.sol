@@ -60,15 +60,16 @@ struct Course {
     uint32 classHoursPerLesson;
 }
 
-/// @dev Lesson accounting: lessonsPaid = released + pending + returned + left. Packed in two slots.
+/// @dev Lesson accounting: lessonsPaid = released + pending + returned + left. Everything a class batch
+/// touches fits in the first slot (one cold read and one write per pupil-lesson).
 struct Order {
     address parent;
-    uint32 courseId;
+    uint24 courseId;
     OrderStatus status;
     bool disputed;
-    uint32 lessonsPaid;
-    uint32 lessonsReleased; // delivered and settled with the institution
-    uint32 lessonsPending; // recorded, still inside the dispute window
-    uint32 lessonsReturned; // not delivered; their fee went back to the parent
+    uint8 lessonsPending; // recorded, still inside the dispute window
+    uint16 lessonsPaid;
+    uint16 lessonsReleased; // delivered and settled with the institution
+    uint16 lessonsReturned; // not delivered; their fee went back to the parent
     uint64 lastRecordedAt;
 }

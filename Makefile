@@ -1,0 +1,59 @@
+# ecny-sim: `make demo` and `make test` are all a fresh clone needs (Python 3.11+; Node 20 only to recompile).
+# pip and npm use whatever index/registry the machine is configured for; nothing here overrides it.
+
+SHELL := /bin/sh
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+VBIN := $(VENV)/bin
+
+hash_of = $(shell { sha256sum $(1) 2>/dev/null || shasum -a 256 $(1); } | cut -c1-16)
+
+# The venv is (re)installed only when pyproject.toml's content changes: the stamp's name carries its hash.
+VENV_STAMP := $(VENV)/.ecny-installed-$(call hash_of,pyproject.toml)
+# npm's solc is (re)installed only when package-lock.json's content changes (or node_modules/solc is gone).
+SOLC_STAMP := node_modules/.ecny-installed-$(call hash_of,package-lock.json)
+
+.PHONY: venv artifacts demo test test-deep bench compile solc
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "ecny-sim needs Python 3.11 or newer ($(PYTHON) is older); try: make PYTHON=python3.11 ..."; exit 1; }
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.ecny-installed-*
+	@touch $@
+
+# Recompile contracts/ when they changed since the committed artifacts were built (the run would do it
+# anyway); when no solc is found (exit 3) and Node is there, fetch npm's pinned solc first.
+# Tests then run with ECNY_SIM_AUTOCOMPILE=0: nothing rewrites the artifacts in the middle of a session.
+artifacts: venv
+	@$(VPY) -m ecny_sim.compiler --check; status=$$?; \
+	if [ $$status -ne 0 ]; then \
+		if [ $$status -eq 3 ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi; \
+		$(VPY) -m ecny_sim.compiler --ensure; \
+	fi
+
+demo: artifacts
+	$(VBIN)/ecny-sim run edu_abscond
+
+test: artifacts
+	ECNY_SIM_AUTOCOMPILE=0 $(VPY) -m pytest -q
+
+test-deep: artifacts
+	ECNY_SIM_AUTOCOMPILE=0 HYPOTHESIS_PROFILE=deep $(VPY) -m pytest -q
+
+bench: artifacts
+	$(VPY) -m benchmarks.run
+
+compile: venv
+	@if [ -z "$${SOLC:-}" ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi
+	$(VBIN)/ecny-sim compile
+
+solc:
+	@if [ ! -f node_modules/solc/package.json ] || [ ! -f $(SOLC_STAMP) ]; then \
+		echo "npm ci --no-audit --no-fund  (solc 0.8.37 from package-lock.json)"; \
+		npm ci --no-audit --no-fund && rm -f node_modules/.ecny-installed-* && touch $(SOLC_STAMP); \
+	fi

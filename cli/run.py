@@ -1,0 +1,88 @@
+"""`ecny-sim run`: run a scenario, print a readable account, write journal.jsonl and summary.json."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecny_sim import scenario as scenarios
+from ecny_sim.compiler import CompilerError, ensure_fresh
+from ecny_sim.engine import EXIT_BAD_INPUT, run_scenario
+from ecny_sim.money import fmt_fen
+from ecny_sim.reporter import ConsoleReporter
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    """One clear line on stderr, no traceback."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/bold red] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="run")(run)
+
+
+def run(
+    name: str = typer.Argument(..., help="a built-in scenario (see `ecny-sim list`) or a path to a scenario .py"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="a parameter, key=value; repeatable"),
+    params_file: Optional[str] = typer.Option(None, "--params", help="a JSON file of parameters"),
+    seed: int = typer.Option(1, "--seed", help="seed for actor keys; same seed, same run, byte for byte"),
+    out: Optional[Path] = typer.Option(None, "--out", help="output directory [default: runs/NAME-seedN]"),
+    test_scale: bool = typer.Option(False, "--test-scale", help="use the scenario's small test parameters"),
+) -> None:
+    """Run a scenario on a fresh in-process chain."""
+    try:
+        ensure_fresh()
+        scenario = scenarios.load(name)
+        values: dict[str, Any] = scenarios.read_params_file(params_file) if params_file else {}
+        values.update(scenarios.parse_assignments(set_ or []))
+        params = scenario.params(values, test_scale=test_scale)
+    except (scenarios.BadInput, CompilerError) as exc:
+        fail(str(exc))
+    out_dir = out or Path("runs") / f"{scenario.name}-seed{seed}"
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out_dir} exists and is not a directory")
+
+    console = Console(highlight=False)
+    console.rule(f"[bold]{scenario.name}[/bold]: {scenario.title}")
+    shown = ", ".join(f"{k}={v}" for k, v in params.model_dump(mode="json").items())
+    console.print(f"[dim]params: {shown}; seed {seed}[/dim]")
+    began = time.perf_counter()
+    result = run_scenario(scenario, params, seed, out_dir, ConsoleReporter(console))
+    elapsed = time.perf_counter() - began
+    print_summary(console, result.summary)
+    txs = result.summary["counts"]["transactions"]
+    console.print(f"{txs} transactions in {elapsed:.1f} s; wrote {out_dir}/journal.jsonl and summary.json")
+    if result.exit_code:
+        Console(stderr=True, highlight=False).print(f"[bold red]{result.outcome}:[/bold red] {result.message}")
+    raise typer.Exit(result.exit_code)
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    totals = Table(title="Money (read from the chain)", show_header=True, header_style="bold")
+    totals.add_column("total")
+    totals.add_column("amount", justify="right")
+    for key, value in summary["totals"].items():
+        totals.add_row(key.removesuffix("_fen").replace("_", " "), fmt_fen(value))
+    console.print(totals)
+    if "comparison" in summary:
+        table = Table(title="Supervision models side by side", header_style="bold")
+        table.add_column("model")
+        keys = list(next(iter(summary["comparison"].values())))
+        for key in keys:
+            table.add_column(key.removesuffix("_fen").replace("_", " "), justify="right")
+        for model, row in summary["comparison"].items():
+            table.add_row(model, *(fmt_fen(row[k]) for k in keys))
+        console.print(table)
+    checks = Table(title="Invariants", header_style="bold")
+    checks.add_column("holds")
+    checks.add_column("invariant")
+    for name, ok in summary["invariants"].items():
+        checks.add_row("[green]yes[/green]" if ok else "[bold red]NO[/bold red]", name)
+    console.print(checks)

@@ -1,0 +1,138 @@
+"""Named actors with deterministic keys.
+
+An actor is a name such as ``parent:alice``, ``school:taoli`` (``kind:label``) or a bare role such as
+``regulator`` or ``bank``. Its private key is derived from the scenario seed and the name only:
+
+    key = keccak256(b"ecny-sim actor|" + str(seed) + b"|" + name)  reduced into [1, n-1] (secp256k1 order n)
+
+so the same seed always gives the same addresses, in any process and in any order of creation, and a
+different seed gives different ones. Keys never leave this registry except to sign transactions locally.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+
+__all__ = ["Actor", "Actors", "derive_key", "validate_name", "SECP256K1_N"]
+
+#: Order of the secp256k1 group; a private key must lie in [1, n-1].
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+_DOMAIN = b"ecny-sim actor|"
+# kind: lower-case word (letters, digits, '_' or '-'); optional ':label' with no whitespace and no ':'.
+_NAME_RE = re.compile(r"[a-z][a-z0-9_-]*(?::[^\s:]+)?")
+
+
+def validate_name(name: str) -> str:
+    """Return `name` if it is a valid actor name (``kind:label`` or a bare role), else raise ValueError."""
+    if not isinstance(name, str):
+        raise ValueError(f"actor name must be a string, got {type(name).__name__}")
+    if not name or not name.strip():
+        raise ValueError("actor name must not be empty")
+    if _NAME_RE.fullmatch(name) is None:
+        raise ValueError(
+            f"invalid actor name {name!r}: expected 'kind:label' (e.g. 'parent:alice') or a bare role "
+            "(e.g. 'regulator'); kind is lower-case letters/digits/'_'/'-', label has no spaces or ':'"
+        )
+    return name
+
+
+def _seed_bytes(seed: int | str | bytes) -> bytes:
+    if isinstance(seed, bool):
+        raise ValueError("seed must be an int, str or bytes")
+    if isinstance(seed, int):
+        return str(seed).encode("ascii")
+    if isinstance(seed, str):
+        return seed.encode("utf-8")
+    if isinstance(seed, (bytes, bytearray)):
+        return bytes(seed)
+    raise ValueError(f"seed must be an int, str or bytes, got {type(seed).__name__}")
+
+
+def derive_key(seed: int | str | bytes, name: str) -> bytes:
+    """The 32-byte private key of actor `name` under `seed` (see module docstring)."""
+    validate_name(name)
+    digest = keccak(_DOMAIN + _seed_bytes(seed) + b"|" + name.encode("utf-8"))
+    k = int.from_bytes(digest, "big") % (SECP256K1_N - 1) + 1
+    return k.to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    address: str  # checksummed
+    key: bytes = field(repr=False)
+    account: LocalAccount = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Actors:
+    """Registry of actors for one seed. Actors are created on first use (`get`, `address_of`, `key_of`)."""
+
+    def __init__(self, seed: int | str | bytes = 0) -> None:
+        self.seed = seed
+        self._seed_bytes = _seed_bytes(seed)
+        self._by_name: dict[str, Actor] = {}
+        self._by_address: dict[str, Actor] = {}  # lower-case hex -> actor
+
+    def get(self, name: str) -> Actor:
+        """The actor called `name`, created (deterministically) if it is new."""
+        actor = self._by_name.get(name)
+        if actor is None:
+            key = derive_key(self._seed_bytes, name)
+            account = Account.from_key(key)
+            actor = Actor(name=name, address=to_checksum_address(account.address), key=key, account=account)
+            other = self._by_address.get(actor.address.lower())
+            if other is not None:  # 2**-160: would mean a broken key derivation
+                raise RuntimeError(f"actors {other.name!r} and {name!r} share an address")
+            self._by_name[name] = actor
+            self._by_address[actor.address.lower()] = actor
+        return actor
+
+    add = get
+
+    def address_of(self, name: str) -> str:
+        """Checksummed address of actor `name` (created if new)."""
+        return self.get(name).address
+
+    def key_of(self, name: str) -> bytes:
+        """32-byte private key of actor `name` (created if new)."""
+        return self.get(name).key
+
+    def name_of(self, address: str | bytes) -> str:
+        """Name of the actor at `address` (any hex case, or 20 raw bytes); KeyError if no actor has it."""
+        name = self.lookup(address)
+        if name is None:
+            raise KeyError(f"no actor has address {address!r}")
+        return name
+
+    def lookup(self, address: str | bytes) -> str | None:
+        """Name of the actor at `address`, or None."""
+        if isinstance(address, (bytes, bytearray)):
+            address = "0x" + bytes(address).hex()
+        actor = self._by_address.get(str(address).lower())
+        return actor.name if actor is not None else None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __iter__(self) -> Iterator[str]:
+        """Names in order of creation."""
+        return iter(self._by_name)
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def __repr__(self) -> str:
+        return f"Actors(seed={self.seed!r}, {len(self)} actors)"

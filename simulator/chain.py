@@ -1,0 +1,833 @@
+"""The in-process chain: py-evm (through eth-tester's PyEVMBackend) with scenario time, named actors,
+locally signed transactions, decoded events and errors, snapshots and a transaction hook.
+
+    chain = Chain(genesis_time=parse_beijing("2022-05-09"), seed=7)
+    token = chain.deploy("Fixture", abi, bytecode, deployer="bank", args=(100,))
+    chain.set_time("2022-05-09 18:00")
+    r = chain.send("parent:alice", token, "setValue", 5)      # TxResult; raises ContractRevert on status 0
+    r.events[0]            # Event(contract='Fixture', name='ValueSet', args={...})
+    chain.call(token, "total")
+    snap = chain.snapshot(); ...; chain.revert(snap)
+
+Rules this module keeps (see README of the chain layer in the report / docstrings below):
+
+- One transaction per block; each block's timestamp is exactly `chain.now` when the transaction is sent.
+  py-evm requires strictly increasing block timestamps, so after a block at T the next one gets at least
+  T + 1 (`now` = max(scenario time, last block time + 1)). `set_time`/`advance` move the scenario time;
+  `advance` counts from the scenario time, not from the +1 s steps, so repeated `advance(days=1)` never drift.
+- Fees are zero: genesis base fee 0, every transaction has max fee 0 and priority fee 0, so actors need no
+  ETH and nobody is funded (the genesis allocation is empty). EIP-1559 would raise the base fee to 1 wei
+  forever after a single block more than half full; a transaction's gas limit is therefore capped at the
+  block's gas target (block gas limit // 2), which keeps every block at most half full.
+- prevrandao (mix_hash) is keccak(seed, block number) instead of eth-tester's os.urandom, so even block
+  hashes repeat run to run. (State roots do not depend on it here either way: measured, identical across
+  processes with random mix hashes too. Still, nothing returned as reproducible includes a block hash.)
+- Explicit gas on every transaction (no estimation), signed locally with eth-account, applied raw.
+- A failed transaction's revert data comes from the executed computation itself (no re-run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import is_hex_address, keccak, to_checksum_address
+
+from .actors import Actors, validate_name
+from .clock import DAY, HOUR, MINUTE, WEEK, format_beijing, to_timestamp
+from .errors import (
+    ContractRevert,
+    DecodedError,
+    ErrorDecoder,
+    MissingRevert,
+    TransactionRejected,
+    abi_signature,
+    abi_type,
+    to_jsonable,
+)
+
+__all__ = ["Chain", "Deployed", "Event", "TxResult", "TxRecord", "Snapshot", "DEFAULT_GAS"]
+
+DEFAULT_GAS = 10_000_000
+ZERO_ADDRESS = b"\x00" * 20
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------------
+# ABI handling
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    signature: str
+    selector: bytes
+    inputs: tuple[dict, ...]
+    input_types: tuple[str, ...]
+    outputs: tuple[dict, ...]
+    output_types: tuple[str, ...]
+    mutability: str
+
+
+@dataclass(frozen=True)
+class _EventSpec:
+    name: str
+    signature: str
+    topic0: bytes
+    inputs: tuple[dict, ...]
+    indexed: tuple[bool, ...]
+    data_types: tuple[str, ...]
+    n_indexed: int
+
+
+def _function_spec(entry: Mapping[str, Any]) -> _Function:
+    inputs = tuple(dict(p) for p in entry.get("inputs", ()))
+    outputs = tuple(dict(p) for p in entry.get("outputs", ()))
+    sig = abi_signature(entry)
+    return _Function(
+        name=entry["name"],
+        signature=sig,
+        selector=keccak(text=sig)[:4],
+        inputs=inputs,
+        input_types=tuple(abi_type(p) for p in inputs),
+        outputs=outputs,
+        output_types=tuple(abi_type(p) for p in outputs),
+        mutability=entry.get("stateMutability", "nonpayable"),
+    )
+
+
+def _event_spec(entry: Mapping[str, Any]) -> _EventSpec:
+    inputs = tuple(dict(p) for p in entry.get("inputs", ()))
+    sig = abi_signature(entry)
+    indexed = tuple(bool(p.get("indexed")) for p in inputs)
+    return _EventSpec(
+        name=entry["name"],
+        signature=sig,
+        topic0=keccak(text=sig),
+        inputs=inputs,
+        indexed=indexed,
+        data_types=tuple(abi_type(p) for p, ix in zip(inputs, indexed) if not ix),
+        n_indexed=sum(indexed),
+    )
+
+
+def _is_dynamic(param: Mapping[str, Any]) -> bool:
+    """Indexed values of these types are stored as their keccak hash in the topic."""
+    t = param["type"]
+    return t in ("string", "bytes") or t.endswith("]") or t.startswith("tuple")
+
+
+def _decode_event(spec: _EventSpec, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
+    if len(topics) - 1 != spec.n_indexed:
+        raise ValueError("indexed argument count differs")
+    data_values = iter(abi_decode(list(spec.data_types), data)) if spec.data_types else iter(())
+    topic_values = iter(topics[1:])
+    args: dict[str, Any] = {}
+    for i, (param, ix) in enumerate(zip(spec.inputs, spec.indexed)):
+        name = param.get("name") or f"arg{i}"
+        if ix:
+            topic = next(topic_values)
+            if _is_dynamic(param):
+                args[name] = "0x" + topic.hex()  # keccak of the value, as the EVM stores it
+            else:
+                (value,) = abi_decode([abi_type(param)], topic)
+                args[name] = to_jsonable(param, value)
+        else:
+            args[name] = to_jsonable(param, next(data_values))
+    return args
+
+
+class Deployed:
+    """A contract on the chain: its journal name, checksummed address and ABI."""
+
+    __slots__ = ("name", "address", "abi", "_functions", "_events", "_constructor")
+
+    def __init__(self, name: str, address: str, abi: Sequence[Mapping[str, Any]]) -> None:
+        self.name = name
+        self.address = to_checksum_address(address)
+        self.abi = list(abi)
+        self._functions: dict[str, list[_Function]] = {}
+        self._events: dict[bytes, _EventSpec] = {}
+        self._constructor: tuple[dict, ...] = ()
+        for entry in self.abi:
+            kind = entry.get("type", "function")
+            if kind == "function":
+                fn = _function_spec(entry)
+                self._functions.setdefault(fn.name, []).append(fn)
+                self._functions.setdefault(fn.signature, []).append(fn)
+            elif kind == "event" and not entry.get("anonymous"):
+                ev = _event_spec(entry)
+                self._events[ev.topic0] = ev
+            elif kind == "constructor":
+                self._constructor = tuple(dict(p) for p in entry.get("inputs", ()))
+
+    def function(self, name: str) -> _Function:
+        """The function called `name`, or with the full signature `name(type,...)` when overloaded."""
+        fns = self._functions.get(name)
+        if not fns:
+            known = sorted({f.name for v in self._functions.values() for f in v})
+            raise ValueError(f"{self.name} has no function {name!r} (functions: {', '.join(known)})")
+        if len(fns) > 1:
+            sigs = ", ".join(f.signature for f in fns)
+            raise ValueError(f"{self.name}.{name} is overloaded; name one of: {sigs}")
+        return fns[0]
+
+    @property
+    def functions(self) -> list[str]:
+        """Signatures of the contract's functions."""
+        return sorted({f.signature for v in self._functions.values() for f in v})
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"Deployed({self.name!r}, {self.address})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded log. `contract` is the emitting contract's name (its checksummed address if unregistered).
+    A log no registered ABI explains has name "<unknown>" and args {"topics": [...], "data": "0x..."}."""
+
+    contract: str
+    name: str
+    args: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"contract": self.contract, "name": self.name, "args": self.args}
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """One mined transaction. Everything here is reproducible run to run (no block hashes)."""
+
+    tx_hash: str
+    block_number: int
+    timestamp: int
+    status: int  # 1 success, 0 failure
+    gas_used: int
+    events: list[Event]
+    error: DecodedError | None
+    state_root: str  # 0x hex, state root of this transaction's block
+    contract_address: str | None = None  # set for a successful deployment
+    return_value: Any = None  # decoded output of a successful call: one value, or a tuple for several
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 1
+
+    def events_named(self, name: str) -> list[Event]:
+        return [e for e in self.events if e.name == name]
+
+    def event(self, name: str) -> Event:
+        """The one event called `name` (ValueError if there is none or several)."""
+        found = self.events_named(name)
+        if len(found) != 1:
+            raise ValueError(f"expected one {name} event, found {len(found)}")
+        return found[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tx_hash": self.tx_hash,
+            "block": self.block_number,
+            "timestamp": self.timestamp,
+            "status": self.status,
+            "gas_used": self.gas_used,
+            "events": [e.to_json() for e in self.events],
+            "error": self.error.to_json() if self.error is not None else None,
+            "state_root": self.state_root,
+        }
+
+
+@dataclass(frozen=True)
+class TxRecord:
+    """What `Chain.on_transaction` hooks receive after every mined transaction (deployments and reverted
+    transactions included). `args` is JSON-able (ints, checksummed addresses, 0x hex bytes, lists, dicts)."""
+
+    actor: str
+    contract: str
+    function: str  # "constructor" for a deployment
+    args: list[Any]
+    result: TxResult
+    address: str  # the contract's address
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    block_number: int
+    _block_hash: bytes = field(repr=False)
+    _scenario_time: int = field(repr=False)
+    _last_block_time: int = field(repr=False)
+    _contracts: tuple = field(repr=False)
+    _chain_id: int = field(repr=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# The chain
+# --------------------------------------------------------------------------------------------------
+
+
+class Chain:
+    """An in-process py-evm chain at the scenario's own time. See the module docstring for its rules."""
+
+    def __init__(
+        self,
+        genesis_time: int | str,
+        seed: int | str = 0,
+        *,
+        default_gas: int = DEFAULT_GAS,
+        block_gas_limit: int | None = None,
+    ) -> None:
+        from eth.vm.forks.london.constants import ELASTICITY_MULTIPLIER
+        from eth_tester import PyEVMBackend
+        from eth_tester.backends.pyevm.main import GENESIS_GAS_LIMIT
+
+        genesis_time = to_timestamp(genesis_time)
+        if genesis_time < 0:
+            raise ValueError("genesis_time must be a unix time >= 0")
+        overrides: dict[str, Any] = {"timestamp": genesis_time}
+        if block_gas_limit is not None:
+            overrides["gas_limit"] = int(block_gas_limit)
+        params = PyEVMBackend.generate_genesis_params(overrides=overrides)
+        params["base_fee_per_gas"] = 0  # not an accepted override; from_genesis takes it
+        self._backend = PyEVMBackend(genesis_parameters=params, genesis_state={})
+        self._evm = self._backend.chain  # py-evm MiningChain
+        genesis = self._evm.get_canonical_head()
+        assert genesis.base_fee_per_gas == 0 and genesis.timestamp == genesis_time
+
+        self.seed = seed
+        self.actors = Actors(seed)
+        self.genesis_time = genesis_time
+        self.chain_id: int = self._evm.chain_id
+        self.block_gas_limit: int = genesis.gas_limit
+        self.max_tx_gas: int = genesis.gas_limit // ELASTICITY_MULTIPLIER
+        if not 21_000 <= int(default_gas) <= self.max_tx_gas:
+            raise ValueError(f"default_gas must be within [21000, {self.max_tx_gas}]")
+        self.default_gas = int(default_gas)
+
+        self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
+        self._seed_bytes = self.actors._seed_bytes
+        self._scenario_time = genesis_time
+        self._last_block_time = genesis_time
+        self._nonces: dict[str, int] = {}
+        self._contracts: dict[str, Deployed] = {}
+        self._by_address: dict[str, Deployed] = {}  # lower-case hex -> contract
+        self._errors = ErrorDecoder()
+        self._events: dict[bytes, list[_EventSpec]] = {}
+        #: Hooks called with a TxRecord after every mined transaction (deployments and reverts included).
+        self.on_transaction: list[Callable[[TxRecord], None]] = []
+
+    # ---------------------------------------------------------------- description (journal header)
+
+    @property
+    def genesis_allocation(self) -> dict[str, Any]:
+        """Accounts funded at genesis: none (fees are zero, so no actor needs ETH)."""
+        return {}
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """JSON-able chain settings for a journal header."""
+        return {
+            "backend": f"py-evm {_version('py-evm')} via eth-tester {_version('eth-tester')}",
+            "fork": "prague",
+            "chain_id": self.chain_id,
+            "block_gas_limit": self.block_gas_limit,
+            "max_tx_gas": self.max_tx_gas,
+            "default_gas": self.default_gas,
+            "base_fee_per_gas": 0,
+            "gas_price": 0,
+            "transactions_per_block": 1,
+            "min_block_interval_s": 1,
+            "prevrandao": "keccak256('ecny-sim prevrandao|' + seed + '|' + block number)",
+            "actor_keys": "keccak256('ecny-sim actor|' + seed + '|' + name) mod (n-1) + 1",
+            "signer": f"eth-account {_version('eth-account')}",
+        }
+
+    @property
+    def backend(self):
+        """The underlying eth-tester PyEVMBackend (escape hatch; its own send/mine methods must not be used)."""
+        return self._backend
+
+    # ---------------------------------------------------------------- actors and contracts
+
+    def address_of(self, name: str) -> str:
+        """Checksummed address of actor `name`, created on demand (deterministic from the seed)."""
+        return self.actors.address_of(name)
+
+    def name_of(self, address: str | bytes) -> str:
+        """Name of the actor or contract at `address`; KeyError if neither."""
+        label = self.lookup(address)
+        if label is None:
+            raise KeyError(f"no actor or contract at {address!r}")
+        return label
+
+    def lookup(self, address: str | bytes) -> str | None:
+        """Name of the actor or contract at `address`, or None."""
+        if isinstance(address, (bytes, bytearray)):
+            address = "0x" + bytes(address).hex()
+        contract = self._by_address.get(str(address).lower())
+        if contract is not None:
+            return contract.name
+        return self.actors.lookup(address)
+
+    def label(self, address: str | bytes) -> str:
+        """Name of the actor or contract at `address`, else the checksummed address."""
+        name = self.lookup(address)
+        if name is not None:
+            return name
+        if isinstance(address, (bytes, bytearray)):
+            address = "0x" + bytes(address).hex()
+        return to_checksum_address(address)
+
+    def contract(self, name: str) -> Deployed:
+        try:
+            return self._contracts[name]
+        except KeyError:
+            raise KeyError(f"no contract named {name!r}") from None
+
+    @property
+    def contracts(self) -> dict[str, Deployed]:
+        return dict(self._contracts)
+
+    def register_abi(self, abi: Sequence[Mapping[str, Any]]) -> None:
+        """Add an ABI's events and errors to the decoding tables (e.g. a library's or an interface's)."""
+        self._errors.add_abi(abi)
+        for entry in abi:
+            if entry.get("type") == "event" and not entry.get("anonymous"):
+                spec = _event_spec(entry)
+                specs = self._events.setdefault(spec.topic0, [])
+                if all(s.indexed != spec.indexed or s.inputs != spec.inputs for s in specs):
+                    specs.append(spec)
+
+    def register(self, name: str, abi: Sequence[Mapping[str, Any]], address: str) -> Deployed:
+        """Name a contract that exists at `address` (e.g. created by another contract)."""
+        self._check_new_name(name)
+        deployed = Deployed(name, address, abi)
+        self._add_contract(deployed)
+        return deployed
+
+    def _check_new_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("contract name must be a non-empty string")
+        if name in self._contracts:
+            raise ValueError(f"a contract named {name!r} is already deployed")
+
+    def _add_contract(self, deployed: Deployed) -> None:
+        self.register_abi(deployed.abi)
+        self._contracts[deployed.name] = deployed
+        self._by_address[deployed.address.lower()] = deployed
+
+    # ---------------------------------------------------------------- time
+
+    @property
+    def now(self) -> int:
+        """The timestamp the next transaction's block will get."""
+        return max(self._scenario_time, self._last_block_time + 1)
+
+    @property
+    def last_block_time(self) -> int:
+        """Timestamp of the latest mined block (the genesis time before any transaction)."""
+        return self._last_block_time
+
+    def set_time(self, ts: int | str) -> int:
+        """Make the next transaction's block get exactly `ts` (unix seconds, or a Beijing time string).
+
+        Raises ValueError if `ts` is before `now`: time never goes backwards, and a block's timestamp must
+        be later than the previous block's.
+        """
+        ts = to_timestamp(ts)
+        if ts < self.now:
+            raise ValueError(
+                f"cannot set time to {format_beijing(ts)}: the next block cannot be earlier than "
+                f"{format_beijing(self.now)} (time never goes backwards; blocks are at least 1 s apart)"
+            )
+        self._scenario_time = ts
+        return ts
+
+    def advance(
+        self, seconds: int = 0, *, minutes: int = 0, hours: int = 0, days: int = 0, weeks: int = 0
+    ) -> int:
+        """Move the scenario time forward and return `now`.
+
+        Counts from the scenario time (the last `set_time`/`advance` target), not from the 1 s steps that
+        consecutive blocks take, so `advance(days=1)` after a lesson at 18:00 lands on 18:00 the next day.
+        """
+        delta = int(seconds) + int(minutes) * MINUTE + int(hours) * HOUR + int(days) * DAY + int(weeks) * WEEK
+        if delta < 0:
+            raise ValueError("advance() cannot go backwards")
+        self._scenario_time += delta
+        return self.now
+
+    # ---------------------------------------------------------------- chain state
+
+    @property
+    def block_number(self) -> int:
+        """Number of the latest mined block (0 = genesis)."""
+        return self._evm.header.block_number - 1
+
+    def state_root(self) -> str:
+        """State root of the latest mined block, 0x hex."""
+        return "0x" + self._evm.get_canonical_head().state_root.hex()
+
+    def nonce_of(self, name: str) -> int:
+        return self._nonce(self.actors.address_of(name))
+
+    def snapshot(self) -> Snapshot:
+        """Capture chain state, block number, time and the contract registry."""
+        head = self._evm.get_canonical_head()
+        return Snapshot(
+            block_number=head.block_number,
+            _block_hash=head.hash,
+            _scenario_time=self._scenario_time,
+            _last_block_time=self._last_block_time,
+            _contracts=tuple(self._contracts.items()),
+            _chain_id=id(self),
+        )
+
+    def revert(self, snap: Snapshot) -> None:
+        """Return to `snap`: state, block number, time, and contracts (those deployed since are forgotten).
+
+        A snapshot can be reverted to any number of times."""
+        from eth.constants import GENESIS_PARENT_HASH
+
+        if not isinstance(snap, Snapshot) or snap._chain_id != id(self):
+            raise ValueError("not a snapshot of this chain")
+        chaindb = self._evm.chaindb
+        header = chaindb.get_block_header_by_hash(snap._block_hash)
+        chaindb._set_as_canonical_chain_head(chaindb.db, header, GENESIS_PARENT_HASH)
+        self._evm.header = self._evm.create_header_from_parent(header)
+        self._scenario_time = snap._scenario_time
+        self._last_block_time = snap._last_block_time
+        self._contracts = dict(snap._contracts)
+        self._by_address = {c.address.lower(): c for c in self._contracts.values()}
+        self._nonces.clear()
+
+    # ---------------------------------------------------------------- transactions
+
+    def deploy(
+        self,
+        name: str,
+        abi: Sequence[Mapping[str, Any]],
+        bytecode: str | bytes,
+        deployer: str,
+        args: Sequence[Any] = (),
+        *,
+        gas: int | None = None,
+    ) -> Deployed:
+        """Deploy a contract from actor `deployer` and register it as `name` (unique on this chain).
+
+        Raises ContractRevert if the constructor reverts (function "constructor")."""
+        self._check_new_name(name)
+        validate_name(deployer)
+        if isinstance(bytecode, str):
+            bytecode = bytes.fromhex(bytecode[2:] if bytecode.startswith("0x") else bytecode)
+        probe = Deployed(name, "0x" + "00" * 20, abi)
+        inputs = probe._constructor
+        if len(args) != len(inputs):
+            raise ValueError(f"{name} constructor takes {len(inputs)} arguments, got {len(args)}")
+        values = [self._prepare(p, v) for p, v in zip(inputs, args)]
+        data = bytes(bytecode) + (abi_encode([abi_type(p) for p in inputs], values) if inputs else b"")
+        self.register_abi(abi)  # so constructor events and errors decode
+        json_args = [to_jsonable(p, v) for p, v in zip(inputs, values)]
+        result, deployed = self._transact(
+            deployer, None, data, gas, name, "constructor", json_args, fn=None, new_abi=abi
+        )
+        assert deployed is not None
+        return deployed
+
+    def send(
+        self,
+        actor: str,
+        contract: Deployed | str,
+        function: str,
+        *args: Any,
+        gas: int | None = None,
+        expect_revert: bool | str = False,
+        allow_revert: bool = False,
+    ) -> TxResult:
+        """Send a transaction from `actor` calling `contract.function(*args)`; mine it in its own block.
+
+        Address arguments may be given as checksummed/lower-case hex, a Deployed contract or an actor name.
+        Status 0 raises ContractRevert (after the transaction was mined and the hooks ran), unless
+        `allow_revert` (either outcome is returned) or `expect_revert` (True: any revert is required; a name:
+        that error is required; the result is returned, and MissingRevert is raised if the transaction
+        succeeded, ContractRevert if it reverted with another error).
+        """
+        if isinstance(contract, str):
+            contract = self.contract(contract)
+        fn = contract.function(function)
+        data, json_args = self._encode_call(contract, fn, args)
+        result, _ = self._transact(
+            actor,
+            bytes.fromhex(contract.address[2:]),
+            data,
+            gas,
+            contract.name,
+            function,
+            json_args,
+            fn=fn,
+            expect_revert=expect_revert,
+            allow_revert=allow_revert,
+        )
+        return result
+
+    def call(self, contract: Deployed | str, function: str, *args: Any, actor: str | None = None) -> Any:
+        """Run a function without a transaction against the latest state, at block time `now`, from
+        `actor` (default: the zero address). Returns one value, or a tuple for several outputs; values are
+        JSON-able (ints, checksummed addresses, 0x hex bytes, structs as dicts). Raises ContractRevert."""
+        from eth.vm.spoof import SpoofTransaction
+
+        if isinstance(contract, str):
+            contract = self.contract(contract)
+        fn = contract.function(function)
+        data, _ = self._encode_call(contract, fn, args)
+        sender = bytes.fromhex(self.actors.address_of(actor)[2:]) if actor is not None else ZERO_ADDRESS
+        header = self._pending_header()
+        state = self._evm.get_vm(header).state
+        unsigned = self._tx_builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=self.chain_id,
+            nonce=state.get_nonce(sender),
+            max_priority_fee_per_gas=0,
+            max_fee_per_gas=0,
+            gas=self.max_tx_gas,
+            to=bytes.fromhex(contract.address[2:]),
+            value=0,
+            data=data,
+            access_list=(),
+        )
+        snapshot = state.snapshot()
+        try:
+            comp = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
+        finally:
+            state.revert(snapshot)
+        if comp.is_error:
+            raise ContractRevert(self._errors.decode_vm_error(comp.error, comp.output), contract.name, function)
+        return self._decode_output(fn, comp.output)
+
+    # ---------------------------------------------------------------- internals
+
+    def _prevrandao(self, block_number: int) -> bytes:
+        return keccak(b"ecny-sim prevrandao|" + self._seed_bytes + b"|" + str(block_number).encode("ascii"))
+
+    def _pending_header(self):
+        header = self._evm.header
+        return header.copy(timestamp=self.now, mix_hash=self._prevrandao(header.block_number))
+
+    def _nonce(self, address: str) -> int:
+        nonce = self._nonces.get(address)
+        if nonce is None:
+            state = self._evm.get_vm().state
+            nonce = state.get_nonce(bytes.fromhex(address[2:]))
+            self._nonces[address] = nonce
+        return nonce
+
+    def _prepare(self, param: Mapping[str, Any], value: Any) -> Any:
+        """Python value -> what eth_abi encodes, for ABI parameter `param`."""
+        t = param["type"]
+        if t.endswith("]"):
+            inner = dict(param, type=t[: t.rindex("[")])
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise ValueError(f"expected a list for {t}, got {value!r}")
+            return [self._prepare(inner, v) for v in value]
+        if t == "tuple":
+            comps = param.get("components", ())
+            if isinstance(value, Mapping):
+                missing = [c["name"] for c in comps if c["name"] not in value]
+                if missing:
+                    raise ValueError(f"struct value is missing {missing}")
+                value = [value[c["name"]] for c in comps]
+            value = list(value)
+            if len(value) != len(comps):
+                raise ValueError(f"expected {len(comps)} struct fields, got {len(value)}")
+            return tuple(self._prepare(c, v) for c, v in zip(comps, value))
+        if t == "address":
+            if isinstance(value, Deployed):
+                return value.address
+            if isinstance(value, (bytes, bytearray)) and len(value) == 20:
+                return to_checksum_address("0x" + bytes(value).hex())
+            if isinstance(value, str):
+                if is_hex_address(value):
+                    return to_checksum_address(value)
+                if not value.startswith("0x"):
+                    return self.actors.address_of(value)  # an actor name (validated)
+            raise ValueError(f"not an address, contract or actor name: {value!r}")
+        if t == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"expected a bool, got {value!r}")
+            return value
+        if t.startswith(("uint", "int")):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"expected an int for {t}, got {value!r}")
+            return value
+        if t.startswith("bytes"):
+            if isinstance(value, str):
+                value = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+            if not isinstance(value, (bytes, bytearray)):
+                raise ValueError(f"expected bytes or 0x hex for {t}, got {value!r}")
+            return bytes(value)
+        if t == "string":
+            if not isinstance(value, str):
+                raise ValueError(f"expected a str, got {value!r}")
+            return value
+        return value
+
+    def _encode_call(self, contract: Deployed, fn: _Function, args: Sequence[Any]) -> tuple[bytes, list[Any]]:
+        if len(args) != len(fn.inputs):
+            raise ValueError(f"{contract.name}.{fn.signature} takes {len(fn.inputs)} arguments, got {len(args)}")
+        try:
+            values = [self._prepare(p, v) for p, v in zip(fn.inputs, args)]
+        except ValueError as exc:
+            raise ValueError(f"{contract.name}.{fn.signature}: {exc}") from None
+        data = fn.selector + (abi_encode(list(fn.input_types), values) if values else b"")
+        return data, [to_jsonable(p, v) for p, v in zip(fn.inputs, values)]
+
+    def _decode_output(self, fn: _Function, output: bytes) -> Any:
+        if not fn.outputs:
+            return None
+        values = abi_decode(list(fn.output_types), output)
+        decoded = [to_jsonable(p, v) for p, v in zip(fn.outputs, values)]
+        return decoded[0] if len(decoded) == 1 else tuple(decoded)
+
+    def _decode_logs(self, logs) -> list[Event]:
+        events = []
+        for log in logs:
+            topics = [t.to_bytes(32, "big") for t in log.topics]
+            address = "0x" + log.address.hex()
+            owner = self._by_address.get(address)
+            label = owner.name if owner is not None else to_checksum_address(address)
+            args = name = None
+            if topics:
+                candidates: list[_EventSpec] = []
+                if owner is not None and topics[0] in owner._events:
+                    candidates.append(owner._events[topics[0]])
+                candidates.extend(self._events.get(topics[0], ()))
+                for spec in candidates:
+                    try:
+                        args = _decode_event(spec, topics, log.data)
+                    except Exception:
+                        continue
+                    name = spec.name
+                    break
+            if name is None:
+                name = "<unknown>"
+                args = {"topics": ["0x" + t.hex() for t in topics], "data": "0x" + log.data.hex()}
+            events.append(Event(label, name, args))
+        return events
+
+    def _transact(
+        self,
+        actor_name: str,
+        to: bytes | None,
+        data: bytes,
+        gas: int | None,
+        contract_name: str,
+        function: str,
+        json_args: list[Any],
+        *,
+        fn: _Function | None,
+        new_abi: Sequence[Mapping[str, Any]] | None = None,
+        expect_revert: bool | str = False,
+        allow_revert: bool = False,
+    ) -> tuple[TxResult, Deployed | None]:
+        from eth_utils import ValidationError as EVMValidationError
+
+        actor = self.actors.get(actor_name)
+        gas = self.default_gas if gas is None else int(gas)
+        if not 0 < gas <= self.max_tx_gas:
+            raise ValueError(
+                f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (the block gas target; "
+                "a fuller block would raise the base fee above zero)"
+            )
+        nonce = self._nonce(actor.address)
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": 0,
+            "maxPriorityFeePerGas": 0,
+            "value": 0,
+            "data": data,
+        }
+        if to is not None:
+            tx["to"] = to
+        raw = bytes(actor.account.sign_transaction(tx).raw_transaction)
+        evm_tx = self._tx_builder.decode(raw)
+
+        evm = self._evm
+        pending = self._pending_header()
+        timestamp = pending.timestamp
+        evm.header = pending
+        try:
+            # Apply and mine in one pass (one state-root computation instead of two).
+            _, (receipt,), (comp,) = evm.mine_all([evm_tx], mix_hash=pending.mix_hash)
+        except EVMValidationError as exc:
+            evm.header = pending
+            raise TransactionRejected(actor_name, contract_name, function, str(exc)) from None
+        header = evm.get_canonical_head()
+        self._last_block_time = timestamp
+        self._nonces[actor.address] = nonce + 1
+        if evm.header.base_fee_per_gas != 0:  # pragma: no cover - guarded by max_tx_gas
+            raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
+
+        status = 0 if comp.is_error else 1
+        error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
+        deployed: Deployed | None = None
+        contract_address = None
+        return_value = None
+        if to is None:
+            if status == 1:
+                deployed = Deployed(contract_name, "0x" + comp.msg.storage_address.hex(), new_abi or ())
+                self._add_contract(deployed)
+                contract_address = deployed.address
+            address = contract_address or ""
+        else:
+            address = to_checksum_address("0x" + to.hex())
+            if status == 1 and fn is not None:
+                try:
+                    return_value = self._decode_output(fn, comp.output)
+                except Exception:  # pragma: no cover - output not matching the ABI
+                    return_value = "0x" + comp.output.hex()
+        result = TxResult(
+            tx_hash="0x" + evm_tx.hash.hex(),
+            block_number=header.block_number,
+            timestamp=header.timestamp,
+            status=status,
+            gas_used=receipt.gas_used,
+            events=self._decode_logs(receipt.logs),
+            error=error,
+            state_root="0x" + header.state_root.hex(),
+            contract_address=contract_address,
+            return_value=return_value,
+        )
+        record = TxRecord(actor_name, contract_name, function, json_args, result, address)
+        for hook in list(self.on_transaction):
+            hook(record)
+
+        if status == 0:
+            if allow_revert or expect_revert is True:
+                return result, None
+            if isinstance(expect_revert, str) and expect_revert:
+                if error is not None and error.name == expect_revert:
+                    return result, None
+                raise ContractRevert(error, contract_name, function, result, expected=expect_revert)
+            raise ContractRevert(error, contract_name, function, result)
+        if expect_revert:
+            raise MissingRevert(contract_name, function, expect_revert, result)
+        return result, deployed
+
