@@ -5,6 +5,8 @@ Published tier figures disagree, so they are settings; the defaults are the figu
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from .clock import DAY, HOUR
@@ -33,6 +35,11 @@ WALLET_TIERS: dict[str, WalletTierLimits] = {
         tier_id=3, balance_cap_fen=yuan(500_000), per_payment_fen=yuan(50_000), daily_fen=yuan(100_000)
     ),
 }
+
+
+#: A wallet tier's name, for scenario parameters (a wrong name is refused before the run starts).
+TierName = Literal["corporate", "lowest", "class_iii", "id_verified"]
+assert set(TierName.__args__) == set(WALLET_TIERS)
 
 
 class PrepaidRules(BaseModel):

@@ -49,6 +49,12 @@ class Token:
     def issue(self, name: str, amount_fen: int):
         return self._send(BANK, "issue", self.sim.addr(name), amount_fen)
 
+    def set_tier(self, name: str, tier: str):
+        if tier not in WALLET_TIERS:
+            raise ValueError(f"unknown wallet tier {tier!r}; known: {', '.join(WALLET_TIERS)}")
+        self.wallets[name] = tier
+        return self._send(BANK, "setWalletTier", self.sim.addr(name), WALLET_TIERS[tier].tier_id)
+
     def redeem(self, name: str, amount_fen: int):
         return self._send(BANK, "redeem", self.sim.addr(name), amount_fen)
 
