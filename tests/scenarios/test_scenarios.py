@@ -1,0 +1,92 @@
+"""Every built-in scenario at its test scale, and the figures domain.md gives, to the fen."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecny_sim import scenario as scenarios
+from ecny_sim.engine import run_scenario
+
+ALL = scenarios.builtin_names()
+
+
+def run(name: str, test_scale: bool = True, **overrides):
+    s = scenarios.load(name)
+    result = run_scenario(s, s.params(overrides, test_scale=test_scale), seed=3, out_dir=None)
+    return result
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_scenario_runs_at_test_scale_with_every_invariant_holding(name):
+    result = run(name)
+    failed = [k for k, ok in result.summary["invariants"].items() if not ok]
+    assert result.outcome == "ok", (result.message, failed)
+    assert result.exit_code == 0
+    assert failed == []
+    assert all(key.endswith("_fen") for key in result.summary["totals"])
+
+
+def test_builtin_list_is_the_issue_list():
+    assert set(ALL) >= {"edu_term", "edu_withdraw", "edu_abscond", "edu_caps", "edu_dispute", "edu_refund_run",
+                        "edu_relocation", "wallet_tier_limit"}
+
+
+def test_edu_abscond_headline_figures():
+    """40 pupils × 20 lessons × ¥150, school vanishes after lesson 10: ¥60,000 / ¥36,000 / ¥0 lost."""
+    summary = run("edu_abscond", test_scale=False).summary
+    comparison = summary["comparison"]
+    assert comparison["unsupervised"]["parent_loss_fen"] == 6_000_000
+    assert comparison["risk_deposit"]["parent_loss_fen"] == 3_600_000
+    assert comparison["escrow"]["parent_loss_fen"] == 0
+    assert comparison["risk_deposit"]["refunded_fen"] == 2_400_000
+    assert comparison["escrow"]["refunded_fen"] == 6_000_000
+    assert comparison["escrow"]["released_fen"] == 6_000_000
+    for model in comparison:
+        assert comparison[model]["paid_in_fen"] == 12_000_000
+    assert summary["totals"]["locked_fen"] == 0
+
+
+def test_edu_abscond_phantom_lessons_disputed_in_time_cost_escrow_parents_nothing():
+    summary = run("edu_abscond", phantom_lessons=1).summary
+    assert summary["comparison"]["escrow"]["parent_loss_fen"] == 0
+    # 6 pupils, 3 of 6 lessons taught at ¥150: ¥2,700 untaught, all of it lost without supervision.
+    assert summary["comparison"]["unsupervised"]["parent_loss_fen"] == 6 * 3 * 15_000
+    assert all(summary["invariants"].values())
+
+
+def test_edu_withdraw_default_figures():
+    summary = run("edu_withdraw", test_scale=False).summary
+    assert summary["totals"]["released_fen"] == 120_000
+    assert summary["totals"]["refunded_fen"] == 180_000
+    assert summary["balances_fen"] == {"school:taoli": 120_000, "parent:alice": 180_000}
+
+
+def test_edu_term_default_figures():
+    summary = run("edu_term", test_scale=False).summary
+    assert summary["counts"]["lessons_released"] == 20
+    assert summary["totals"]["released_fen"] == 300_000
+    assert summary["totals"]["locked_fen"] == 0
+
+
+def test_edu_caps_refuses_each_cap():
+    result = run("edu_caps")
+    assert result.summary["counts"]["expected_refusals"] == 5
+    assert result.outcome == "ok"
+
+
+def test_wallet_tier_limit_refuses_then_upgrades():
+    result = run("wallet_tier_limit")
+    assert result.summary["counts"]["expected_refusals"] == 1
+    assert result.summary["totals"]["paid_in_fen"] == 300_000
+
+
+def test_scenario_parameter_checks_are_bad_input():
+    s = scenarios.load("edu_abscond")
+    with pytest.raises(scenarios.BadInput, match="lessons_before_abscond"):
+        s.params({"lessons": 5, "lessons_before_abscond": 5})
+    with pytest.raises(scenarios.BadInput, match="pupils='forty'"):
+        s.params({"pupils": "forty"})
+    with pytest.raises(scenarios.BadInput, match="not a parameter"):
+        s.params({"pupil": 3})
+    with pytest.raises(scenarios.BadInput, match="start"):
+        s.params({"start": "yesterday"})
