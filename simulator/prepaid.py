@@ -51,6 +51,7 @@ class Prepaid:
         self.contract = sim.deploy(contract or default_contract, "bank", *args, label=f"{model}")
         sim.token.register_controller(self.address)
         self.orders: dict[int, Order] = {}
+        self._fee_per_lesson: dict[int, int] = {}  # course id -> fee; courses never change once published
 
     @property
     def address(self) -> str:
@@ -88,7 +89,9 @@ class Prepaid:
                        class_hours_per_lesson: int = 1) -> int:
         result = self._send(institution, "publishCourse", fee_per_lesson_fen, lessons, class_hours_per_lesson,
                             start, end)
-        return result.event("CoursePublished").args["courseId"]
+        course_id = result.event("CoursePublished").args["courseId"]
+        self._fee_per_lesson[course_id] = fee_per_lesson_fen
+        return course_id
 
     def record_lesson(self, institution: str, course_id: int, order_ids: Iterable[int]):
         return self._send(institution, "recordLesson", course_id, list(order_ids))
@@ -102,8 +105,9 @@ class Prepaid:
     # -- parents
     def enrol(self, parent: str, course_id: int, lessons: int) -> Order:
         """Allows the contract to earmark the fee, then enrols: two transactions, as in a wallet app."""
-        course = self.course(course_id)
-        fee = lessons * course["feePerLessonFen"]
+        if course_id not in self._fee_per_lesson:
+            self._fee_per_lesson[course_id] = self.course(course_id)["feePerLessonFen"]
+        fee = lessons * self._fee_per_lesson[course_id]
         self.sim.token.allow_earmark(parent, self.address, fee)
         result = self._send(parent, "enrol", course_id, lessons)
         placed = result.event("OrderPlaced").args
