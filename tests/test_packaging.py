@@ -1,0 +1,41 @@
+"""The package works outside the checkout: the wheel carries the compiled artifacts and the built-in
+scenarios, and a run from another directory needs no contracts/ and no compiler."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_runs_a_builtin_scenario_from_anywhere(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                    "-w", str(wheels), str(REPO)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("ecny_sim-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(site)
+    assert "ecny_sim/artifacts/PrepaidEscrow.json" in names
+    assert "ecny_sim/scenarios/edu_abscond.py" in names
+    assert not any(n.startswith("contracts/") for n in names)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(site))  # ahead of the editable install's finder
+    probe = subprocess.run([sys.executable, "-c", "import ecny_sim, ecny_sim.compiler as c; "
+                            "print(ecny_sim.__file__); print(c.repo_root())"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
+    where, root = probe.stdout.split()
+    assert where.startswith(str(site)) and root == "None"
+    proc = subprocess.run([sys.executable, "-m", "ecny_sim.cli.main", "run", "edu_term", "--test-scale"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((elsewhere / "runs" / "edu_term-seed1" / "summary.json").read_text())
+    assert summary["outcome"] == "ok" and summary["totals"]["released_fen"] == 3 * 6 * 15_000
