@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ecny_sim.clock import DAY, HOUR
 from ecny_sim.money import fmt_fen
@@ -25,13 +25,17 @@ class Params(ScenarioParams):
     lessons_before_rumour: int = Field(4, ge=0)
     run_minutes: int = Field(60, ge=1, le=24 * 60, description="the cancellations spread over this long")
 
+    @model_validator(mode="after")
+    def _rumour_mid_term(self) -> "Params":
+        if self.lessons_before_rumour >= self.lessons:
+            raise ValueError("lessons_before_rumour must be fewer than lessons")
+        return self
+
 
 TEST_PARAMS = {"parents": 40, "class_size": 15, "lessons": 5, "lessons_before_rumour": 2}
 
 
 def run(sim, p: Params) -> None:
-    if p.lessons_before_rumour >= p.lessons:
-        raise ValueError("lessons_before_rumour must be fewer than lessons")
     plan = sim.deploy_prepaid("escrow")
     first = p.start_ts + 7 * DAY + 9 * HOUR
     classes = []

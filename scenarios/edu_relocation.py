@@ -7,7 +7,7 @@ when the notice ends, the remaining orders are refunded in batches by the platfo
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ecny_sim.clock import DAY, HOUR, format_beijing
 from ecny_sim.money import fmt_fen
@@ -26,13 +26,19 @@ class Params(ScenarioParams):
     notice_days: int = Field(30, ge=1, le=365)
     refund_batch: int = Field(10, ge=1, le=500)
 
+    @model_validator(mode="after")
+    def _fits(self) -> "Params":
+        if self.parents_leaving_early > self.pupils:
+            raise ValueError("parents_leaving_early exceeds pupils")
+        if self.lessons_before_notice >= self.lessons:
+            raise ValueError("lessons_before_notice must be fewer than lessons")
+        return self
+
 
 TEST_PARAMS = {"pupils": 6, "lessons": 12, "lessons_before_notice": 2, "parents_leaving_early": 2}
 
 
 def run(sim, p: Params) -> None:
-    if p.parents_leaving_early > p.pupils:
-        raise ValueError("parents_leaving_early exceeds pupils")
     plan = sim.deploy_prepaid("escrow", PrepaidRules(closure_notice_days=p.notice_days))
     school = "school:chenguang"
     term = open_term(sim, plan, school, lessons=p.lessons, fee_per_lesson_fen=p.fee_per_lesson_fen,

@@ -213,6 +213,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         except RefusalMissing as exc:
             outcome, message = "invariant_failed", str(exc)
             sim.check("expected_refusals_happened", False)
+        except Exception as exc:  # a bug in the scenario script: record where, keep the outputs whole
+            outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
         summary = build_summary(sim, outcome)
         failed = [name for name, ok in summary["invariants"].items() if not ok]
         if outcome == "ok" and failed:
@@ -221,7 +223,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         summary["outcome"] = outcome
         if message:
             summary["message"] = message
-        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "unexpected_revert": EXIT_REVERT}[outcome]
+        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_INVARIANT,
+                     "unexpected_revert": EXIT_REVERT}[outcome]
         if journal is not None:
             journal.end(outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
                         totals=summary["totals"])
@@ -231,6 +234,14 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
     finally:
         if journal is not None:
             journal.close()
+
+
+def _where(exc: BaseException) -> str:
+    """File and line where an exception was raised, innermost frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
 
 
 __all__ = ["Simulation", "run_scenario", "RunResult", "Refusal", "RefusalMissing", "canonical_json"]

@@ -127,3 +127,27 @@ def test_list_names_every_builtin(tmp_path):
     for name in ("edu_abscond", "edu_term", "edu_withdraw", "edu_caps", "edu_dispute", "edu_refund_run",
                  "edu_relocation", "wallet_tier_limit"):
         assert name in proc.stdout
+
+
+SCRIPT_BUG = '''"""A scenario with a bug"""
+from ecny_sim.scenario import ScenarioParams
+
+class Params(ScenarioParams):
+    start: str = "2022-05-09 09:00"
+
+def run(sim, p):
+    sim.token.open_wallet("parent:a", "id_verified", 100)
+    {}["missing"]
+'''
+
+
+def test_a_bug_in_a_scenario_script_is_one_line_and_the_outputs_stay_whole(tmp_path):
+    (tmp_path / "buggy.py").write_text(SCRIPT_BUG)
+    proc = cli("run", "buggy.py", "--out", "o", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "scenario raised KeyError: 'missing'" in proc.stderr and "buggy.py:9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["outcome"] == "scenario_error"
+    end = json.loads((tmp_path / "o" / "journal.jsonl").read_text().splitlines()[-1])
+    assert end["type"] == "end" and end["outcome"] == "scenario_error"
