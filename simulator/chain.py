@@ -9,7 +9,7 @@ locally signed transactions, decoded events and errors, snapshots and a transact
     chain.call(token, "total")
     snap = chain.snapshot(); ...; chain.revert(snap)
 
-Rules this module keeps (see README of the chain layer in the report / docstrings below):
+Rules this module keeps:
 
 - One transaction per block; each block's timestamp is exactly `chain.now` when the transaction is sent.
   py-evm requires strictly increasing block timestamps, so after a block at T the next one gets at least
@@ -295,7 +295,6 @@ class Chain:
     ) -> None:
         from eth.vm.forks.london.constants import ELASTICITY_MULTIPLIER
         from eth_tester import PyEVMBackend
-        from eth_tester.backends.pyevm.main import GENESIS_GAS_LIMIT
 
         genesis_time = to_timestamp(genesis_time)
         if genesis_time < 0:
@@ -777,7 +776,6 @@ class Chain:
             # Apply and mine in one pass (one state-root computation instead of two).
             _, (receipt,), (comp,) = evm.mine_all([evm_tx], mix_hash=pending.mix_hash)
         except EVMValidationError as exc:
-            evm.header = pending
             raise TransactionRejected(actor_name, contract_name, function, str(exc)) from None
         header = evm.get_canonical_head()
         self._last_block_time = timestamp

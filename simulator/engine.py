@@ -103,7 +103,9 @@ class Simulation:
         return self.chain.now
 
     def advance(self, *, days: float = 0, hours: float = 0, seconds: int = 0) -> int:
-        self.chain.set_time(self.chain.now + int(days * 86400 + hours * 3600 + seconds))
+        """Moves the clock forward, counted from the scenario's time (not from the 1 s steps that
+        consecutive blocks take)."""
+        self.chain.advance(seconds=int(days * 86400 + hours * 3600 + seconds))
         return self.chain.now
 
     def say(self, text: str) -> None:
