@@ -100,11 +100,14 @@ contract ECNY is IECNY {
 
     /// @inheritdoc IECNY
     function openWallet(address wallet, uint16 tier) external onlyIssuer {
-        if (wallet == address(0)) revert ECNY_ZeroAddress();
-        if (_wallets[wallet].status != WalletStatus.None) revert ECNY_WalletExists(wallet);
-        _wallets[wallet].status = WalletStatus.Open;
-        _wallets[wallet].tier = tier;
-        emit WalletOpened(wallet, tier);
+        _openWallet(wallet, tier);
+    }
+
+    /// @inheritdoc IECNY
+    function openWallets(address[] calldata wallets, uint16 tier) external onlyIssuer {
+        for (uint256 i; i < wallets.length; ++i) {
+            _openWallet(wallets[i], tier);
+        }
     }
 
     /// @inheritdoc IECNY
@@ -331,6 +334,14 @@ contract ECNY is IECNY {
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _openWallet(address wallet, uint16 tier) private {
+        if (wallet == address(0)) revert ECNY_ZeroAddress();
+        if (_wallets[wallet].status != WalletStatus.None) revert ECNY_WalletExists(wallet);
+        _wallets[wallet].status = WalletStatus.Open;
+        _wallets[wallet].tier = tier;
+        emit WalletOpened(wallet, tier);
+    }
 
     function _today() private view returns (uint32) {
         return uint32((block.timestamp + BEIJING_OFFSET) / 1 days);

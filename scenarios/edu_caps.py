@@ -10,7 +10,6 @@ from __future__ import annotations
 from pydantic import Field
 
 from ecny_sim.clock import DAY, HOUR, WEEK
-from ecny_sim.explain import format_args
 from ecny_sim.money import fmt_fen
 from ecny_sim.scenario import ScenarioParams
 from ecny_sim.settings import PrepaidRules
@@ -47,7 +46,7 @@ def run(sim, p: Params) -> None:
         term = open_term(sim, plan, school, fee_per_lesson_fen=fee, **course)
         with sim.refused(error) as refusal:
             plan.enrol("parent:li", term.course_id, course["lessons"])
-        sim.say(f"an order of {what}: refused with {refusal.name}({format_args(refusal.args)})")
+        sim.say(f"an order of {what}: refused with {refusal.text}")
 
     # Renewal: only when 20 or fewer class hours remain on the current order.
     term = open_term(sim, plan, school, fee_per_lesson_fen=fee, lessons=30, class_hours_per_lesson=2,
@@ -59,7 +58,7 @@ def run(sim, p: Params) -> None:
         term.record_next_lesson(sim)
     with sim.refused("Prepaid_RenewalTooEarly") as refusal:
         plan.enrol("parent:li", term.course_id, 10)
-    sim.say(f"renewing after 5 lessons: refused with {refusal.name}({format_args(refusal.args)})")
+    sim.say(f"renewing after 5 lessons: refused with {refusal.text}")
     while plan.call("lessonsLeftOf", first.id) * 2 > p.rules.renewal_max_hours_left:
         term.record_next_lesson(sim)
     renewal = plan.enrol("parent:li", term.course_id, 10)

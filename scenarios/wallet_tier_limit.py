@@ -10,7 +10,6 @@ from __future__ import annotations
 from pydantic import Field
 
 from ecny_sim.clock import DAY, HOUR
-from ecny_sim.explain import format_args
 from ecny_sim.money import fmt_fen
 from ecny_sim.scenario import ScenarioParams
 from ecny_sim.settings import WALLET_TIERS, TierName
@@ -39,7 +38,7 @@ def run(sim, p: Params) -> None:
             f"and tries to prepay {fmt_fen(fee)}")
     with sim.refused("ECNY_PerPaymentLimitExceeded") as refusal:
         plan.enrol("parent:wang", term.course_id, p.lessons)
-    sim.say(f"refused: {refusal.name}({format_args(refusal.args)})")
+    sim.say(f"refused: {refusal.text}")
     sim.check("nothing was locked by the refused payment", plan.locked_total() == 0)
     sim.token.set_tier("parent:wang", p.upgrade_to)
     order = plan.enrol("parent:wang", term.course_id, p.lessons)

@@ -17,6 +17,7 @@ from .chain import Chain
 from .clock import format_beijing, to_timestamp
 from .compiler import current_manifest, load_artifact
 from .errors import ContractRevert
+from .explain import format_args
 from .journal import Journal, canonical_json
 from .prepaid import Prepaid
 from .reporter import Reporter, SilentReporter
@@ -37,6 +38,7 @@ class Refusal:
 
     expected: str
     error: ContractRevert | None = None
+    text: str = ""  # e.g. "Prepaid_ChargeCapExceeded(chargeFen=¥6,000, capFen=¥5,000)"
 
     @property
     def name(self) -> str | None:
@@ -75,6 +77,7 @@ class Simulation:
         self.gas_by_function: dict[str, int] = {}
         self.deployments: dict[str, Any] = {}  # label -> Deployed
         self.prepaid: list[Prepaid] = []
+        self.campaigns: list = []  # redpacket.Campaign, registered by each campaign as it is deployed
         self._artifact_of: dict[str, str] = {}  # label -> artifact name
         self.chain.on_transaction.append(self._on_transaction)
         if journal is not None:
@@ -148,6 +151,7 @@ class Simulation:
             yield refusal
         except ContractRevert as exc:
             refusal.error = exc
+            refusal.text = f"{exc.error_name}({format_args(exc.args, self.chain.label)})"
         if refusal.error is None:
             raise RefusalMissing(f"expected a refusal with {error_name}, but the transaction went through")
         if refusal.error.error_name != error_name:
@@ -211,7 +215,9 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         try:
             scenario.run(sim, params)
         except ContractRevert as exc:
-            outcome, message = "unexpected_revert", f"unexpected revert: {exc}"
+            outcome, message = "unexpected_revert", (
+                f"unexpected revert: {exc.contract}.{exc.function} reverted with "
+                f"{exc.error_name or exc.error}({format_args(exc.args, sim.chain.label)})")
         except RefusalMissing as exc:
             outcome, message = "invariant_failed", str(exc)
             sim.check("expected_refusals_happened", False)

@@ -26,24 +26,17 @@ def plain(value: Any) -> Any:
 
 
 class Ledger:
-    """Money flows of a run, summed from the decoded events of every transaction."""
+    """Prepaid money flows of a run, summed from the decoded events of every transaction."""
 
     def __init__(self, sim: Simulation):
         self.sim = sim
         self.by_contract: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.paid_by_parent: dict[str, int] = defaultdict(int)
         self.refunded_to_parent: dict[str, int] = defaultdict(int)
-        token = sim.token.contract.name
-        self.issued = self.redeemed = 0
+        prepaid = {plan.contract.name for plan in sim.prepaid}
         for ev in sim.events:
             a = ev.args
-            if ev.contract == token:
-                if ev.name == "Issued":
-                    self.issued += a["amountFen"]
-                elif ev.name == "Redeemed":
-                    self.redeemed += a["amountFen"]
-                elif ev.name == "WalletClosed":
-                    self.redeemed += a["redeemedFen"]
+            if ev.contract not in prepaid:
                 continue
             t = self.by_contract[ev.contract]
             if ev.name == "OrderPlaced":
@@ -118,46 +111,141 @@ def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) ->
     }
 
 
-def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
-    ledger = Ledger(sim)
-    token = sim.token
-    wallets = {name: (token.free(name), token.balance(name)) for name in token.wallets}
-    supply = token.total_supply()
-    prepaid_state = {plan.contract.name: _prepaid_state(plan) for plan in sim.prepaid}
-
-    invariants: dict[str, bool] = {
-        "money is conserved: supply = issued - redeemed": supply == ledger.issued - ledger.redeemed,
-        "money is conserved: supply = sum of wallet balances": supply == sum(b for _, b in wallets.values()),
-        "no parent got back more than they paid": all(
-            ledger.refunded_to_parent[p] <= ledger.paid_by_parent[p] for p in ledger.refunded_to_parent),
-    }
-    for plan in sim.prepaid:
-        invariants.update(_prepaid_invariants(plan, prepaid_state[plan.contract.name], ledger))
-    invariants.update(sim.checks)
-
+def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool], dict[str, Any]]:
+    """Totals summed from the campaigns' events; invariants check them against each contract's own
+    totals and the token's balances."""
+    labels = {c.label for c in sim.campaigns}
+    t: dict[str, int] = defaultdict(int)
+    for ev in sim.events:
+        if ev.contract not in labels:
+            continue
+        a = ev.args
+        if ev.name == "CampaignFunded":
+            t["funded_fen"] += a["budgetFen"]
+        elif ev.name == "PacketClaimed":
+            t["claimed_fen"] += a["amountFen"]
+            t["claims"] += 1
+        elif ev.name == "PurchasePaid":
+            t["spent_from_packets_fen"] += a["packetFen"]
+            t["own_money_spent_fen"] += a["ownFen"]
+            t["payments"] += 1
+        elif ev.name == "PurchaseRefunded":
+            t["refunded_to_buyer_fen"] += a["ownToBuyerFen"] + a["packetToBuyerFen"]
+            t["refunded_packet_to_buyer_fen"] += a["packetToBuyerFen"]
+            t["refunded_packet_to_funder_fen"] += a["packetToFunderFen"]
+        elif ev.name == "PacketReturnedOnClose":
+            t["returned_on_close_fen"] += a["amountFen"]
+        elif ev.name == "CampaignSwept":
+            t["swept_fen"] += a["sweptFen"]
+            t["swept_unclaimed_fen"] += a["unclaimedFen"]
+            t["swept_unspent_fen"] += a["unspentFen"]
+    returned = t["swept_fen"] + t["refunded_packet_to_funder_fen"] + t["returned_on_close_fen"]
+    with_merchants = t["spent_from_packets_fen"] - t["refunded_packet_to_buyer_fen"] - t["refunded_packet_to_funder_fen"]
+    in_packets = sum(sim.token.earmarked_total(c.address) for c in sim.campaigns)
+    merchants = {ev.args["merchant"] for ev in sim.events if ev.contract in labels and ev.name == "PurchasePaid"}
+    merchant_balances = sum(sim.chain.call(sim.token.contract, "balanceOf", m) for m in merchants)
+    contract_totals = [c.totals() for c in sim.campaigns]
     totals = {
-        "issued_fen": ledger.issued,
-        "redeemed_fen": ledger.redeemed,
+        "funded_fen": t["funded_fen"],
+        "claimed_fen": t["claimed_fen"],
+        "spent_from_packets_fen": t["spent_from_packets_fen"],
+        "own_money_spent_fen": t["own_money_spent_fen"],
+        "refunded_fen": t["refunded_to_buyer_fen"] + t["refunded_packet_to_funder_fen"],
+        "refunded_to_buyer_fen": t["refunded_to_buyer_fen"],
+        "returned_to_funder_fen": returned,
+        "swept_fen": t["swept_fen"],
+        "swept_unclaimed_fen": t["swept_unclaimed_fen"],
+        "swept_unspent_fen": t["swept_unspent_fen"],
+        "packet_money_with_merchants_fen": with_merchants,
+        "packet_money_unspent_fen": in_packets,
+    }
+    counts = {"claimed_packets": t["claims"], "payments": t["payments"]}
+    invariants = {
+        "packets: every fen of packet money is with a merchant, back with the funder or still in a packet":
+            t["funded_fen"] == with_merchants + returned + in_packets,
+        "packets: merchants hold exactly what buyers paid them, less refunds":
+            merchant_balances == t["spent_from_packets_fen"] + t["own_money_spent_fen"]
+            - t["refunded_to_buyer_fen"] - t["refunded_packet_to_funder_fen"],
+        "packets: event totals agree with the campaign contracts' own totals":
+            sum(c["spentFromPacketsFen"] for c in contract_totals) == t["spent_from_packets_fen"]
+            and sum(c["payments"] for c in contract_totals) == t["payments"]
+            and sum(c["claims"] for c in contract_totals) == t["claims"]
+            and sum(c["sweptFen"] for c in contract_totals) == t["swept_fen"],
+    }
+    if all(c.call("swept") for c in sim.campaigns):
+        invariants["packets: after the sweep no packet money is left in any wallet"] = in_packets == 0
+    state = {c.label: {"totals": plain(ct), "swept": c.call("swept")} for c, ct in zip(sim.campaigns, contract_totals)}
+    return totals, counts, invariants, state
+
+
+def _prepaid_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool], dict[str, Any]]:
+    ledger = Ledger(sim)
+    state = {plan.contract.name: _prepaid_state(plan) for plan in sim.prepaid}
+    invariants = {"no parent got back more than they paid": all(
+        ledger.refunded_to_parent[p] <= ledger.paid_by_parent[p] for p in ledger.refunded_to_parent)}
+    for plan in sim.prepaid:
+        invariants.update(_prepaid_invariants(plan, state[plan.contract.name], ledger))
+    totals = {
         "paid_in_fen": ledger.total("paid_in_fen"),
         "released_fen": ledger.total("released_fen"),
         "refunded_fen": ledger.total("refunded_fen"),
-        "locked_fen": sum(s["locked_fen"] for s in prepaid_state.values()),
+        "locked_fen": sum(s["locked_fen"] for s in state.values()),
     }
+    counts = {
+        "orders": ledger.total("orders"),
+        "lessons_released": ledger.total("lessons_released"),
+        "lessons_delivered_upfront": ledger.total("lessons_delivered"),
+        "refunds": ledger.total("refunds"),
+    }
+    return totals, counts, invariants, state
+
+
+def _merge(into: dict, part: dict, what: str) -> None:
+    clash = set(into) & set(part)
+    if clash:
+        raise ValueError(f"{what} {sorted(clash)} reported twice: a run mixing programme kinds needs distinct keys")
+    into.update(part)
+
+
+def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
+    token = sim.token
+    issued = redeemed = 0
+    for ev in sim.events:
+        if ev.contract == token.contract.name:
+            if ev.name == "Issued":
+                issued += ev.args["amountFen"]
+            elif ev.name == "Redeemed":
+                redeemed += ev.args["amountFen"]
+            elif ev.name == "WalletClosed":
+                redeemed += ev.args["redeemedFen"]
+    wallets = {name: (token.free(name), token.balance(name)) for name in token.wallets}
+    supply = token.total_supply()
+    invariants: dict[str, bool] = {
+        "money is conserved: supply = issued - redeemed": supply == issued - redeemed,
+        "money is conserved: supply = sum of wallet balances": supply == sum(b for _, b in wallets.values()),
+    }
+    totals: dict[str, int] = {"issued_fen": issued, "redeemed_fen": redeemed}
+    counts = dict(sim.counts)
+    state: dict[str, Any] = {
+        "token": {"total_supply": supply,
+                  "wallets": {sim.addr(name): list(v) for name, v in sorted(wallets.items())}},
+    }
+    parts = []
+    if sim.prepaid:
+        parts.append(("prepaid", _prepaid_part(sim)))
+    if sim.campaigns:
+        parts.append(("campaigns", _campaign_part(sim)))
+    for kind, (p_totals, p_counts, p_invariants, p_state) in parts:
+        _merge(totals, p_totals, "totals")
+        _merge(counts, p_counts, "counts")
+        invariants.update(p_invariants)
+        state[kind] = p_state
+    invariants.update(sim.checks)
     for key, value in sim.extra_totals.items():
         if not key.endswith("_fen"):
             raise ValueError(f"totals are money: {key!r} must end in _fen")
         totals[key] = value
 
-    state = {
-        "token": {"total_supply": supply,
-                  "wallets": {sim.addr(name): list(v) for name, v in sorted(wallets.items())}},
-        "prepaid": prepaid_state,
-    }
-    counts = dict(sim.counts)
-    counts["orders"] = ledger.total("orders")
-    counts["lessons_released"] = ledger.total("lessons_released")
-    counts["lessons_delivered_upfront"] = ledger.total("lessons_delivered")
-    counts["refunds"] = ledger.total("refunds")
     summary: dict[str, Any] = {
         "scenario": sim.scenario.name,
         "title": sim.scenario.title,

@@ -46,6 +46,15 @@ class Token:
             self.issue(name, fund_fen)
         return address
 
+    def open_wallets(self, names: list[str], tier: str = "id_verified"):
+        """Opens many wallets in one transaction (a campaign's winners, a school's parents)."""
+        if tier not in WALLET_TIERS:
+            raise ValueError(f"unknown wallet tier {tier!r}; known: {', '.join(WALLET_TIERS)}")
+        result = self._send(BANK, "openWallets", [self.sim.addr(n) for n in names], WALLET_TIERS[tier].tier_id)
+        for name in names:
+            self.wallets[name] = tier
+        return result
+
     def issue(self, name: str, amount_fen: int):
         return self._send(BANK, "issue", self.sim.addr(name), amount_fen)
 

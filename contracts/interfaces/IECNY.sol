@@ -78,6 +78,11 @@ interface IECNY {
     /// Emits a {WalletOpened} event.
     function openWallet(address wallet, uint16 tier) external;
 
+    /// @notice Opens many wallets in one tier (a campaign's winners, a school's parents).
+    /// Requirements: caller is the issuer; none of them was ever opened.
+    /// Emits a {WalletOpened} event per wallet.
+    function openWallets(address[] calldata wallets, uint16 tier) external;
+
     /// @notice Moves an open wallet to another tier.
     /// Requirements: caller is the issuer; the wallet is open.
     /// Emits a {WalletTierChanged} event.

@@ -28,7 +28,8 @@ def test_scenario_runs_at_test_scale_with_every_invariant_holding(name):
 
 def test_builtin_list_is_the_issue_list():
     assert set(ALL) >= {"edu_term", "edu_withdraw", "edu_abscond", "edu_caps", "edu_dispute", "edu_refund_run",
-                        "edu_relocation", "wallet_tier_limit"}
+                        "edu_relocation", "wallet_tier_limit", "redpacket_luohu_2020",
+                        "redpacket_refund_after_expiry", "redpacket_rules"}
 
 
 def test_edu_abscond_headline_figures():

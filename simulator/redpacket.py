@@ -1,0 +1,114 @@
+"""Conditional red-packet campaigns and the merchant registry, by actor name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from . import merkle
+from .token import BANK
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+
+MAX_UINT = 2**256 - 1
+REGISTRAR = "bureau:commerce"
+
+
+class MerchantRegistry:
+    """Merchants with a district and a category code, registered in batches by the commerce bureau."""
+
+    def __init__(self, sim: Simulation, registrar: str = REGISTRAR):
+        self.sim = sim
+        self.registrar = registrar
+        self.contract = sim.deploy("MerchantRegistry", BANK, sim.addr(registrar))
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    def register(self, merchants: Sequence[str], *, district: int, category: int, batch: int = 200) -> None:
+        for i in range(0, len(merchants), batch):
+            addresses = [self.sim.addr(m) for m in merchants[i:i + batch]]
+            self.sim.send(self.registrar, self.contract, "registerMerchants", addresses, district, category)
+
+
+@dataclass(frozen=True)
+class Packet:
+    winner: str
+    amount_fen: int
+    proof: list[bytes]
+
+
+class Campaign:
+    """One ``RedPacketCampaign``: its winners' Merkle tree is built here and each claim sends its proof."""
+
+    def __init__(self, sim: Simulation, *, funder: str, registry: MerchantRegistry, start: int, expiry: int,
+                 packets: Sequence[tuple[str, int]], applicants_hash: bytes = b"\0" * 32, district: int = 0,
+                 category: int = 0, min_spend_fen: int = 0, max_packets_per_person: int = 1,
+                 label: str = "campaign"):
+        self.sim = sim
+        self.funder = funder
+        leaves = [merkle.leaf(sim.addr(w), amount) for w, amount in packets]
+        tree = merkle.MerkleTree(leaves)
+        self.packets: dict[str, list[Packet]] = {}
+        for i, (winner, amount) in enumerate(packets):
+            self.packets.setdefault(winner, []).append(Packet(winner, amount, tree.proof(i)))
+        self.winners_root = tree.root
+        terms = (start, expiry, min_spend_fen, max_packets_per_person, district, category, applicants_hash, tree.root)
+        self.contract = sim.deploy("RedPacketCampaign", BANK, sim.token.address, registry.address,
+                                   sim.addr(funder), terms, label=label)
+        sim.token.register_controller(self.address)
+        sim.campaigns.append(self)
+
+    @property
+    def address(self) -> str:
+        return self.contract.address
+
+    @property
+    def label(self) -> str:
+        return self.contract.name
+
+    def _send(self, actor: str, function: str, *args):
+        return self.sim.send(actor, self.contract, function, *args)
+
+    def call(self, function: str, *args):
+        return self.sim.chain.call(self.contract, function, *args)
+
+    # -- funder
+    def fund(self, budget_fen: int):
+        self.sim.token.allow_earmark(self.funder, self.address, budget_fen)
+        return self._send(self.funder, "fund", budget_fen)
+
+    def allow_merchants(self, merchants: Sequence[str]):
+        return self._send(self.funder, "allowMerchants", [self.sim.addr(m) for m in merchants])
+
+    # -- winners, buyers, merchants
+    def claim(self, winner: str, which: int = 0, *, amount_fen: int | None = None, proof: list[bytes] | None = None):
+        """Claims ``winner``'s packet; ``amount_fen``/``proof`` override it (to try a false claim)."""
+        packet = self.packets[winner][which] if winner in self.packets else None
+        amount = amount_fen if amount_fen is not None else packet.amount_fen
+        return self._send(winner, "claim", amount, proof if proof is not None else packet.proof)
+
+    def allow_own_money(self, buyer: str, amount_fen: int = MAX_UINT):
+        """The buyer lets the campaign take own money for the part of a payment packets don't cover."""
+        return self.sim.token.allow_earmark(buyer, self.address, amount_fen)
+
+    def pay(self, buyer: str, merchant: str, amount_fen: int) -> int:
+        return self._send(buyer, "pay", self.sim.addr(merchant), amount_fen).event("PurchasePaid").args["purchaseId"]
+
+    def refund(self, merchant: str, purchase_id: int, amount_fen: int):
+        return self._send(merchant, "refund", purchase_id, amount_fen)
+
+    def sweep(self, caller: str = BANK):
+        return self._send(caller, "sweep")
+
+    # -- views
+    def packet_balance(self, name: str) -> int:
+        return self.call("packetBalanceOf", self.sim.addr(name))
+
+    def totals(self) -> dict:
+        return self.call("totals")
+
+    def unclaimed(self) -> int:
+        return self.call("unclaimedFen")
