@@ -585,6 +585,71 @@ class Chain:
         )
         return result
 
+    def send_batch(self, calls: Sequence[tuple], *, gas: int = 1_000_000) -> list[TxResult]:
+        """Mine several independent transactions in ONE block (one state-root computation instead of one per
+        transaction): ``calls`` are ``(actor, contract, function, *args)`` tuples, each with gas limit
+        ``gas``; their limits together must fit the block's gas target. Every transaction gets the block's
+        timestamp (`now`) and state root; hooks run for each in order. A failed one does not stop the rest;
+        afterwards the first failure raises ContractRevert. Use it for many actors acting at about the same
+        time (a campaign's claims and payments); `send` keeps one transaction per block."""
+        from eth_utils import ValidationError as EVMValidationError
+
+        if not calls:
+            return []
+        if gas * len(calls) > self.max_tx_gas:
+            raise ValueError(f"{len(calls)} transactions x {gas} gas exceed the block gas target "
+                             f"{self.max_tx_gas}; send fewer per batch or give less gas each")
+        prepared = []
+        nonces: dict[str, int] = {}
+        for actor_name, contract, function, *args in calls:
+            if isinstance(contract, str):
+                contract = self.contract(contract)
+            fn = contract.function(function)
+            data, json_args = self._encode_call(contract, fn, args)
+            actor = self.actors.get(actor_name)
+            nonce = nonces.get(actor.address, self._nonce(actor.address))
+            nonces[actor.address] = nonce + 1
+            raw = bytes(actor.account.sign_transaction({
+                "type": 2, "chainId": self.chain_id, "nonce": nonce, "gas": gas, "maxFeePerGas": 0,
+                "maxPriorityFeePerGas": 0, "value": 0, "data": data, "to": contract.address,
+            }).raw_transaction)
+            prepared.append((actor_name, contract, fn, function, json_args, self._tx_builder.decode(raw)))
+        evm = self._evm
+        pending = self._pending_header()
+        evm.header = pending
+        try:
+            _, receipts, comps = evm.mine_all([p[-1] for p in prepared], mix_hash=pending.mix_hash)
+        except EVMValidationError as exc:
+            raise TransactionRejected(prepared[0][0], prepared[0][1].name, "batch", str(exc)) from None
+        header = evm.get_canonical_head()
+        self._last_block_time = pending.timestamp
+        self._nonces.update(nonces)
+        results, first_failure, used_before = [], None, 0
+        for (actor_name, contract, fn, function, json_args, evm_tx), receipt, comp in zip(prepared, receipts, comps):
+            status = 0 if comp.is_error else 1
+            error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
+            result = TxResult(
+                tx_hash="0x" + evm_tx.hash.hex(),
+                block_number=header.block_number,
+                timestamp=header.timestamp,
+                status=status,
+                gas_used=receipt.gas_used - used_before,  # receipts carry the block's cumulative gas
+                events=self._decode_logs(receipt.logs),
+                error=error,
+                state_root="0x" + header.state_root.hex(),
+                return_value=self._decode_output(fn, comp.output) if status == 1 else None,
+            )
+            used_before = receipt.gas_used
+            record = TxRecord(actor_name, contract.name, function, json_args, result, contract.address)
+            for hook in list(self.on_transaction):
+                hook(record)
+            if status == 0 and first_failure is None:
+                first_failure = ContractRevert(error, contract.name, function, result)
+            results.append(result)
+        if first_failure is not None:
+            raise first_failure
+        return results
+
     def call(self, contract: Deployed | str, function: str, *args: Any, actor: str | None = None) -> Any:
         """Run a function without a transaction against the latest state, at block time `now`, from
         `actor` (default: the zero address). Returns one value, or a tuple for several outputs; values are

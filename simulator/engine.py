@@ -138,6 +138,11 @@ class Simulation:
         """Sends a transaction; a revert raises ``ContractRevert`` (inside ``refused``, that is expected)."""
         return self.chain.send(actor, contract, function, *args, gas=gas)
 
+    def send_batch(self, calls: Sequence[tuple], *, gas: int = 250_000) -> list:
+        """Sends independent ``(actor, contract, function, *args)`` transactions in one block, in order;
+        for many actors acting at about the same time. A revert raises ``ContractRevert`` afterwards."""
+        return self.chain.send_batch(calls, gas=gas)
+
     @contextlib.contextmanager
     def refused(self, error_name: str) -> Iterator[Refusal]:
         """Runs the block expecting one transaction in it to be refused with ``error_name``::

@@ -90,6 +90,14 @@ class Campaign:
         amount = amount_fen if amount_fen is not None else packet.amount_fen
         return self._send(winner, "claim", amount, proof if proof is not None else packet.proof)
 
+    def claim_call(self, winner: str, which: int = 0) -> tuple:
+        """The claim as a ``(actor, contract, function, *args)`` tuple for ``Simulation.send_batch``."""
+        packet = self.packets[winner][which]
+        return (winner, self.contract, "claim", packet.amount_fen, packet.proof)
+
+    def pay_call(self, buyer: str, merchant: str, amount_fen: int) -> tuple:
+        return (buyer, self.contract, "pay", self.sim.addr(merchant), amount_fen)
+
     def allow_own_money(self, buyer: str, amount_fen: int = MAX_UINT):
         """The buyer lets the campaign take own money for the part of a payment packets don't cover."""
         return self.sim.token.allow_earmark(buyer, self.address, amount_fen)

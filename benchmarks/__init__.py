@@ -1,0 +1,1 @@
+"""Benchmarks of ecny-sim (`make bench` runs `python -m benchmarks.run`; results in benchmarks/RESULTS.md)."""
