@@ -14,7 +14,7 @@ VENV_STAMP := $(VENV)/.ecny-installed-$(call hash_of,pyproject.toml)
 # npm's solc is (re)installed only when package-lock.json's content changes (or node_modules/solc is gone).
 SOLC_STAMP := node_modules/.ecny-installed-$(call hash_of,package-lock.json)
 
-.PHONY: venv artifacts demo test test-deep bench compile solc
+.PHONY: venv artifacts demo test test-deep bench bench-full compile solc
 
 venv: $(VENV_STAMP)
 
@@ -47,6 +47,11 @@ test-deep: artifacts
 
 bench: artifacts
 	$(VPY) -m benchmarks.run
+	$(VPY) -m benchmarks.campaign
+
+# The whole Luohu 2020 campaign (50,000 packets, about 118,000 transactions): not part of `make test`.
+bench-full: artifacts
+	$(VPY) -m benchmarks.campaign --scale 1
 
 compile: venv
 	@if [ -z "$${SOLC:-}" ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi

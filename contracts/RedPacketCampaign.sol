@@ -48,7 +48,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
     function fund(uint256 budgetFen) external onlyFunder {
         if (_totals.fundedFen != 0) revert Campaign_AlreadyFunded();
         if (budgetFen == 0) revert Campaign_ZeroAmount();
-        _totals.fundedFen = budgetFen;
+        _totals.fundedFen = uint128(budgetFen);
         emit CampaignFunded(msg.sender, budgetFen);
         _token.earmarkFrom(msg.sender, budgetFen);
     }
@@ -75,7 +75,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
         if (unclaimed < amountFen) revert Campaign_BudgetExhausted(unclaimed, amountFen);
         _claimedLeaf[leaf] = true;
         _packetsClaimed[msg.sender] += 1;
-        _totals.claimedFen += amountFen;
+        _totals.claimedFen += uint128(amountFen);
         _totals.claims += 1;
         emit PacketClaimed(msg.sender, amountFen);
         _token.moveEarmark(funder, msg.sender, amountFen);
@@ -84,6 +84,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
     /// @inheritdoc IRedPacketCampaign
     function pay(address merchant, uint256 amountFen) external whileOpen returns (uint256 purchaseId) {
         if (amountFen == 0) revert Campaign_ZeroAmount();
+        if (amountFen > type(uint48).max) revert Campaign_AmountTooLarge(amountFen, type(uint48).max);
         if (!isAllowedMerchant(merchant)) revert Campaign_MerchantNotAllowed(merchant);
         if (amountFen < _terms.minSpendFen) revert Campaign_BelowMinimumSpend(amountFen, _terms.minSpendFen);
         // The funder's earmark is the unclaimed budget, not a packet: it pays with own money only.
@@ -91,10 +92,10 @@ contract RedPacketCampaign is IRedPacketCampaign {
         if (packet > amountFen) packet = amountFen;
         uint256 own = amountFen - packet;
         purchaseId = _purchases.length;
-        _purchases.push(Purchase(msg.sender, merchant, uint128(packet), uint128(own), 0, 0));
+        _purchases.push(Purchase(msg.sender, uint48(packet), uint48(own), merchant, 0, 0));
         _totals.payments += 1;
-        _totals.spentFromPacketsFen += packet;
-        _totals.ownMoneySpentFen += own;
+        _totals.spentFromPacketsFen += uint128(packet);
+        _totals.ownMoneySpentFen += uint128(own);
         emit PurchasePaid(purchaseId, msg.sender, merchant, packet, own);
         if (own != 0) _token.earmarkFrom(msg.sender, own); // the buyer's own payment: limits apply
         _token.releaseEarmark(msg.sender, merchant, amountFen);
@@ -115,11 +116,11 @@ contract RedPacketCampaign is IRedPacketCampaign {
         uint256 own = amountFen < ownLeft ? amountFen : ownLeft;
         uint256 packet = amountFen - own;
         bool expired = block.timestamp >= _terms.expiry;
-        p.refundedOwnFen += uint128(own);
-        p.refundedPacketFen += uint128(packet);
-        _totals.refundedOwnToBuyersFen += own;
-        if (expired) _totals.refundedPacketToFunderFen += packet;
-        else _totals.refundedPacketToBuyersFen += packet;
+        p.refundedOwnFen += uint48(own);
+        p.refundedPacketFen += uint48(packet);
+        _totals.refundedOwnToBuyersFen += uint128(own);
+        if (expired) _totals.refundedPacketToFunderFen += uint128(packet);
+        else _totals.refundedPacketToBuyersFen += uint128(packet);
         emit PurchaseRefunded(purchaseId, own, expired ? 0 : packet, expired ? packet : 0);
         _token.earmarkFrom(msg.sender, amountFen);
         if (own != 0) _token.releaseEarmark(msg.sender, p.buyer, own);
@@ -137,8 +138,8 @@ contract RedPacketCampaign is IRedPacketCampaign {
         swept = true;
         uint256 unclaimed = _totals.fundedFen - _totals.claimedFen;
         sweptFen = _token.earmarkedTotalOf(address(this));
-        _totals.sweptFen = sweptFen;
-        _totals.sweptUnclaimedFen = unclaimed;
+        _totals.sweptFen = uint128(sweptFen);
+        _totals.sweptUnclaimedFen = uint128(unclaimed);
         emit CampaignSwept(sweptFen, unclaimed, sweptFen - unclaimed);
         _token.endAllEarmarks(funder);
     }
@@ -150,7 +151,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
         if (msg.sender != address(_token)) revert Campaign_NotToken(msg.sender);
         uint256 left = _token.earmarkedOf(wallet, address(this));
         if (left == 0 || wallet == funder) return;
-        _totals.returnedOnCloseFen += left;
+        _totals.returnedOnCloseFen += uint128(left);
         emit PacketReturnedOnClose(wallet, left);
         _token.releaseEarmark(wallet, funder, left);
     }

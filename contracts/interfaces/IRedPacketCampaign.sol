@@ -15,30 +15,30 @@ struct CampaignTerms {
     bytes32 winnersRoot; // Merkle root over (winner, amountFen) leaves
 }
 
-/// @notice What happened to a campaign's money, in fen.
+/// @notice What happened to a campaign's money, in fen. Packed in pairs: a payment touches two slots.
 struct CampaignTotals {
-    uint256 fundedFen;
-    uint256 claimedFen;
-    uint256 claims;
-    uint256 payments;
-    uint256 spentFromPacketsFen;
-    uint256 ownMoneySpentFen;
-    uint256 refundedOwnToBuyersFen;
-    uint256 refundedPacketToBuyersFen; // before expiry: back into the buyer's packet
-    uint256 refundedPacketToFunderFen; // after expiry: packet money goes to the funder, not the buyer
-    uint256 returnedOnCloseFen; // unused packets of wallets closed during the campaign
-    uint256 sweptFen;
-    uint256 sweptUnclaimedFen;
+    uint128 fundedFen;
+    uint128 claimedFen;
+    uint64 claims;
+    uint64 payments;
+    uint128 spentFromPacketsFen;
+    uint128 ownMoneySpentFen;
+    uint128 refundedOwnToBuyersFen;
+    uint128 refundedPacketToBuyersFen; // before expiry: back into the buyer's packet
+    uint128 refundedPacketToFunderFen; // after expiry: packet money goes to the funder, not the buyer
+    uint128 returnedOnCloseFen; // unused packets of wallets closed during the campaign
+    uint128 sweptFen;
+    uint128 sweptUnclaimedFen;
 }
 
-/// @notice One payment at a merchant.
+/// @notice One payment at a merchant, in two slots (amounts up to 2^48 fen, about ¥2.8 trillion).
 struct Purchase {
     address buyer;
+    uint48 packetFen;
+    uint48 ownFen;
     address merchant;
-    uint128 packetFen;
-    uint128 ownFen;
-    uint128 refundedPacketFen;
-    uint128 refundedOwnFen;
+    uint48 refundedPacketFen;
+    uint48 refundedOwnFen;
 }
 
 /// @title IRedPacketCampaign
@@ -63,6 +63,7 @@ interface IRedPacketCampaign is IEarmarkController {
     error Campaign_MerchantNotAllowed(address merchant);
     error Campaign_BelowMinimumSpend(uint256 amountFen, uint256 minSpendFen);
     error Campaign_ZeroAmount();
+    error Campaign_AmountTooLarge(uint256 amountFen, uint256 maxFen);
     error Campaign_UnknownPurchase(uint256 purchaseId);
     error Campaign_NotPurchaseMerchant(address caller, uint256 purchaseId);
     error Campaign_RefundExceedsPurchase(uint256 purchaseId, uint256 refundableFen, uint256 amountFen);
@@ -99,7 +100,8 @@ interface IRedPacketCampaign is IEarmarkController {
 
     /// @notice Pays `amountFen` to `merchant`: packet money first, then the caller's own money (which the
     /// caller must have allowed this campaign to earmark, and which counts against the wallet's limits).
-    /// Requirements: started, not expired; the merchant is allowed; the minimum spend holds; non-zero.
+    /// Requirements: started, not expired; the merchant is allowed; the minimum spend holds; non-zero and
+    /// at most 2^48 - 1 fen.
     /// Emits a {PurchasePaid} event.
     function pay(address merchant, uint256 amountFen) external returns (uint256 purchaseId);
 
