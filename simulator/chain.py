@@ -226,6 +226,7 @@ class TxResult:
     state_root: str  # 0x hex, state root of this transaction's block
     contract_address: str | None = None  # set for a successful deployment
     return_value: Any = None  # decoded output of a successful call: one value, or a tuple for several
+    gas_limit: int = 0  # the gas the transaction was sent with
 
     @property
     def ok(self) -> bool:
@@ -634,6 +635,7 @@ class Chain:
                 timestamp=header.timestamp,
                 status=status,
                 gas_used=receipt.gas_used - used_before,  # receipts carry the block's cumulative gas
+                gas_limit=gas,
                 events=self._decode_logs(receipt.logs),
                 error=error,
                 state_root="0x" + header.state_root.hex(),
@@ -872,6 +874,7 @@ class Chain:
             timestamp=header.timestamp,
             status=status,
             gas_used=receipt.gas_used,
+            gas_limit=gas,
             events=self._decode_logs(receipt.logs),
             error=error,
             state_root="0x" + header.state_root.hex(),

@@ -188,6 +188,7 @@ class Simulation:
                 function=record.function,
                 args=record.args,
                 status=result.status,
+                gas_limit=result.gas_limit,
                 gas_used=result.gas_used,
                 events=[{"contract": e.contract, "name": e.name, "args": e.args} for e in result.events],
                 error=None if result.error is None else result.error.to_json(),
