@@ -80,6 +80,9 @@ contract ECNY is IECNY {
 
     /// @inheritdoc IECNY
     function setTier(uint16 tier, uint256 balanceCapFen, uint256 perPaymentFen, uint256 dailyFen) external onlyIssuer {
+        uint256 largest = balanceCapFen > perPaymentFen ? balanceCapFen : perPaymentFen;
+        if (dailyFen > largest) largest = dailyFen;
+        if (largest > type(uint64).max) revert ECNY_AmountTooLarge(largest, type(uint64).max);
         _tiers[tier] = WalletTier(uint64(balanceCapFen), uint64(perPaymentFen), uint64(dailyFen));
         emit TierSet(tier, balanceCapFen, perPaymentFen, dailyFen);
     }
@@ -120,6 +123,9 @@ contract ECNY is IECNY {
     /// @inheritdoc IECNY
     function issue(address wallet, uint256 amountFen) external onlyIssuer {
         if (amountFen == 0) revert ECNY_ZeroAmount();
+        if (amountFen > type(uint128).max - totalSupply) {
+            revert ECNY_AmountTooLarge(amountFen, type(uint128).max - totalSupply);
+        }
         _requireOpen(wallet);
         _checkBalanceCap(wallet, amountFen);
         _wallets[wallet].freeFen += uint128(amountFen);
@@ -370,10 +376,11 @@ contract ECNY is IECNY {
         if (t.perPaymentFen != 0 && amountFen > t.perPaymentFen) {
             revert ECNY_PerPaymentLimitExceeded(wallet, amountFen, t.perPaymentFen);
         }
-        if (t.dailyFen == 0) return;
         uint32 today = _today();
         uint256 spent = w.spentDay == today ? w.spentTodayFen : 0;
-        if (spent + amountFen > t.dailyFen) revert ECNY_DailyLimitExceeded(wallet, spent, amountFen, t.dailyFen);
+        if (t.dailyFen != 0 && spent + amountFen > t.dailyFen) {
+            revert ECNY_DailyLimitExceeded(wallet, spent, amountFen, t.dailyFen);
+        }
         w.spentDay = today;
         w.spentTodayFen = uint128(spent + amountFen);
     }

@@ -23,7 +23,6 @@ abstract contract PrepaidBase is IPrepaidSupervision {
     mapping(uint256 courseId => Course) internal _courses;
     mapping(uint256 orderId => Order) internal _orders;
     mapping(address parent => uint256[]) internal _ordersOf;
-    mapping(address parent => mapping(uint256 courseId => uint256)) internal _latestOrder;
     uint256 public courseCount;
     uint256 public orderCount;
 
@@ -114,7 +113,6 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         o.status = OrderStatus.Active;
         o.lessonsPaid = uint16(lessons);
         _ordersOf[msg.sender].push(orderId);
-        _latestOrder[msg.sender][courseId] = orderId;
         emit OrderPlaced(orderId, msg.sender, courseId, lessons, fee);
         _collectFee(orderId, c.institution, fee);
     }
@@ -221,10 +219,16 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         if (block.timestamp + r.maxPrepayLead < c.start) {
             revert Prepaid_ChargeTooEarly(c.start, c.start - r.maxPrepayLead);
         }
-        uint256 previous = _latestOrder[msg.sender][courseId];
-        if (previous != 0 && _orders[previous].status == OrderStatus.Active) {
-            uint256 hoursLeft = _lessonsLeft(_orders[previous]) * c.classHoursPerLesson;
-            if (hoursLeft > r.renewalMaxHoursLeft) revert Prepaid_RenewalTooEarly(hoursLeft, r.renewalMaxHoursLeft);
+        // Renewal: every active order the parent holds for this course counts, not just the latest.
+        uint256[] storage mine = _ordersOf[msg.sender];
+        uint256 lessonsLeft;
+        for (uint256 i; i < mine.length; ++i) {
+            Order storage o = _orders[mine[i]];
+            if (o.courseId == courseId && o.status == OrderStatus.Active) lessonsLeft += _lessonsLeft(o);
+        }
+        uint256 hoursLeft = lessonsLeft * c.classHoursPerLesson;
+        if (lessonsLeft != 0 && hoursLeft > r.renewalMaxHoursLeft) {
+            revert Prepaid_RenewalTooEarly(hoursLeft, r.renewalMaxHoursLeft);
         }
     }
 

@@ -12,6 +12,9 @@ import {PrepaidRules, OrderStatus, SkipReason, Course, Order} from "./types/Prep
 /// @notice Per-lesson escrow of prepaid tuition ("一课一销，未用退费"): the fee stays earmarked in the parent's
 /// own wallet and each recorded lesson releases one lesson's fee to the institution. See {IPrepaidEscrow}.
 contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
+    /// @dev A lesson's fee can wait in its dispute window for at most this many lessons of one order at once.
+    uint256 public constant MAX_HELD_LESSONS = 4;
+
     /// @dev Fees still earmarked for each institution's orders.
     mapping(address institution => uint256) private _supervisedFen;
 
@@ -49,13 +52,20 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
                 emit LessonSkipped(id, reason);
                 continue;
             }
-            uint256 lessons = window == 0 ? 1 : _maturedLessons(o, window);
-            if (window != 0) {
-                o.lessonsPending += 1;
-                o.lastRecordedAt = uint64(block.timestamp);
-                emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending, block.timestamp + window);
+            if (window == 0) {
+                _release(batch, id, o, 1, fee, false);
+                continue;
             }
-            if (lessons != 0) _release(batch, id, o, lessons, fee);
+            // Held lessons whose own window has passed are paid first; then this lesson joins the held.
+            uint256 matured = _maturedLessons(o, window);
+            if (matured != 0) _release(batch, id, o, matured, fee, true);
+            if (o.lessonsPending == MAX_HELD_LESSONS) {
+                emit LessonSkipped(id, SkipReason.TooManyHeld);
+                continue;
+            }
+            o.heldSince[o.lessonsPending] = uint64(block.timestamp);
+            o.lessonsPending += 1;
+            emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending, block.timestamp + window);
         }
         _payOut(batch, c.institution);
     }
@@ -77,7 +87,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
                 emit LessonSkipped(orderIds[i], reason);
                 continue;
             }
-            _release(batch, orderIds[i], o, lessons, fee);
+            _release(batch, orderIds[i], o, lessons, fee, true);
         }
         _payOut(batch, c.institution);
     }
@@ -105,11 +115,20 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         Order storage o = _order(orderId);
         if (msg.sender != o.parent) revert Prepaid_NotOrderParent(msg.sender, orderId);
         if (o.disputed) revert Prepaid_AlreadyDisputed(orderId);
-        if (o.lessonsPending == 0) revert Prepaid_NothingToDispute(orderId);
-        uint256 closesAt = o.lastRecordedAt + _rules.disputeWindow;
-        if (block.timestamp >= closesAt) revert Prepaid_DisputeWindowClosed(orderId, closesAt);
+        uint256 held = o.lessonsPending;
+        if (held == 0) revert Prepaid_NothingToDispute(orderId);
+        uint256 window = _rules.disputeWindow;
+        uint256 matured = _maturedLessons(o, window);
+        if (matured == held) revert Prepaid_DisputeWindowClosed(orderId, o.heldSince[held - 1] + window);
+        Course storage c = _courses[o.courseId];
+        // Lessons already past their own window are not in dispute: pay them out first, unless frozen.
+        Batch memory batch = _newBatch(1);
+        if (matured != 0 && !_institutions[c.institution].frozen) {
+            _release(batch, orderId, o, matured, c.feePerLessonFen, true);
+        }
         o.disputed = true;
         emit LessonsDisputed(orderId, msg.sender, o.lessonsPending);
+        _payOut(batch, c.institution);
     }
 
     // ------------------------------------------------------------------ regulator
@@ -123,6 +142,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         uint256 amount = lessons * c.feePerLessonFen;
         o.disputed = false;
         o.lessonsPending = 0;
+        delete o.heldSince;
         if (releaseToInstitution) o.lessonsReleased += uint16(lessons);
         else o.lessonsReturned += uint16(lessons);
         _completeIfSettled(o);
@@ -200,15 +220,29 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         return lessons * feePerLessonFen;
     }
 
-    /// @dev Held lessons whose window has passed and that are not disputed.
-    function _maturedLessons(Order storage o, uint256 window) private view returns (uint256) {
-        if (o.lessonsPending == 0 || o.disputed || block.timestamp < o.lastRecordedAt + window) return 0;
-        return o.lessonsPending;
+    /// @dev Held lessons, oldest first, whose own dispute window has passed (none while disputed).
+    function _maturedLessons(Order storage o, uint256 window) private view returns (uint256 matured) {
+        uint256 held = o.lessonsPending;
+        if (held == 0 || o.disputed) return 0;
+        uint64[MAX_HELD_LESSONS] memory since = o.heldSince;
+        while (matured < held && since[matured] + window <= block.timestamp) ++matured;
     }
 
-    function _release(Batch memory batch, uint256 id, Order storage o, uint256 lessons, uint256 fee) private {
+    /// @dev Pays `lessons` lessons of an order to the institution (in the batch's one token call); from the
+    /// held ones (oldest first) when `fromHeld`.
+    function _release(Batch memory batch, uint256 id, Order storage o, uint256 lessons, uint256 fee, bool fromHeld)
+        private
+    {
         uint256 amount = lessons * fee;
-        if (o.lessonsPending >= lessons) o.lessonsPending -= uint8(lessons);
+        if (fromHeld) {
+            uint256 held = o.lessonsPending;
+            uint64[MAX_HELD_LESSONS] memory since = o.heldSince;
+            for (uint256 i; i < MAX_HELD_LESSONS; ++i) {
+                since[i] = i + lessons < held ? since[i + lessons] : 0;
+            }
+            o.heldSince = since;
+            o.lessonsPending = uint8(held - lessons);
+        }
         o.lessonsReleased += uint16(lessons);
         _completeIfSettled(o);
         batch.wallets[batch.count] = o.parent;
@@ -222,6 +256,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         uint256 amount = lessons * _courses[o.courseId].feePerLessonFen;
         o.lessonsReturned += uint16(lessons);
         o.lessonsPending = 0;
+        delete o.heldSince;
         o.disputed = false;
         o.status = OrderStatus.Refunded;
         batch.wallets[batch.count] = o.parent;

@@ -95,8 +95,7 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         if (o.status != OrderStatus.Active) revert Prepaid_OrderNotActive(orderId);
         address institution = _courses[o.courseId].institution;
         if (_institutions[institution].frozen) revert Prepaid_InstitutionFrozen(institution);
-        uint256 lessons = _lessonsLeft(o);
-        if (lessons == 0) revert Prepaid_NothingToRefund(orderId);
+        uint256 lessons = _lessonsLeft(o); // an active upfront order always has lessons left (none are held)
         uint256 refund = _refundFromInstitution(orderId, o, lessons, institution);
         o.status = OrderStatus.Cancelled;
         emit OrderCancelled(orderId, msg.sender, refund, lessons);

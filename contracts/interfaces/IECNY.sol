@@ -35,6 +35,7 @@ interface IECNY {
     error ECNY_DailyLimitExceeded(address wallet, uint256 spentTodayFen, uint256 amountFen, uint256 limitFen);
     error ECNY_BalanceCapExceeded(address wallet, uint256 balanceAfterFen, uint256 capFen);
     error ECNY_TooManyControllers(address wallet);
+    error ECNY_AmountTooLarge(uint256 amountFen, uint256 maxFen);
 
     // ------------------------------------------------------------------ events
     event TierSet(uint16 indexed tier, uint256 balanceCapFen, uint256 perPaymentFen, uint256 dailyFen);
@@ -59,7 +60,7 @@ interface IECNY {
     // ------------------------------------------------------------------ issuer (the operating bank)
 
     /// @notice Defines or changes a wallet tier's limits (0 = no limit).
-    /// Requirements: caller is the issuer.
+    /// Requirements: caller is the issuer; each limit fits in 64 bits.
     /// Emits a {TierSet} event.
     function setTier(uint16 tier, uint256 balanceCapFen, uint256 perPaymentFen, uint256 dailyFen) external;
 
@@ -89,7 +90,8 @@ interface IECNY {
     function setWalletTier(address wallet, uint16 tier) external;
 
     /// @notice Tops a wallet up from its linked bank account (new e-CNY issued).
-    /// Requirements: caller is the issuer; the wallet is open; the tier's balance cap holds afterwards.
+    /// Requirements: caller is the issuer; the wallet is open; the amount fits in 128 bits; the tier's
+    /// balance cap holds afterwards.
     /// Emits an {Issued} event.
     function issue(address wallet, uint256 amountFen) external;
 

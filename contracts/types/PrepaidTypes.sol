@@ -48,7 +48,8 @@ enum SkipReason {
     NotActive,
     Disputed,
     NothingLeft,
-    CourseNotEnded
+    CourseNotEnded,
+    TooManyHeld // four of the order's lessons already wait in their dispute window
 }
 
 struct Course {
@@ -71,5 +72,5 @@ struct Order {
     uint16 lessonsPaid;
     uint16 lessonsReleased; // delivered and settled with the institution
     uint16 lessonsReturned; // not delivered; their fee went back to the parent
-    uint64 lastRecordedAt;
+    uint64[4] heldSince; // when each held lesson was recorded, oldest first (second slot)
 }
