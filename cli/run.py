@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecny_sim import scenario as scenarios
+from ecny_sim.clock import format_beijing
 from ecny_sim.compiler import CompilerError, ensure_fresh
 from ecny_sim.engine import EXIT_BAD_INPUT, run_scenario
 from ecny_sim.money import fmt_fen
@@ -80,6 +81,14 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         for model, row in summary["comparison"].items():
             table.add_row(model, *(fmt_fen(row[k]) for k in keys))
         console.print(table)
+    if summary.get("alerts"):
+        alerts = Table(title="Alerts raised during the run", header_style="bold")
+        alerts.add_column("when")
+        alerts.add_column("alert")
+        alerts.add_column("what")
+        for a in summary["alerts"]:
+            alerts.add_row(format_beijing(a["time"]), a["kind"].replace("_", " "), a["message"])
+        console.print(alerts)
     checks = Table(title="Invariants", header_style="bold")
     checks.add_column("holds")
     checks.add_column("invariant")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from .alerts import AlertMonitor, AlertSettings
 from .chain import Chain
 from .clock import format_beijing, to_timestamp
 from .compiler import current_manifest, load_artifact
@@ -62,7 +63,7 @@ class Simulation:
     """One run's world. Scenario scripts call these methods; every transaction lands in the journal."""
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
-                 reporter: Reporter | None = None):
+                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None):
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -80,6 +81,8 @@ class Simulation:
         self.campaigns: list = []  # redpacket.Campaign, registered by each campaign as it is deployed
         self._artifact_of: dict[str, str] = {}  # label -> artifact name
         self.chain.on_transaction.append(self._on_transaction)
+        self.alerts = AlertMonitor(self, alert_settings)
+        self.chain.on_transaction.append(self.alerts.on_transaction)
         if journal is not None:
             journal.header(
                 scenario=scenario.name,
@@ -128,6 +131,14 @@ class Simulation:
         deployed = self.chain.deploy(label, art["abi"], art["bytecode"], deployer, args=tuple(args))
         self.deployments[label] = deployed
         return deployed
+
+    def prepaid_model(self, label: str) -> str | None:
+        """The supervision model of the prepaid contract deployed as ``label``."""
+        return next((p.model for p in self.prepaid if p.contract.name == label), None)
+
+    def campaign_expiry(self, label: str) -> int:
+        campaign = next(c for c in self.campaigns if c.label == label)
+        return campaign.call("terms")["expiry"]
 
     def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
         plan = Prepaid(self, model, rules, **kwargs)
@@ -207,7 +218,8 @@ class RunResult:
 
 
 def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,
-                 reporter: Reporter | None = None) -> RunResult:
+                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
+                 observers: Sequence[Any] = ()) -> RunResult:
     """Runs one scenario to completion. Writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``."""
     from .summary import build_summary  # late: summary imports engine types
 
@@ -216,7 +228,9 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(out_dir / "journal.jsonl")
     try:
-        sim = Simulation(scenario, params, seed, journal=journal, reporter=reporter)
+        sim = Simulation(scenario, params, seed, journal=journal, reporter=reporter, alert_settings=alert_settings)
+        for observer in observers:  # e.g. a classroom narrator: called with each transaction record
+            sim.chain.on_transaction.append(observer)
         outcome, message = "ok", ""
         try:
             scenario.run(sim, params)

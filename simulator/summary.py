@@ -260,6 +260,7 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
         "invariants": invariants,
         "outcome": outcome,
     }
+    summary["alerts"] = sim.alerts.alerts
     if sim.comparison is not None:
         summary["comparison"] = sim.comparison
     return summary
