@@ -324,6 +324,7 @@ class Chain:
         self._seed_bytes = self.actors._seed_bytes
         self._scenario_time = genesis_time
         self._last_block_time = genesis_time
+        self.last_result: TxResult | None = None  # the latest mined transaction (a deployment's, too)
         self._nonces: dict[str, int] = {}
         self._contracts: dict[str, Deployed] = {}
         self._by_address: dict[str, Deployed] = {}  # lower-case hex -> contract
@@ -586,13 +587,14 @@ class Chain:
         )
         return result
 
-    def send_batch(self, calls: Sequence[tuple], *, gas: int = 1_000_000) -> list[TxResult]:
+    def send_batch(self, calls: Sequence[tuple], *, gas: int = 1_000_000, allow_revert: bool = False) -> list[TxResult]:
         """Mine several independent transactions in ONE block (one state-root computation instead of one per
         transaction): ``calls`` are ``(actor, contract, function, *args)`` tuples, each with gas limit
         ``gas``; their limits together must fit the block's gas target. Every transaction gets the block's
         timestamp (`now`) and state root; hooks run for each in order. A failed one does not stop the rest;
         afterwards the first failure raises ContractRevert. Use it for many actors acting at about the same
-        time (a campaign's claims and payments); `send` keeps one transaction per block."""
+        time (a campaign's claims and payments); `send` keeps one transaction per block. With `allow_revert`
+        the results are returned whatever their status."""
         from eth_utils import ValidationError as EVMValidationError
 
         if not calls:
@@ -648,7 +650,7 @@ class Chain:
             if status == 0 and first_failure is None:
                 first_failure = ContractRevert(error, contract.name, function, result)
             results.append(result)
-        if first_failure is not None:
+        if first_failure is not None and not allow_revert:
             raise first_failure
         return results
 
@@ -881,6 +883,7 @@ class Chain:
             contract_address=contract_address,
             return_value=return_value,
         )
+        self.last_result = result
         record = TxRecord(actor_name, contract_name, function, json_args, result, address)
         for hook in list(self.on_transaction):
             hook(record)

@@ -79,7 +79,7 @@ class Simulation:
         self.deployments: dict[str, Any] = {}  # label -> Deployed
         self.prepaid: list[Prepaid] = []
         self.campaigns: list = []  # redpacket.Campaign, registered by each campaign as it is deployed
-        self._artifact_of: dict[str, str] = {}  # label -> artifact name
+        self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
         self.chain.on_transaction.append(self._on_transaction)
         self.alerts = AlertMonitor(self, alert_settings)
         self.chain.on_transaction.append(self.alerts.on_transaction)
@@ -127,7 +127,7 @@ class Simulation:
         if label in self.deployments:
             raise ValueError(f"a contract labelled {label!r} is already deployed in this run")
         art = load_artifact(artifact)
-        self._artifact_of[label] = artifact
+        self.artifact_of[label] = artifact
         deployed = self.chain.deploy(label, art["abi"], art["bytecode"], deployer, args=tuple(args))
         self.deployments[label] = deployed
         return deployed
@@ -195,7 +195,7 @@ class Simulation:
                 timestamp=result.timestamp,
                 actor=record.actor,
                 contract=record.contract,
-                artifact=self._artifact_of.get(record.contract),
+                artifact=self.artifact_of.get(record.contract),
                 function=record.function,
                 args=record.args,
                 status=result.status,

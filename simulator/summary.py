@@ -3,26 +3,14 @@ token, and a hash over the contracts' observable state (equal runs give equal ha
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .journal import canonical_json
+from .state import observable_state, plain, state_hash
 
 if TYPE_CHECKING:
     from .engine import Simulation
     from .prepaid import Prepaid
-
-
-def plain(value: Any) -> Any:
-    """View-call results (tuples, named tuples, bytes) as JSON-able lists and dicts."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    return value
 
 
 class Ledger:
@@ -73,19 +61,6 @@ class Ledger:
         return sum(t.get(key, 0) for t in self.by_contract.values())
 
 
-def _prepaid_state(plan: Prepaid) -> dict[str, Any]:
-    count = plan.call("orderCount")
-    orders = [plain(plan.order(i)) for i in range(1, count + 1)]
-    institutions = sorted({ev.args["institution"] for ev in plan.sim.events
-                           if ev.contract == plan.contract.name and ev.name == "InstitutionApproved"})
-    return {
-        "orders": orders,
-        "institutions": {i: [plan.call("institutionStatusOf", i), plan.call("supervisedBalanceOf", i)]
-                         for i in institutions},
-        "locked_fen": plan.locked_total(),
-    }
-
-
 def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) -> dict[str, bool]:
     label = plan.contract.name
     t = ledger.by_contract[label]
@@ -111,7 +86,7 @@ def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) ->
     }
 
 
-def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool], dict[str, Any]]:
+def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool]]:
     """Totals summed from the campaigns' events; invariants check them against each contract's own
     totals and the token's balances."""
     labels = {c.label for c in sim.campaigns}
@@ -174,13 +149,11 @@ def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dic
     }
     if all(c.call("swept") for c in sim.campaigns):
         invariants["packets: after the sweep no packet money is left in any wallet"] = in_packets == 0
-    state = {c.label: {"totals": plain(ct), "swept": c.call("swept")} for c, ct in zip(sim.campaigns, contract_totals)}
-    return totals, counts, invariants, state
+    return totals, counts, invariants
 
 
-def _prepaid_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool], dict[str, Any]]:
+def _prepaid_part(sim: Simulation, state: dict[str, Any]) -> tuple[dict[str, int], dict[str, int], dict[str, bool]]:
     ledger = Ledger(sim)
-    state = {plan.contract.name: _prepaid_state(plan) for plan in sim.prepaid}
     invariants = {"no parent got back more than they paid": all(
         ledger.refunded_to_parent[p] <= ledger.paid_by_parent[p] for p in ledger.refunded_to_parent)}
     for plan in sim.prepaid:
@@ -197,7 +170,7 @@ def _prepaid_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict
         "lessons_delivered_upfront": ledger.total("lessons_delivered"),
         "refunds": ledger.total("refunds"),
     }
-    return totals, counts, invariants, state
+    return totals, counts, invariants
 
 
 def _merge(into: dict, part: dict, what: str) -> None:
@@ -226,20 +199,16 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
     }
     totals: dict[str, int] = {"issued_fen": issued, "redeemed_fen": redeemed}
     counts = dict(sim.counts)
-    state: dict[str, Any] = {
-        "token": {"total_supply": supply,
-                  "wallets": {sim.addr(name): list(v) for name, v in sorted(wallets.items())}},
-    }
+    state = observable_state(sim.chain, sim.artifact_of, sim.events)
     parts = []
     if sim.prepaid:
-        parts.append(("prepaid", _prepaid_part(sim)))
+        parts.append(_prepaid_part(sim, state["prepaid"]))
     if sim.campaigns:
-        parts.append(("campaigns", _campaign_part(sim)))
-    for kind, (p_totals, p_counts, p_invariants, p_state) in parts:
+        parts.append(_campaign_part(sim))
+    for p_totals, p_counts, p_invariants in parts:
         _merge(totals, p_totals, "totals")
         _merge(counts, p_counts, "counts")
         invariants.update(p_invariants)
-        state[kind] = p_state
     invariants.update(sim.checks)
     for key, value in sim.extra_totals.items():
         if not key.endswith("_fen"):
@@ -254,7 +223,7 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
         "chain_id": sim.chain.chain_id,
         "counts": counts,
         "gas_used": {"total": sum(sim.gas_by_function.values()), "by_function": dict(sorted(sim.gas_by_function.items()))},
-        "final_state_hash": "0x" + hashlib.sha256(canonical_json(state).encode()).hexdigest(),
+        "final_state_hash": state_hash(state),
         "balances_fen": {name: b for name, (_, b) in wallets.items()},
         "totals": totals,
         "invariants": invariants,

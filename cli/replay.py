@@ -1,0 +1,40 @@
+"""`ecny-sim replay`: re-run a journal on a fresh chain and check every transaction against it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from ecny_sim.cli.run import fail
+from ecny_sim.compiler import CompilerError
+from ecny_sim.replay import replay as replay_journal
+from ecny_sim.scenario import BadInput
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="replay")(replay)
+
+
+def replay(
+    run: Path = typer.Argument(..., help="a run directory or its journal.jsonl"),
+    until: Optional[int] = typer.Option(None, "--until", min=2, help="stop after this journal line"),
+) -> None:
+    """Replay a run from its journal alone; exit 0 if every line matches, 1 at the first difference."""
+    try:
+        result = replay_journal(run, until=until)
+    except (BadInput, CompilerError) as exc:
+        fail(str(exc))
+    out = Console(highlight=False, soft_wrap=True)
+    if not result.matches:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]{result.difference}[/bold red]")
+        raise typer.Exit(1)
+    where = f"up to line {until}" if until is not None else "every line"
+    tail = ""
+    if not result.run.complete:
+        tail = "; the run was incomplete (its journal has no end line)"
+    elif result.final_state_hash is not None:
+        tail = f"; final state hash {result.final_state_hash} matches"
+    out.print(f"[green]replay matches[/green]: {result.replayed} transactions, {where}{tail}")
