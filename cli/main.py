@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from ecny_sim.cli import compile as compile_command
+from ecny_sim.cli import diff as diff_command
 from ecny_sim.cli import list as list_command
 from ecny_sim.cli import replay as replay_command
 from ecny_sim.cli import run as run_command
@@ -28,7 +29,7 @@ def _root() -> None:
     # A callback keeps typer from collapsing a one-command app into that command.
 
 
-COMMANDS = (run_command, list_command, replay_command, compile_command)
+COMMANDS = (run_command, list_command, replay_command, diff_command, compile_command)
 
 for _module in COMMANDS:
     _module.register(app)
