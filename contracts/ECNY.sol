@@ -35,16 +35,22 @@ contract ECNY is IECNY {
         uint128 totalFen;
     }
 
-    /// @dev A wallet may hold earmarks under this many controllers at once, so views stay cheap.
+    /// @notice A wallet may hold earmarks under this many controllers at once, so views stay cheap.
     uint256 public constant MAX_CONTROLLERS_PER_WALLET = 16;
+    /// @notice Amounts are in fen: 2 decimals of a yuan.
     uint8 public constant decimals = 2;
+    /// @notice The token's name.
     string public constant name = "e-CNY (simulated)";
+    /// @notice The token's symbol.
     string public constant symbol = "eCNY";
     /// @dev Days roll over at midnight Beijing time (UTC+8).
     uint256 private constant BEIJING_OFFSET = 8 hours;
 
+    /// @inheritdoc IECNY
     address public issuer;
+    /// @inheritdoc IECNY
     address public regulator;
+    /// @inheritdoc IECNY
     uint256 public totalSupply;
 
     mapping(uint16 tier => WalletTier) private _tiers;

@@ -11,6 +11,7 @@ contract MerchantRegistry is IMerchantRegistry {
         uint32 category;
     }
 
+    /// @inheritdoc IMerchantRegistry
     address public immutable registrar;
     mapping(address merchant => Merchant) private _merchants;
 

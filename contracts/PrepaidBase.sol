@@ -23,7 +23,9 @@ abstract contract PrepaidBase is IPrepaidSupervision {
     mapping(uint256 courseId => Course) internal _courses;
     mapping(uint256 orderId => Order) internal _orders;
     mapping(address parent => uint256[]) internal _ordersOf;
+    /// @inheritdoc IPrepaidSupervision
     uint256 public courseCount;
+    /// @inheritdoc IPrepaidSupervision
     uint256 public orderCount;
 
     modifier onlyRegulator() {

@@ -12,7 +12,7 @@ import {PrepaidRules, OrderStatus, SkipReason, Course, Order} from "./types/Prep
 /// @notice Per-lesson escrow of prepaid tuition ("一课一销，未用退费"): the fee stays earmarked in the parent's
 /// own wallet and each recorded lesson releases one lesson's fee to the institution. See {IPrepaidEscrow}.
 contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
-    /// @dev A lesson's fee can wait in its dispute window for at most this many lessons of one order at once.
+    /// @notice At most this many of one order's lessons can wait in their dispute windows at once.
     uint256 public constant MAX_HELD_LESSONS = 4;
 
     /// @dev Fees still earmarked for each institution's orders.

@@ -11,10 +11,12 @@ import {IRedPacketCampaign, CampaignTerms, CampaignTotals, Purchase} from "./int
 contract RedPacketCampaign is IRedPacketCampaign {
     IECNY private immutable _token;
     IMerchantRegistry private immutable _registry;
+    /// @inheritdoc IRedPacketCampaign
     address public immutable funder;
 
     CampaignTerms private _terms;
     CampaignTotals private _totals;
+    /// @inheritdoc IRedPacketCampaign
     bool public swept;
     mapping(address merchant => bool) private _allowlisted;
     mapping(bytes32 leaf => bool) private _claimedLeaf;

@@ -23,6 +23,7 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
     }
 
     uint256 private constant BPS = 10_000;
+    /// @inheritdoc IUpfrontPrepaid
     uint256 public immutable depositBps;
 
     mapping(address institution => Exposure) private _exposure;

@@ -196,20 +196,28 @@ interface IECNY {
     /// @notice Amount paid or earmarked by `wallet` on the current Beijing day.
     function spentTodayOf(address wallet) external view returns (uint256);
 
+    /// @notice Whether `wallet` is open (opened and not closed).
     function isOpen(address wallet) external view returns (bool);
 
+    /// @notice Whether the regulator froze `wallet`.
     function isFrozen(address wallet) external view returns (bool);
 
+    /// @notice The wallet's tier id.
     function tierOfWallet(address wallet) external view returns (uint16);
 
+    /// @notice A tier's limits in fen (0 = no limit).
     function tierLimits(uint16 tier) external view returns (WalletTier memory);
 
+    /// @notice Whether `controller` may take new earmarks.
     function isController(address controller) external view returns (bool);
 
+    /// @notice All e-CNY issued and not redeemed, free or earmarked, in fen.
     function totalSupply() external view returns (uint256);
 
+    /// @notice The operating bank: issues, redeems, runs wallets and tiers, registers controllers.
     function issuer() external view returns (address);
 
+    /// @notice Who may freeze and unfreeze wallets.
     function regulator() external view returns (address);
 }
 

@@ -20,5 +20,6 @@ interface IMerchantRegistry {
     /// @notice The merchant's district and category; zeros when not registered.
     function merchantOf(address merchant) external view returns (uint32 district, uint32 category);
 
+    /// @notice Who may register merchants (the commerce bureau).
     function registrar() external view returns (address);
 }

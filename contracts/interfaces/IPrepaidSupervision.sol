@@ -122,15 +122,25 @@ interface IPrepaidSupervision is IEarmarkController {
     function cancelOrder(uint256 orderId) external;
 
     // ------------------------------------------------------------------ views
+    /// @notice The e-CNY token whose earmarks this contract controls.
     function token() external view returns (address);
+    /// @notice Who approves and freezes institutions, sets the caps and settles disputes.
     function regulator() external view returns (address);
+    /// @notice The caps checked at enrolment, the dispute window and the closure notice.
     function rules() external view returns (PrepaidRules memory);
+    /// @notice Courses published so far (ids run from 1).
     function courseCount() external view returns (uint256);
+    /// @notice Orders placed so far (ids run from 1).
     function orderCount() external view returns (uint256);
+    /// @notice A course as published (zeros if unknown).
     function courseOf(uint256 courseId) external view returns (Course memory);
+    /// @notice An order's lesson accounting and status (zeros if unknown).
     function orderOf(uint256 orderId) external view returns (Order memory);
+    /// @notice Ids of every order `parent` placed here.
     function ordersOfParent(address parent) external view returns (uint256[] memory);
+    /// @notice Approved, closing, closed or frozen.
     function institutionStatusOf(address institution) external view returns (InstitutionStatus);
+    /// @notice When an announced closure takes effect (0 if none).
     function closesAtOf(address institution) external view returns (uint256);
     /// @notice Where an order stands: locked, partially consumed, disputed, completed, cancelled, refunded.
     function orderStateOf(uint256 orderId) external view returns (OrderState);

@@ -118,18 +118,28 @@ interface IRedPacketCampaign is IEarmarkController {
     /// Emits a {CampaignSwept} event.
     function sweep() external returns (uint256 sweptFen);
 
+    /// @notice The funder whose budget this campaign holds and to whom unspent money returns.
     function funder() external view returns (address);
+    /// @notice The e-CNY token whose earmarks this campaign controls.
     function token() external view returns (address);
+    /// @notice The merchant registry consulted for district and category.
     function registry() external view returns (address);
+    /// @notice The campaign's rules, fixed at creation.
     function terms() external view returns (CampaignTerms memory);
+    /// @notice What happened to the campaign's money so far, in fen.
     function totals() external view returns (CampaignTotals memory);
+    /// @notice Whether the expiry sweep has run.
     function swept() external view returns (bool);
     /// @notice Packet money left in `wallet` (0 after the sweep).
     function packetBalanceOf(address wallet) external view returns (uint256);
     /// @notice Budget not yet claimed.
     function unclaimedFen() external view returns (uint256);
+    /// @notice Packets `winner` has claimed.
     function packetsClaimedBy(address winner) external view returns (uint256);
+    /// @notice Whether `merchant` may accept packet money (allowlisted, or district and category match).
     function isAllowedMerchant(address merchant) external view returns (bool);
+    /// @notice A payment: buyer, merchant, packet and own money, and what was refunded.
     function purchaseOf(uint256 purchaseId) external view returns (Purchase memory);
+    /// @notice Payments made so far (ids run from 0).
     function purchaseCount() external view returns (uint256);
 }
