@@ -16,6 +16,7 @@ from ecny_sim.clock import format_beijing
 from ecny_sim.compiler import CompilerError, ensure_fresh
 from ecny_sim.engine import EXIT_BAD_INPUT, run_scenario
 from ecny_sim.money import fmt_fen
+from ecny_sim.narrator import Narrator
 from ecny_sim.reporter import ConsoleReporter
 
 
@@ -36,8 +37,13 @@ def run(
     seed: int = typer.Option(1, "--seed", help="seed for actor keys; same seed, same run, byte for byte"),
     out: Optional[Path] = typer.Option(None, "--out", help="output directory [default: runs/NAME-seedN]"),
     test_scale: bool = typer.Option(False, "--test-scale", help="use the scenario's small test parameters"),
+    narrate: bool = typer.Option(False, "--narrate", help="classroom mode: tell each step in one plain sentence"),
+    lang: str = typer.Option("en", "--lang", help="language of the narration and report: en or zh"),
+    report: bool = typer.Option(False, "--report", help="write report.html (and its charts) after the run"),
 ) -> None:
     """Run a scenario on a fresh in-process chain."""
+    if lang not in ("en", "zh"):
+        fail(f"--lang must be en or zh, not {lang!r}")
     try:
         ensure_fresh()
         scenario = scenarios.load(name)
@@ -54,8 +60,15 @@ def run(
     console.rule(f"[bold]{scenario.name}[/bold]: {scenario.title}")
     shown = ", ".join(f"{k}={v}" for k, v in params.model_dump(mode="json").items())
     console.print(f"[dim]params: {shown}; seed {seed}[/dim]")
+    reporter, observers = ConsoleReporter(console), []
+    if narrate:  # the narrator tells the transactions and the scenario's own lines, in order
+        reporter = Narrator(lang=lang, out=console, pause=True)
+        observers = [reporter]
     began = time.perf_counter()
-    result = run_scenario(scenario, params, seed, out_dir, ConsoleReporter(console))
+    try:
+        result = run_scenario(scenario, params, seed, out_dir, reporter, observers=observers)
+    except KeyboardInterrupt:
+        fail("interrupted; the journal so far is incomplete (no end line)", code=130)
     elapsed = time.perf_counter() - began
     print_summary(console, result.summary)
     txs = result.summary["counts"]["transactions"]

@@ -63,7 +63,8 @@ class Simulation:
     """One run's world. Scenario scripts call these methods; every transaction lands in the journal."""
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
-                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None):
+                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
+                 observers: Sequence[Any] = ()):
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -83,6 +84,11 @@ class Simulation:
         self.chain.on_transaction.append(self._on_transaction)
         self.alerts = AlertMonitor(self, alert_settings)
         self.chain.on_transaction.append(self.alerts.on_transaction)
+        for observer in observers:  # e.g. a classroom narrator; attached before the first deployment
+            if hasattr(observer, "attach"):
+                observer.attach(self)
+            else:
+                self.chain.on_transaction.append(observer)
         if journal is not None:
             journal.header(
                 scenario=scenario.name,
@@ -228,9 +234,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(out_dir / "journal.jsonl")
     try:
-        sim = Simulation(scenario, params, seed, journal=journal, reporter=reporter, alert_settings=alert_settings)
-        for observer in observers:  # e.g. a classroom narrator: called with each transaction record
-            sim.chain.on_transaction.append(observer)
+        sim = Simulation(scenario, params, seed, journal=journal, reporter=reporter, alert_settings=alert_settings,
+                         observers=observers)
         outcome, message = "ok", ""
         try:
             scenario.run(sim, params)

@@ -151,3 +151,13 @@ def test_a_bug_in_a_scenario_script_is_one_line_and_the_outputs_stay_whole(tmp_p
     assert summary["outcome"] == "scenario_error"
     end = json.loads((tmp_path / "o" / "journal.jsonl").read_text().splitlines()[-1])
     assert end["type"] == "end" and end["outcome"] == "scenario_error"
+
+
+def test_narrate_when_piped_never_waits_and_names_every_refund(tmp_path):
+    proc = subprocess.run([*ECNY_SIM, "run", "edu_abscond", "--test-scale", "--narrate", "--lang", "zh",
+                           "--out", "o"], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for i in range(1, 7):
+        assert f"parent:esc-{i:03d}拿回" in proc.stdout
+    assert "--lang must be" in cli("run", "edu_term", "--lang", "fr", cwd=tmp_path).stderr
