@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .deployment import Deployment
 from .settings import PrepaidRules
 from .token import REGULATOR
 
@@ -32,7 +33,7 @@ class Order:
     fee_fen: int
 
 
-class Prepaid:
+class Prepaid(Deployment):
     """One deployed supervision contract (a model) and the orders placed through it."""
 
     def __init__(self, sim: Simulation, model: str = "escrow", rules: PrepaidRules | None = None,
@@ -52,16 +53,6 @@ class Prepaid:
         sim.token.register_controller(self.address)
         self.orders: dict[int, Order] = {}
         self._fee_per_lesson: dict[int, int] = {}  # course id -> fee; courses never change once published
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
-
-    def _send(self, actor: str, function: str, *args, gas: int | None = None):
-        return self.sim.send(actor, self.contract, function, *args, gas=gas)
-
-    def call(self, function: str, *args):
-        return self.sim.chain.call(self.contract, function, *args)
 
     # -- regulator
     def approve_institution(self, institution: str):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from . import merkle
+from .deployment import Deployment
 from .token import BANK
 
 if TYPE_CHECKING:
@@ -15,17 +16,13 @@ MAX_UINT = 2**256 - 1
 REGISTRAR = "bureau:commerce"
 
 
-class MerchantRegistry:
+class MerchantRegistry(Deployment):
     """Merchants with a district and a category code, registered in batches by the commerce bureau."""
 
     def __init__(self, sim: Simulation, registrar: str = REGISTRAR):
         self.sim = sim
         self.registrar = registrar
         self.contract = sim.deploy("MerchantRegistry", BANK, sim.addr(registrar))
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
 
     def register(self, merchants: Sequence[str], *, district: int, category: int, batch: int = 200) -> None:
         for i in range(0, len(merchants), batch):
@@ -40,7 +37,7 @@ class Packet:
     proof: list[bytes]
 
 
-class Campaign:
+class Campaign(Deployment):
     """One ``RedPacketCampaign``: its winners' Merkle tree is built here and each claim sends its proof."""
 
     def __init__(self, sim: Simulation, *, funder: str, registry: MerchantRegistry, start: int, expiry: int,
@@ -60,20 +57,6 @@ class Campaign:
                                    sim.addr(funder), terms, label=label)
         sim.token.register_controller(self.address)
         sim.campaigns.append(self)
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
-
-    @property
-    def label(self) -> str:
-        return self.contract.name
-
-    def _send(self, actor: str, function: str, *args):
-        return self.sim.send(actor, self.contract, function, *args)
-
-    def call(self, function: str, *args):
-        return self.sim.chain.call(self.contract, function, *args)
 
     # -- funder
     def fund(self, budget_fen: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .deployment import Deployment
 from .settings import WALLET_TIERS
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ BANK = "bank"
 REGULATOR = "regulator"
 
 
-class Token:
+class Token(Deployment):
     """Wraps the deployed ``ECNY`` contract; every method takes actor names, not addresses."""
 
     def __init__(self, sim: Simulation):
@@ -23,16 +24,6 @@ class Token:
         for tier in WALLET_TIERS.values():
             self._send(BANK, "setTier", tier.tier_id, tier.balance_cap_fen, tier.per_payment_fen, tier.daily_fen)
         self.wallets: dict[str, str] = {}  # actor name -> tier name, in opening order
-
-    @property
-    def address(self) -> str:
-        return self.contract.address
-
-    def _send(self, actor: str, function: str, *args):
-        return self.sim.send(actor, self.contract, function, *args)
-
-    def _call(self, function: str, *args):
-        return self.sim.chain.call(self.contract, function, *args)
 
     # -- the bank
     def open_wallet(self, name: str, tier: str = "id_verified", fund_fen: int = 0) -> str:
@@ -86,16 +77,16 @@ class Token:
 
     # -- views
     def balance(self, name: str) -> int:
-        return self._call("balanceOf", self.sim.addr(name))
+        return self.call("balanceOf", self.sim.addr(name))
 
     def free(self, name: str) -> int:
-        return self._call("freeBalanceOf", self.sim.addr(name))
+        return self.call("freeBalanceOf", self.sim.addr(name))
 
     def earmarked(self, name: str, controller: str) -> int:
-        return self._call("earmarkedOf", self.sim.addr(name), controller)
+        return self.call("earmarkedOf", self.sim.addr(name), controller)
 
     def earmarked_total(self, controller: str) -> int:
-        return self._call("earmarkedTotalOf", controller)
+        return self.call("earmarkedTotalOf", controller)
 
     def total_supply(self) -> int:
-        return self._call("totalSupply")
+        return self.call("totalSupply")
