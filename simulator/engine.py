@@ -19,7 +19,7 @@ from .clock import format_beijing, to_timestamp
 from .compiler import current_manifest, load_artifact
 from .errors import ContractRevert
 from .explain import format_args
-from .journal import Journal, canonical_json
+from .journal import Journal
 from .prepaid import Prepaid
 from .reporter import Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
@@ -277,4 +277,4 @@ def _where(exc: BaseException) -> str:
     return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
 
 
-__all__ = ["Simulation", "run_scenario", "RunResult", "Refusal", "RefusalMissing", "canonical_json"]
+__all__ = ["Simulation", "run_scenario", "RunResult", "Refusal", "RefusalMissing"]
