@@ -14,7 +14,7 @@ VENV_STAMP := $(VENV)/.ecny-installed-$(call hash_of,pyproject.toml)
 # npm's solc is (re)installed only when package-lock.json's content changes (or node_modules/solc is gone).
 SOLC_STAMP := node_modules/.ecny-installed-$(call hash_of,package-lock.json)
 
-.PHONY: venv artifacts demo test test-deep bench bench-full compile solc
+.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc
 
 venv: $(VENV_STAMP)
 
@@ -25,6 +25,23 @@ $(VENV_STAMP):
 	$(VPY) -m pip install --quiet -e '.[test]'
 	@rm -f $(VENV)/.ecny-installed-*
 	@touch $@
+	@$(MAKE) --no-print-directory fonts
+
+# Chinese reports draw their charts with a CJK font (Debian: fonts-noto-cjk). Installed only when that needs
+# no prompt (root, with apt-get); otherwise one line of advice. Without it a Chinese report still gets written,
+# its charts labelled in English. Run by the venv set-up; `make fonts` on its own too.
+fonts:
+	@if $(VPY) -c 'from ecny_sim.charts import cjk_font; raise SystemExit(cjk_font() is None)' 2>/dev/null; then :; \
+	elif dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install fonts-noto-cjk  (a Chinese font for the report charts)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && \
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1; } || \
+		echo "could not install fonts-noto-cjk; Chinese reports will label their charts in English"; \
+	else \
+		echo "tip: for Chinese report charts install a CJK font, e.g. sudo apt-get install fonts-noto-cjk"; \
+	fi
 
 # Recompile contracts/ when they changed since the committed artifacts were built (the run would do it
 # anyway); when no solc is found (exit 3) and Node is there, fetch npm's pinned solc first.

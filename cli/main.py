@@ -10,8 +10,11 @@ import typer
 
 from ecny_sim.cli import compile as compile_command
 from ecny_sim.cli import diff as diff_command
+from ecny_sim.cli import inspect as inspect_command
+from ecny_sim.cli import export as export_command
 from ecny_sim.cli import list as list_command
 from ecny_sim.cli import replay as replay_command
+from ecny_sim.cli import report as report_command
 from ecny_sim.cli import run as run_command
 
 app = typer.Typer(
@@ -29,7 +32,7 @@ def _root() -> None:
     # A callback keeps typer from collapsing a one-command app into that command.
 
 
-COMMANDS = (run_command, list_command, replay_command, diff_command, compile_command)
+COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command)
 
 for _module in COMMANDS:
     _module.register(app)

@@ -17,6 +17,7 @@ from ecny_sim.compiler import CompilerError, ensure_fresh
 from ecny_sim.engine import EXIT_BAD_INPUT, run_scenario
 from ecny_sim.money import fmt_fen
 from ecny_sim.narrator import Narrator
+from ecny_sim.report import write_report
 from ecny_sim.reporter import ConsoleReporter
 
 
@@ -73,6 +74,8 @@ def run(
     print_summary(console, result.summary)
     txs = result.summary["counts"]["transactions"]
     console.print(f"{txs} transactions in {elapsed:.1f} s; wrote {out_dir}/journal.jsonl and summary.json")
+    if report:
+        console.print(f"wrote {write_report(out_dir, lang)}")
     if result.exit_code:
         Console(stderr=True, highlight=False).print(f"[bold red]{result.outcome}:[/bold red] {result.message}")
     raise typer.Exit(result.exit_code)

@@ -27,6 +27,7 @@ contracts by their deployer and nonce. An address nobody can name keeps its hex 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ import rlp
 from eth_utils import keccak, to_checksum_address
 
 from .actors import Actors
+from .explain import format_args
 from .journal_reader import JournalRun, read_journal
 
 #: The running totals of money by what it is doing, in the order charts and tables show them.
@@ -44,6 +46,8 @@ FLOWS = ("locked", "released", "refunded", "returned")
 PREPAID_ARTIFACTS = frozenset({"PrepaidEscrow", "BrokenRefundEscrow", "UpfrontPrepaid"})
 CAMPAIGN_ARTIFACTS = frozenset({"RedPacketCampaign"})
 OTHER = "other"
+#: The engine's fixed roles, named even in a run where they send nothing.
+KNOWN_ROLES = ("bank", "regulator", "bureau:commerce")
 
 
 def group_of(name: str) -> str:
@@ -217,7 +221,7 @@ def _name_map(run: JournalRun, names: Iterable[str]) -> tuple[dict[str, str], di
             out[contract_address(address, nonces[actor]).lower()] = tx["contract"]
             contracts[tx["contract"]] = tx.get("artifact") or tx["contract"]
         nonces[actor] += 1
-    for name in names:
+    for name in (*names, *KNOWN_ROLES):
         try:
             out.setdefault(actors.address_of(name).lower(), name)
         except ValueError:  # not an actor name
@@ -402,9 +406,11 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
 
         if tx.get("status") == 0:
             err = tx.get("error") or {}
-            refusals.append(Refusal(line, t, tx["actor"], tx["contract"], tx["function"],
-                                    err.get("name") or err.get("kind") or "reverted",
-                                    _name_addresses(err.get("text") or "", name)))
+            error = err.get("name") or err.get("kind") or "reverted"
+            text = (f"{error}({format_args(err['args'], lambda x: name_of_addr.get(x.lower()))})"
+                    if err.get("name") and isinstance(err.get("args"), dict)
+                    else _name_addresses(err.get("text") or error, name))
+            refusals.append(Refusal(line, t, tx["actor"], tx["contract"], tx["function"], error, text))
         for who in touched:
             if balance[who] != last.get(who, 0):
                 changes.append((line, t, who, balance[who]))
@@ -507,8 +513,6 @@ def _campaign_event(n: str, a: dict, c: CampaignRow, merchants: set, name) -> No
 
 
 def _name_addresses(text: str, name) -> str:
-    import re
-
     return re.sub(r"0x[0-9a-fA-F]{40}", lambda m: name(m.group(0)), text)
 
 

@@ -1,0 +1,35 @@
+"""`ecny-sim report DIR [--lang zh|en]`: write DIR/report.html (charts embedded) and DIR/charts/*.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ecny_sim.cli.run import fail
+from ecny_sim.report_text import LANGS
+from ecny_sim.scenario import BadInput
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="report")(report)
+
+
+def report(
+    run_dir: Path = typer.Argument(..., help="a run's output directory (holding journal.jsonl and summary.json)"),
+    lang: str = typer.Option("en", "--lang", help=f"language of the report: {' or '.join(LANGS)}"),
+) -> None:
+    """Write a self-contained HTML report of a run, with its charts, in English or Chinese."""
+    if lang not in LANGS:
+        fail(f"unknown language {lang!r} for --lang; choose one of: {', '.join(LANGS)}")
+    if not run_dir.is_dir():
+        fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
+    from ecny_sim.report import write_report  # late: matplotlib is imported only when a report is made
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        path = write_report(run_dir, lang, warn=lambda line: err.print(line, style="yellow", markup=False))
+    except BadInput as exc:
+        fail(str(exc))
+    Console(highlight=False, soft_wrap=True).print(f"wrote {path} (charts in {path.parent / 'charts'}/)")
