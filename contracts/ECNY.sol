@@ -82,8 +82,10 @@ contract ECNY is WalletBook {
         // Controllers are contracts the issuer registered; each settles its own earmarks by calling back
         // into this token. Copy the list: settling removes entries from it.
         address[] memory controllers = _controllersOf[wallet];
+        // Every controller the wallet ever dealt with is asked, even with nothing earmarked now: a controller
+        // may still owe the wallet money (a campaign's funder) and refuse the close.
         for (uint256 i; i < controllers.length; ++i) {
-            if (_liveEarmark(wallet, controllers[i]) > 0) IEarmarkController(controllers[i]).onWalletClose(wallet);
+            if (controllers[i].code.length != 0) IEarmarkController(controllers[i]).onWalletClose(wallet);
         }
         for (uint256 i; i < controllers.length; ++i) {
             uint256 left = _liveEarmark(wallet, controllers[i]);

@@ -49,6 +49,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
     /// @inheritdoc IRedPacketCampaign
     function fund(uint256 budgetFen) external onlyFunder {
         if (_totals.fundedFen != 0) revert Campaign_AlreadyFunded();
+        if (block.timestamp >= _terms.expiry) revert Campaign_Expired(_terms.expiry); // could never come back
         if (budgetFen == 0) revert Campaign_ZeroAmount();
         _totals.fundedFen = uint128(budgetFen);
         emit CampaignFunded(msg.sender, budgetFen);
@@ -147,12 +148,17 @@ contract RedPacketCampaign is IRedPacketCampaign {
     }
 
     /// @inheritdoc IEarmarkController
-    /// @dev A wallet closed during the campaign returns its unused packet to the funder at once. The
-    /// funder's own wallet holds the unclaimed budget: it is left unsettled, so the token refuses the close.
+    /// @dev A wallet closed during the campaign returns its unused packet to the funder at once. The funder's
+    /// own wallet must stay open until the sweep: the sweep, packets returned on close and packet money
+    /// refunded after expiry are all paid into it.
     function onWalletClose(address wallet) external {
         if (msg.sender != address(_token)) revert Campaign_NotToken(msg.sender);
+        if (wallet == funder) {
+            if (!swept && _totals.fundedFen != 0) revert Campaign_FunderWalletNeeded(wallet);
+            return;
+        }
         uint256 left = _token.earmarkedOf(wallet, address(this));
-        if (left == 0 || wallet == funder) return;
+        if (left == 0) return;
         _totals.returnedOnCloseFen += uint128(left);
         emit PacketReturnedOnClose(wallet, left);
         _token.releaseEarmark(wallet, funder, left);

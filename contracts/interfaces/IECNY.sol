@@ -100,7 +100,7 @@ interface IECNY {
     /// Emits a {Redeemed} event.
     function redeem(address wallet, uint256 amountFen) external;
 
-    /// @notice Closes a wallet. Each controller holding an earmark in it is asked to settle first
+    /// @notice Closes a wallet. Each controller the wallet has dealt with is asked to settle first
     /// ({IEarmarkController-onWalletClose}); remaining free money is redeemed to the bank account.
     /// Requirements: caller is the owner or the issuer; the wallet is open and not frozen; after the
     /// controllers settle, no earmark remains.

@@ -56,6 +56,7 @@ interface IRedPacketCampaign is IEarmarkController {
     error Campaign_Expired(uint256 expiry);
     error Campaign_NotExpired(uint256 expiry);
     error Campaign_AlreadySwept();
+    error Campaign_FunderWalletNeeded(address funder);
     error Campaign_NotAWinner(address caller, uint256 amountFen);
     error Campaign_AlreadyClaimed(address winner, uint256 amountFen);
     error Campaign_PacketLimitReached(address winner, uint256 maxPackets);
@@ -82,7 +83,7 @@ interface IRedPacketCampaign is IEarmarkController {
 
     /// @notice Earmarks the budget in the funder's own wallet under this campaign (the funder first allows
     /// it with {IECNY-approveEarmark}).
-    /// Requirements: caller is the funder; not funded before; budget non-zero.
+    /// Requirements: caller is the funder; not funded before; not expired; budget non-zero.
     /// Emits a {CampaignFunded} event.
     function fund(uint256 budgetFen) external;
 

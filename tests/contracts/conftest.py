@@ -28,8 +28,9 @@ from ecny_sim.settings import WALLET_TIERS, PrepaidRules
 HERE = Path(__file__).resolve().parent
 COVERAGE_MODULE = "test_abi_coverage.py"
 #: The example-based modules the ABI coverage check relies on: it only runs when all of them ran in full.
-UNIT_MODULES = ("test_ecny.py", "test_prepaid_escrow.py", "test_upfront_prepaid.py")
-COVERED_ARTIFACTS = ("ECNY", "PrepaidEscrow", "UpfrontPrepaid")
+UNIT_MODULES = ("test_ecny.py", "test_prepaid_escrow.py", "test_upfront_prepaid.py", "test_merchant_registry.py",
+                "test_red_packet_campaign.py")
+COVERED_ARTIFACTS = ("ECNY", "PrepaidEscrow", "UpfrontPrepaid", "MerchantRegistry", "RedPacketCampaign")
 
 # ------------------------------------------------------------------------------------------ constants
 

@@ -1,5 +1,5 @@
-"""Every function and every custom error in the ABIs of ECNY, PrepaidEscrow and UpfrontPrepaid is exercised by
-the contract unit tests.
+"""Every function and every custom error in the ABIs of ECNY, PrepaidEscrow, UpfrontPrepaid, MerchantRegistry and
+RedPacketCampaign is exercised by the contract unit tests.
 
 conftest.py records every Chain.send / Chain.call / Chain.deploy of the session (`abi_recorder`) and moves this
 module to the end of the run. The check skips unless test_ecny.py, test_prepaid_escrow.py and
@@ -27,6 +27,7 @@ UNREACHABLE_ERRORS = {
 SUCCESS_ONLY_NESTED = {
     ("PrepaidEscrow", "onWalletClose"),
     ("UpfrontPrepaid", "onWalletClose"),
+    ("RedPacketCampaign", "onWalletClose"),
 }
 
 
