@@ -22,9 +22,7 @@ from typing import Any, Iterator
 
 from .clock import format_beijing
 from .explain import format_args
-from .journal_reader import read_journal
-from .scenario import BadInput
-from .timeline import FLOWS, build_timeline, group_of
+from .timeline import FLOWS, group_of, open_run
 
 ENCODING = "utf-8-sig"
 
@@ -66,11 +64,7 @@ def _csv(rows: list[list[Any]]) -> str:
 def export_csv(run_dir: str | Path) -> Path:
     """Writes the CSV files into ``run_dir/csv/`` and returns that directory."""
     path = Path(run_dir)
-    if not path.exists():
-        raise BadInput(f"no run directory at {path}")
-    run = read_journal(path)
-    summary = run.summary()
-    tl = build_timeline(run, names=((summary or {}).get("balances_fen") or {}).keys())
+    run, summary, tl = open_run(path)
 
     def named(args: dict[str, Any]) -> str:
         return format_args(args, lambda a: tl.names.get(a.lower()))

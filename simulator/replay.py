@@ -121,7 +121,6 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
     if run.complete and until is None and artifact_of:
         final = state_hash(observable_state(chain, artifact_of, events))
         if final != run.end.get("final_state_hash"):
-            last = run.txs[-1] if run.txs else run.header
             return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
                                                           "final_state_hash", run.end.get("final_state_hash"), final),
                                 final, chain)

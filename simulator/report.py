@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from . import charts
-from .journal_reader import read_journal
 from .money import fmt_fen
 from .report_text import LANGS, TOTALS, Text
 from .scenario import BadInput
-from .timeline import FLOWS, Timeline, build_timeline
+from .timeline import FLOWS, Timeline, open_run
 
 MAX_REFUSAL_ROWS = 50
 MODEL_ORDER = ("unsupervised", "risk_deposit", "escrow")
@@ -54,11 +53,7 @@ def write_report(run_dir: str | Path, lang: str = "en", *, warn: Callable[[str],
     if lang not in LANGS:
         raise BadInput(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
     path = Path(run_dir)
-    if not path.exists():
-        raise BadInput(f"no run directory at {path}")
-    run = read_journal(path)
-    summary = run.summary()
-    timeline = build_timeline(run, names=((summary or {}).get("balances_fen") or {}).keys())
+    run, summary, timeline = open_run(path)
     text = Text(lang)
     chart_text, families = text, (charts.BASE_FAMILY,)
     if lang == "zh":

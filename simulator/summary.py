@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .state import observable_state, plain, state_hash
+from .state import observable_state, state_hash
 
 if TYPE_CHECKING:
     from .engine import Simulation

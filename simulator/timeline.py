@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -39,6 +39,7 @@ from eth_utils import keccak, to_checksum_address
 from .actors import Actors
 from .explain import format_args
 from .journal_reader import JournalRun, read_journal
+from .scenario import BadInput
 
 #: The running totals of money by what it is doing, in the order charts and tables show them.
 FLOWS = ("locked", "released", "refunded", "returned")
@@ -229,11 +230,20 @@ def _name_map(run: JournalRun, names: Iterable[str]) -> tuple[dict[str, str], di
     return out, contracts
 
 
+def open_run(run_dir: str | Path) -> tuple[JournalRun, dict[str, Any] | None, Timeline]:
+    """A finished (or killed) run's journal, its summary.json if any, and its timeline (actor names taken
+    from the summary's balances). A missing directory or a bad journal is `BadInput`."""
+    path = Path(run_dir)
+    if not path.exists():
+        raise BadInput(f"no run directory at {path}")
+    run = read_journal(path)
+    summary = run.summary()
+    return run, summary, build_timeline(run, names=((summary or {}).get("balances_fen") or {}).keys())
+
+
 def read_timeline(run_dir: str | Path) -> Timeline:
     """The timeline of the run in ``run_dir`` (its journal, plus summary.json's actor names if present)."""
-    run = read_journal(run_dir)
-    summary = run.summary() or {}
-    return build_timeline(run, names=(summary.get("balances_fen") or {}).keys())
+    return open_run(run_dir)[2]
 
 
 def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
