@@ -88,7 +88,10 @@ contract RedPacketCampaign is IRedPacketCampaign {
     function pay(address merchant, uint256 amountFen) external whileOpen returns (uint256 purchaseId) {
         if (amountFen == 0) revert Campaign_ZeroAmount();
         if (amountFen > type(uint48).max) revert Campaign_AmountTooLarge(amountFen, type(uint48).max);
-        if (!isAllowedMerchant(merchant)) revert Campaign_MerchantNotAllowed(merchant);
+        // Paying oneself would turn packet money into free money.
+        if (merchant == msg.sender || !isAllowedMerchant(merchant)) revert Campaign_MerchantNotAllowed(merchant);
+        // A freeze stops the owner's own moves, packet money included.
+        if (_token.isFrozen(msg.sender)) revert Campaign_WalletFrozen(msg.sender);
         if (amountFen < _terms.minSpendFen) revert Campaign_BelowMinimumSpend(amountFen, _terms.minSpendFen);
         // The funder's earmark is the unclaimed budget, not a packet: it pays with own money only.
         uint256 packet = msg.sender == funder ? 0 : _token.earmarkedOf(msg.sender, address(this));

@@ -62,6 +62,7 @@ interface IRedPacketCampaign is IEarmarkController {
     error Campaign_PacketLimitReached(address winner, uint256 maxPackets);
     error Campaign_BudgetExhausted(uint256 unclaimedFen, uint256 amountFen);
     error Campaign_MerchantNotAllowed(address merchant);
+    error Campaign_WalletFrozen(address wallet);
     error Campaign_BelowMinimumSpend(uint256 amountFen, uint256 minSpendFen);
     error Campaign_ZeroAmount();
     error Campaign_AmountTooLarge(uint256 amountFen, uint256 maxFen);
@@ -101,8 +102,8 @@ interface IRedPacketCampaign is IEarmarkController {
 
     /// @notice Pays `amountFen` to `merchant`: packet money first, then the caller's own money (which the
     /// caller must have allowed this campaign to earmark, and which counts against the wallet's limits).
-    /// Requirements: started, not expired; the merchant is allowed; the minimum spend holds; non-zero and
-    /// at most 2^48 - 1 fen.
+    /// Requirements: started, not expired; the caller's wallet is not frozen; the merchant is allowed and is
+    /// not the caller; the minimum spend holds; non-zero and at most 2^48 - 1 fen.
     /// Emits a {PurchasePaid} event.
     function pay(address merchant, uint256 amountFen) external returns (uint256 purchaseId);
 

@@ -580,6 +580,26 @@ def test_pay_merchant_not_allowed(w, merchant):
     assert w.packet(A) == PACKET
 
 
+def test_a_winner_who_is_a_merchant_cannot_pay_itself(w):
+    """Paying oneself would turn packet money into free money."""
+    w.send(REGISTRAR, w.registry, "registerMerchants", [A], LUOHU, RETAIL)
+    w.open()
+    w.claim(A)
+    w.reverts(A, w.camp, "pay", A, 5_000, error="Campaign_MerchantNotAllowed", merchant=w.chain.address_of(A))
+    assert w.packet(A) == PACKET and w.free(A) == OWN
+
+
+def test_a_frozen_wallet_cannot_spend_its_packet(w):
+    w.open()
+    w.claim(A)
+    w.tok(REGULATOR, "freezeWallet", A)
+    w.reverts(A, w.camp, "pay", BOOKS, 5_000, error="Campaign_WalletFrozen", wallet=w.chain.address_of(A))
+    assert w.packet(A) == PACKET and w.free(BOOKS) == 0
+    w.tok(REGULATOR, "unfreezeWallet", A)
+    w.pay(A, BOOKS, 5_000)
+    assert w.packet(A) == PACKET - 5_000
+
+
 def test_pay_allowlisted_merchant_regardless_of_district(w):
     w.open()
     w.claim(A)
@@ -958,22 +978,28 @@ def test_sweep_of_an_unfunded_campaign_moves_nothing(w):
     assert r.event("CampaignSwept").args == {"sweptFen": 0, "unclaimedFen": 0, "unspentFen": 0}
 
 
-def test_funding_after_the_sweep_is_refused(w):
-    """Money earmarked after the sweep could never come back: claims and payments are past expiry, a second
-    sweep is refused, onWalletClose leaves the funder's earmark alone, so the funder's wallet could not even
-    be closed. Correct behaviour: `fund` is refused once the campaign is swept.
-
-    (Bug: `fund` has no time or swept check; the budget stays earmarked in the funder's wallet for ever.)
-    """
+def test_funding_after_expiry_is_refused(w):
+    """Money earmarked after expiry could never come back once the campaign is swept (claims and payments are
+    past expiry, a second sweep is refused), and would keep the funder's wallet from closing for ever."""
     camp = w.new_campaign("late", [(A, PACKET)])
-    w.expire()
-    w.cs("anyone", "sweep", camp=camp)  # nothing to sweep yet
     w.tok(FUNDER, "approveEarmark", camp.contract, PACKET)
     free = w.free(FUNDER)
-    r = w.cs(FUNDER, "fund", PACKET, camp=camp, allow_revert=True)
-    assert not r.ok, "a swept campaign took a budget it can never return"
+    w.chain.set_time(EXPIRY)
+    w.reverts(FUNDER, camp, "fund", PACKET, error="Campaign_Expired", expiry=EXPIRY)
+    w.cs("anyone", "sweep", camp=camp)  # nothing to sweep
+    w.reverts(FUNDER, camp, "fund", PACKET, error="Campaign_Expired", expiry=EXPIRY)
     assert w.earmarked(FUNDER, camp) == 0
     assert w.free(FUNDER) == free
+    assert w.totals(camp)["fundedFen"] == 0
+
+
+def test_funding_in_the_last_second_is_accepted(w):
+    camp = w.new_campaign("late", [(A, PACKET)])
+    w.tok(FUNDER, "approveEarmark", camp.contract, PACKET)
+    w.chain.set_time(EXPIRY - 1)
+    w.cs(FUNDER, "fund", PACKET, camp=camp)
+    r = w.cs("anyone", "sweep", camp=camp)  # at EXPIRY: all of it comes back at once
+    assert r.event("CampaignSwept").args == {"sweptFen": PACKET, "unclaimedFen": PACKET, "unspentFen": 0}
 
 
 def test_after_the_sweep_claims_and_payments_stay_refused(w):
@@ -1063,7 +1089,7 @@ def test_closing_a_winners_wallet_returns_the_packet_to_the_funder(w, closer):
                                              "unspentFen": 0}
 
 
-def test_closing_a_wallet_with_a_spent_packet_does_not_call_the_campaign(w):
+def test_closing_a_wallet_with_a_spent_packet_returns_nothing(w):
     w.open()
     w.claim(A)
     w.pay(A, BOOKS, PACKET)
@@ -1086,12 +1112,9 @@ def test_closing_the_funders_wallet_is_refused_until_the_sweep(w):
 
 def test_funder_wallet_cannot_close_while_the_campaign_may_still_pay_it(w):
     """The funder must stay reachable until the sweep: a packet returned on a winner's close, packet money
-    refunded after expiry and the sweep itself are all paid into the funder's wallet.
-
-    Once every packet of the budget is claimed, no campaign earmark is left in the funder's wallet, so the
-    token closes it without asking the campaign. Then closing a winner's wallet reverts (ECNY_WalletNotOpen
-    from releaseEarmark(wallet, funder, ...)), and so does the sweep (endAllEarmarks(funder)): the unspent
-    packets stay earmarked for ever. Correct behaviour: the close is refused until the campaign is swept.
+    refunded after expiry and the sweep itself are all paid into the funder's wallet. This holds even when the
+    whole budget is claimed and no campaign earmark is left in the funder's wallet (once a bug: the token then
+    closed the wallet without asking the campaign, and the winners' closes and the sweep reverted for ever).
     """
     futian = "government:futian"  # funds only this campaign, so no other earmark keeps its wallet open
     w.open_wallet(futian, "corporate", 2 * PACKET)
@@ -1101,8 +1124,7 @@ def test_funder_wallet_cannot_close_while_the_campaign_may_still_pay_it(w):
     w.claim(B, camp=camp)
     w.pay(B, BOOKS, 5_000, camp=camp)
     assert w.earmarked(futian, camp) == 0
-    r = w.tok(futian, "closeWallet", futian, allow_revert=True)
-    assert not r.ok, "the funder's wallet closed while winners still hold packets the campaign must return to it"
+    w.reverts(futian, w.token, "closeWallet", futian, error="Campaign_FunderWalletNeeded", funder=futian)
     # with the funder's wallet open, the campaign ends properly
     w.tok(A, "closeWallet", A)
     assert w.free(futian) == PACKET
