@@ -40,9 +40,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelled_sends import ModelledSends
 from ecny_sim import merkle
 from ecny_sim.chain import Chain
-from ecny_sim.clock import DAY, HOUR, format_beijing, parse_beijing
+from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
 from ecny_sim.settings import WALLET_TIERS
 
@@ -272,7 +273,7 @@ class PropertyViolated(AssertionError):
 # ------------------------------------------------------------------------------------------ the machine
 
 
-class CampaignMachine(RuleBasedStateMachine):
+class CampaignMachine(ModelledSends, RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         base = _base()
@@ -287,24 +288,6 @@ class CampaignMachine(RuleBasedStateMachine):
     def check(self, prop: str, ok: bool, msg: str) -> None:
         if not ok:
             raise PropertyViolated(f"[{prop}] {msg}")
-
-    @property
-    def now(self) -> int:
-        return self.chain.now
-
-    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
-        """Send a transaction; it must succeed (expect None) or revert with exactly the error `expect`."""
-        ts = self.now
-        r = self.chain.send(actor, contract, fn, *args, allow_revert=True)
-        got = None if r.status == 1 else r.error.name
-        outcome = "success" if r.status == 1 else str(r.error)
-        self.check(
-            "reverts_match_the_model",
-            got == expect and r.timestamp == ts,
-            f"{contract.name}.{fn}{tuple(args)!r} from {actor} at {format_beijing(ts)}: "
-            f"model expects {expect or 'success'}, chain gives {outcome}",
-        )
-        return r
 
     def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
         got = [(e.name, e.args) for e in r.events if e.contract == self.campaign.name]

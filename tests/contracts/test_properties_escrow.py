@@ -37,8 +37,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from modelled_sends import ModelledSends
 from ecny_sim.chain import Chain
-from ecny_sim.clock import DAY, HOUR, format_beijing, parse_beijing
+from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
 from ecny_sim.settings import WALLET_TIERS, PrepaidRules
 
@@ -272,7 +273,7 @@ class PropertyViolated(AssertionError):
 # ------------------------------------------------------------------------------------------ the machine
 
 
-class EscrowMachine(RuleBasedStateMachine):
+class EscrowMachine(ModelledSends, RuleBasedStateMachine):
     VARIANT = "PrepaidEscrow"
     #: False turns off the rule-level refund assertions, to prove the invariants alone catch a bad refund.
     CHECK_REFUNDS_IN_RULES = True
@@ -293,24 +294,6 @@ class EscrowMachine(RuleBasedStateMachine):
         if not ok:
             self.failed = True
             raise PropertyViolated(prop, msg)
-
-    @property
-    def now(self) -> int:
-        return self.chain.now
-
-    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
-        """Send a transaction; it must succeed (expect None) or revert with exactly the error `expect`."""
-        ts = self.now
-        r = self.chain.send(actor, contract, fn, *args, allow_revert=True)
-        got = None if r.status == 1 else r.error.name
-        outcome = "success" if r.status == 1 else str(r.error)
-        self.check(
-            "reverts_match_the_model",
-            got == expect and r.timestamp == ts,
-            f"{contract.name}.{fn}{tuple(args)!r} from {actor} at {format_beijing(ts)}: "
-            f"model expects {expect or 'success'}, chain gives {outcome}",
-        )
-        return r
 
     def escrow_events(self, r) -> list[tuple[str, dict]]:
         return [(e.name, e.args) for e in r.events if e.contract == self.escrow.name]
