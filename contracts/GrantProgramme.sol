@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IECNY} from "./interfaces/IECNY.sol";
+import {IGrantProgramme} from "./interfaces/IGrantProgramme.sol";
+import {IPayeeRegistry} from "./interfaces/IPayeeRegistry.sol";
+import {Grant, GrantStatus, ProgrammeRules, ProgrammeTotals, Tranche} from "./types/SubsidyTypes.sol";
+
+/// @title GrantProgramme
+/// @notice See {IGrantProgramme}. One contract per programme. Budget and grant money are both earmarks under
+/// this contract: the budget in the department's wallet, each firm's grant money in the firm's wallet.
+contract GrantProgramme is IGrantProgramme {
+    uint256 public constant MAX_TRANCHES = 8;
+    uint256 private constant _DAYS_PER_YEAR_BPS = 10_000 * 365;
+
+    IECNY private immutable _token;
+    IPayeeRegistry private immutable _payees;
+    /// @inheritdoc IGrantProgramme
+    address public immutable department;
+    /// @inheritdoc IGrantProgramme
+    address public immutable agency;
+
+    ProgrammeRules private _rules;
+    ProgrammeTotals private _totals;
+    uint256 private _count;
+    mapping(uint256 grantId => Grant) private _grants;
+    mapping(uint256 grantId => Tranche[]) private _tranches;
+    mapping(address firm => uint256) private _currentGrant;
+    mapping(address firm => uint256) private _excludedUntil;
+
+    modifier onlyDepartment() {
+        if (msg.sender != department) revert Grant_NotDepartment(msg.sender);
+        _;
+    }
+
+    modifier onlyAgency() {
+        if (msg.sender != agency) revert Grant_NotAgency(msg.sender);
+        _;
+    }
+
+    constructor(IECNY token_, IPayeeRegistry payees_, address department_, address agency_,
+        ProgrammeRules memory rules_) {
+        if (address(token_) == address(0) || address(payees_) == address(0) || department_ == address(0)
+            || agency_ == address(0)) revert Grant_ZeroAddress();
+        // Purpose 0 means "not registered"; the department must not attest its own milestones.
+        if (rules_.promiseDays == 0 || rules_.allowedPurposes & 1 != 0 || department_ == agency_) {
+            revert Grant_InvalidRules();
+        }
+        _token = token_;
+        _payees = payees_;
+        department = department_;
+        agency = agency_;
+        _rules = rules_;
+    }
+
+    // ------------------------------------------------------------------ department
+
+    /// @inheritdoc IGrantProgramme
+    function fund(uint256 amountFen) external onlyDepartment {
+        if (amountFen == 0) revert Grant_ZeroAmount();
+        if (amountFen > type(uint128).max - _totals.fundedFen) {
+            revert Grant_AmountTooLarge(amountFen, type(uint128).max - _totals.fundedFen);
+        }
+        _totals.fundedFen += uint128(amountFen);
+        emit ProgrammeFunded(msg.sender, amountFen);
+        _token.earmarkFrom(msg.sender, amountFen);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function withdrawUnpaid(uint256 amountFen) external onlyDepartment {
+        if (amountFen == 0) revert Grant_ZeroAmount();
+        uint256 available = withdrawableFen();
+        if (amountFen > available) revert Grant_BudgetExceeded(available, amountFen);
+        _totals.withdrawnFen += uint128(amountFen);
+        emit UnpaidWithdrawn(msg.sender, amountFen);
+        _token.returnEarmark(msg.sender, amountFen);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function admitFirms(address[] calldata firms, uint256[][] calldata tranchesFen)
+        external
+        onlyDepartment
+        returns (uint256 firstGrantId)
+    {
+        if (firms.length != tranchesFen.length) revert Grant_LengthMismatch(firms.length, tranchesFen.length);
+        uint256 available = withdrawableFen();
+        firstGrantId = _count + 1;
+        for (uint256 i; i < firms.length; ++i) {
+            address firm = firms[i];
+            _requireEligible(firm);
+            uint256[] calldata amounts = tranchesFen[i];
+            if (amounts.length == 0 || amounts.length > MAX_TRANCHES) {
+                revert Grant_BadTranches(amounts.length, MAX_TRANCHES);
+            }
+            uint256 grantId = ++_count;
+            uint256 size;
+            for (uint256 j; j < amounts.length; ++j) {
+                if (amounts[j] == 0) revert Grant_ZeroAmount();
+                if (amounts[j] > available - size) revert Grant_BudgetExceeded(available, size + amounts[j]);
+                size += amounts[j];
+                _tranches[grantId].push(Tranche(uint128(amounts[j]), 0));
+            }
+            available -= size;
+            Grant storage g = _grants[grantId];
+            g.firm = firm;
+            g.status = GrantStatus.Active;
+            g.trancheCount = uint8(amounts.length);
+            g.admittedAt = uint64(block.timestamp);
+            g.sizeFen = uint128(size);
+            _currentGrant[firm] = grantId;
+            _totals.committedFen += uint128(size);
+            emit FirmAdmitted(grantId, firm, size, amounts.length);
+        }
+    }
+
+    // ------------------------------------------------------------------ agency
+
+    /// @inheritdoc IGrantProgramme
+    function attestMilestones(uint256[] calldata grantIds, uint256 milestone) external onlyAgency {
+        for (uint256 i; i < grantIds.length; ++i) {
+            uint256 grantId = grantIds[i];
+            Grant storage g = _existing(grantId);
+            bool withholding = g.status == GrantStatus.ClawedBack;
+            if (g.status != GrantStatus.Active && !withholding) revert Grant_NotActive(grantId);
+            if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
+            uint128 amount = _tranches[grantId][milestone].amountFen;
+            g.tranchesSettled += 1;
+            _totals.committedFen -= amount;
+            if (withholding) {
+                _withhold(g, grantId, milestone, amount);
+                continue;
+            }
+            _tranches[grantId][milestone].paidAt = uint64(block.timestamp);
+            g.paidFen += amount;
+            _totals.paidOutFen += amount;
+            _totals.paidToFirmsFen += amount;
+            if (g.tranchesSettled == g.trancheCount) {
+                g.status = GrantStatus.Completed;
+                delete _currentGrant[g.firm];
+            }
+            emit TranchePaid(grantId, g.firm, milestone, amount);
+            _token.moveEarmark(department, g.firm, amount);
+        }
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function recordMissedMilestone(uint256 grantId, uint256 milestone) external onlyAgency {
+        Grant storage g = _existing(grantId);
+        if (g.status != GrantStatus.Active) revert Grant_NotActive(grantId);
+        if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
+        g.status = GrantStatus.Ended;
+        delete _currentGrant[g.firm];
+        uint256 cancelled = _cancelRemaining(g, grantId);
+        emit MilestoneMissed(grantId, g.firm, milestone, cancelled);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function recordBreach(uint256 grantId, uint256 breachedAt, bool fraud) external onlyAgency {
+        Grant storage g = _existing(grantId);
+        if (g.status == GrantStatus.ClawedBack || g.status == GrantStatus.Settled) {
+            revert Grant_AlreadyClawedBack(grantId);
+        }
+        if (g.paidFen == 0) revert Grant_NothingReceived(grantId);
+        if (breachedAt < g.admittedAt || breachedAt > block.timestamp) revert Grant_BadBreachTime(grantId, breachedAt);
+        uint256 promiseEnd = uint256(g.admittedAt) + uint256(_rules.promiseDays) * 1 days;
+        if (!fraud && breachedAt >= promiseEnd) revert Grant_PromiseKept(grantId, promiseEnd);
+
+        (uint256 principal, uint256 interest) = clawbackQuote(grantId, breachedAt);
+        uint256 owed = principal + interest;
+        uint256 unspent = _token.earmarkedOf(g.firm, address(this));
+        uint256 returned = unspent < owed ? unspent : owed;
+        g.status = GrantStatus.ClawedBack;
+        g.breachedAt = uint64(breachedAt);
+        g.fraud = fraud;
+        g.interestFen = uint128(interest);
+        g.returnedUnspentFen = uint128(returned);
+        _totals.owedFen += uint128(owed);
+        _totals.interestFen += uint128(interest);
+        _totals.returnedUnspentFen += uint128(returned);
+        if (owed == returned) _settle(g, grantId);
+        else _currentGrant[g.firm] = grantId;
+        emit GrantClawedBack(grantId, g.firm, principal, interest, returned, owed - returned, breachedAt);
+        if (fraud) {
+            uint256 until = block.timestamp + uint256(_rules.exclusionDays) * 1 days;
+            _excludedUntil[g.firm] = until;
+            emit FirmExcluded(g.firm, until);
+        }
+        if (returned != 0) _token.moveEarmark(g.firm, department, returned);
+    }
+
+    // ------------------------------------------------------------------ firms
+
+    /// @inheritdoc IGrantProgramme
+    function spend(address payee, uint256 amountFen) external {
+        if (amountFen == 0) revert Grant_ZeroAmount();
+        if (_token.isFrozen(msg.sender)) revert Grant_WalletFrozen(msg.sender);
+        uint8 purpose = _payees.purposeOf(payee);
+        if (payee == msg.sender || !_isAllowed(purpose)) revert Grant_PurposeNotAllowed(payee, purpose);
+        uint256 available = grantMoneyOf(msg.sender);
+        if (available < amountFen) revert Grant_InsufficientGrantMoney(msg.sender, available, amountFen);
+        _totals.spentFen += uint128(amountFen);
+        emit GrantSpent(msg.sender, payee, purpose, amountFen);
+        _token.releaseEarmark(msg.sender, payee, amountFen);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function repay(uint256 grantId, uint256 amountFen) external {
+        Grant storage g = _existing(grantId);
+        if (msg.sender != g.firm) revert Grant_NotFirm(msg.sender, g.firm);
+        if (g.status != GrantStatus.ClawedBack) revert Grant_NoDebt(grantId);
+        if (amountFen == 0) revert Grant_ZeroAmount();
+        uint256 outstanding = outstandingOf(grantId);
+        if (amountFen > outstanding) revert Grant_RepaymentExceedsDebt(grantId, outstanding, amountFen);
+        g.repaidFen += uint128(amountFen);
+        _totals.repaidFen += uint128(amountFen);
+        if (amountFen == outstanding) _settle(g, grantId);
+        emit DebtRepaid(grantId, msg.sender, amountFen, outstanding - amountFen);
+        _token.earmarkFrom(msg.sender, amountFen);
+        _token.moveEarmark(msg.sender, department, amountFen);
+    }
+
+    /// @notice Called by the token when a wallet closes: a firm's unspent grant money returns to the
+    /// programme. The department's wallet cannot close while it holds budget.
+    /// Requirements: caller is the token.
+    /// Emits a {GrantMoneyReturnedOnClose} event when the firm held grant money.
+    function onWalletClose(address wallet) external {
+        if (msg.sender != address(_token)) revert Grant_NotToken(msg.sender);
+        uint256 left = _token.earmarkedOf(wallet, address(this));
+        if (wallet == department) {
+            if (left != 0) revert Grant_DepartmentWalletNeeded(wallet);
+            return;
+        }
+        if (left == 0) return;
+        _totals.returnedOnCloseFen += uint128(left);
+        emit GrantMoneyReturnedOnClose(wallet, left);
+        _token.moveEarmark(wallet, department, left);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IGrantProgramme
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function payeeRegistry() external view returns (address) {
+        return address(_payees);
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function rules() external view returns (ProgrammeRules memory) {
+        return _rules;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function totals() external view returns (ProgrammeTotals memory) {
+        return _totals;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function programmeBalanceFen() public view returns (uint256) {
+        return _token.earmarkedOf(department, address(this));
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function withdrawableFen() public view returns (uint256) {
+        return programmeBalanceFen() - _totals.committedFen;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function grantOf(uint256 grantId) external view returns (Grant memory) {
+        return _grants[grantId];
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function tranchesOf(uint256 grantId) external view returns (Tranche[] memory) {
+        return _tranches[grantId];
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function grantCount() external view returns (uint256) {
+        return _count;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function currentGrantOf(address firm) external view returns (uint256) {
+        return _currentGrant[firm];
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function excludedUntil(address firm) external view returns (uint256) {
+        return _excludedUntil[firm];
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function grantMoneyOf(address wallet) public view returns (uint256) {
+        return wallet == department ? 0 : _token.earmarkedOf(wallet, address(this));
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function outstandingOf(uint256 grantId) public view returns (uint256) {
+        Grant storage g = _grants[grantId];
+        if (g.status != GrantStatus.ClawedBack) return 0;
+        return uint256(g.paidFen) + g.interestFen - g.returnedUnspentFen - g.repaidFen - g.withheldFen;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function clawbackQuote(uint256 grantId, uint256 breachedAt)
+        public
+        view
+        returns (uint256 principalFen, uint256 interestFen)
+    {
+        Tranche[] storage tranches = _tranches[grantId];
+        for (uint256 i; i < tranches.length; ++i) {
+            uint256 paidAt = tranches[i].paidAt;
+            if (paidAt == 0) continue;
+            uint256 amount = tranches[i].amountFen;
+            uint256 days_ = breachedAt > paidAt ? (breachedAt - paidAt) / 1 days : 0;
+            principalFen += amount;
+            // Each payment's interest is floored on its own, as the rule states it.
+            interestFen += amount * _rules.interestRateBps * days_ / _DAYS_PER_YEAR_BPS;
+        }
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function isAllowedPayee(address payee) external view returns (bool) {
+        return _isAllowed(_payees.purposeOf(payee));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _existing(uint256 grantId) private view returns (Grant storage g) {
+        g = _grants[grantId];
+        if (g.status == GrantStatus.None) revert Grant_UnknownGrant(grantId);
+    }
+
+    function _requireEligible(address firm) private view {
+        if (firm == address(0) || firm == department) revert Grant_ZeroAddress();
+        uint256 current = _currentGrant[firm];
+        if (current != 0) {
+            if (_grants[current].status == GrantStatus.ClawedBack) {
+                revert Grant_FirmHasDebt(firm, current, outstandingOf(current));
+            }
+            revert Grant_FirmHasActiveGrant(firm, current);
+        }
+        if (_excludedUntil[firm] > block.timestamp) revert Grant_FirmExcluded(firm, _excludedUntil[firm]);
+    }
+
+    function _isAllowed(uint8 purpose) private view returns (bool) {
+        return purpose != 0 && (_rules.allowedPurposes >> purpose) & 1 == 1;
+    }
+
+    /// @dev A tranche due to a firm that owes the programme is kept against the debt; any excess is
+    /// cancelled, as is every later tranche once the debt is cleared.
+    function _withhold(Grant storage g, uint256 grantId, uint256 milestone, uint128 amount) private {
+        uint256 outstanding = outstandingOf(grantId);
+        uint256 withheld = amount < outstanding ? amount : outstanding;
+        uint256 cancelled = amount - withheld;
+        g.withheldFen += uint128(withheld);
+        _totals.withheldFen += uint128(withheld);
+        _totals.paidOutFen += uint128(withheld);
+        if (withheld == outstanding) cancelled += _settle(g, grantId);
+        emit TrancheWithheld(grantId, g.firm, milestone, withheld, cancelled);
+    }
+
+    /// @dev The debt is cleared: the grant is settled and its remaining tranches cancelled.
+    function _settle(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {
+        g.status = GrantStatus.Settled;
+        if (_currentGrant[g.firm] == grantId) delete _currentGrant[g.firm];
+        cancelled = _cancelRemaining(g, grantId);
+    }
+
+    function _cancelRemaining(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {
+        for (uint256 i = g.tranchesSettled; i < g.trancheCount; ++i) {
+            cancelled += _tranches[grantId][i].amountFen;
+        }
+        g.tranchesSettled = g.trancheCount;
+        _totals.committedFen -= uint128(cancelled);
+    }
+}
