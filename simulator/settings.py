@@ -65,3 +65,31 @@ class PrepaidRules(BaseModel):
             self.dispute_window_hours * HOUR,
             self.closure_notice_days * DAY,
         )
+
+
+#: Purposes a payee can be registered for (``PayeeRegistry`` codes). A grant programme names the ones its
+#: money may pay; everything else is refused.
+PURPOSES: dict[str, int] = {"payroll": 1, "rent": 2, "suppliers": 3, "equipment": 4, "entertainment": 5}
+PurposeName = Literal["payroll", "rent", "suppliers", "equipment", "entertainment"]
+assert set(PurposeName.__args__) == set(PURPOSES)
+
+
+def purpose_mask(purposes: "list[str] | tuple[str, ...]") -> int:
+    """The programme rule's bit set: bit ``code`` for each allowed purpose."""
+    return sum(1 << PURPOSES[p] for p in set(purposes))
+
+
+class GrantRules(BaseModel):
+    """A grant programme's conditions (domain.md §2, Shenzhen fintech support measures)."""
+
+    model_config = ConfigDict(extra="forbid")
+    interest_rate_bps: int = Field(345, ge=0, le=10_000,
+                                   description="statutory interest: the 1-year LPR, 3.45 % (Aug 2023)")
+    promise_years: int = Field(15, ge=1, le=100, description="the firm stays registered in the city this long")
+    exclusion_years: int = Field(3, ge=0, le=100, description="a firm found cheating may not apply again")
+    allowed_purposes: list[PurposeName] = Field(["payroll", "rent", "suppliers"], min_length=1)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        """The contract's ``ProgrammeRules``: years become days (365.25 a year, rounded)."""
+        return (self.interest_rate_bps, round(self.promise_years * 365.25), round(self.exclusion_years * 365.25),
+                purpose_mask(self.allowed_purposes))

@@ -14,6 +14,7 @@ from .journal import canonical_json
 
 PREPAID_ARTIFACTS = frozenset({"PrepaidEscrow", "BrokenRefundEscrow", "UpfrontPrepaid"})
 CAMPAIGN_ARTIFACTS = frozenset({"RedPacketCampaign"})
+SUBSIDY_ARTIFACTS = frozenset({"GrantProgramme", "ConditionalPayment", "WagePassThrough"})
 
 
 def plain(value: Any) -> Any:
@@ -37,7 +38,7 @@ def observable_state(chain: Any, artifact_of: Mapping[str, str], events: Iterabl
         "total_supply": chain.call(token, "totalSupply"),
         "wallets": {w: [chain.call(token, "freeBalanceOf", w), chain.call(token, "balanceOf", w)] for w in wallets},
     }}
-    prepaid, campaigns = {}, {}
+    prepaid, campaigns, subsidies = {}, {}, {}
     for label, art in artifact_of.items():
         if art in PREPAID_ARTIFACTS:
             institutions = sorted({e.args["institution"] for e in events
@@ -50,11 +51,30 @@ def observable_state(chain: Any, artifact_of: Mapping[str, str], events: Iterabl
             }
         elif art in CAMPAIGN_ARTIFACTS:
             campaigns[label] = {"totals": plain(chain.call(label, "totals")), "swept": chain.call(label, "swept")}
+        elif art in SUBSIDY_ARTIFACTS:
+            subsidies[label] = _subsidy_state(chain, label, art)
     if prepaid:
         state["prepaid"] = prepaid
     if campaigns:
         state["campaigns"] = campaigns
+    if subsidies:
+        state["subsidies"] = subsidies
     return state
+
+
+def _subsidy_state(chain: Any, label: str, artifact: str) -> dict[str, Any]:
+    """Every record of a grant programme, conditional-payment or wage contract."""
+    if artifact == "GrantProgramme":
+        count = chain.call(label, "grantCount")
+        return {"totals": plain(chain.call(label, "totals")),
+                "grants": [[plain(chain.call(label, "grantOf", i)), plain(chain.call(label, "tranchesOf", i))]
+                           for i in range(1, count + 1)]}
+    if artifact == "ConditionalPayment":
+        return {"payments": [plain(chain.call(label, "paymentOf", i))
+                             for i in range(1, chain.call(label, "paymentCount") + 1)]}
+    return {"payrolls": [plain(chain.call(label, "payrollOf", i))
+                         for i in range(1, chain.call(label, "payrollCount") + 1)],
+            "pending_fen": chain.call(label, "pendingWagesFen")}
 
 
 def state_hash(state: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from .state import observable_state, state_hash
+from .subsidy_summary import PARTS as SUBSIDY_PARTS
 
 if TYPE_CHECKING:
     from .engine import Simulation
@@ -205,6 +206,8 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
         parts.append(_prepaid_part(sim, state["prepaid"]))
     if sim.campaigns:
         parts.append(_campaign_part(sim))
+    deployed = set(sim.artifact_of.values())
+    parts.extend(part(sim) for artifact, part in SUBSIDY_PARTS.items() if artifact in deployed)
     for p_totals, p_counts, p_invariants in parts:
         _merge(totals, p_totals, "totals")
         _merge(counts, p_counts, "counts")
