@@ -25,7 +25,9 @@ contract GrantProgramme is IGrantProgramme {
     uint256 private _count;
     mapping(uint256 grantId => Grant) private _grants;
     mapping(uint256 grantId => Tranche[]) private _tranches;
-    mapping(address firm => uint256) private _currentGrant;
+    mapping(address firm => uint256) private _activeGrant;
+    mapping(address firm => uint256) private _debts; // clawed-back grants with money still owed
+    mapping(address firm => uint256) private _lastDebtGrant;
     mapping(address firm => uint256) private _excludedUntil;
 
     modifier onlyDepartment() {
@@ -107,7 +109,7 @@ contract GrantProgramme is IGrantProgramme {
             g.trancheCount = uint8(amounts.length);
             g.admittedAt = uint64(block.timestamp);
             g.sizeFen = uint128(size);
-            _currentGrant[firm] = grantId;
+            _activeGrant[firm] = grantId;
             _totals.committedFen += uint128(size);
             emit FirmAdmitted(grantId, firm, size, amounts.length);
         }
@@ -121,7 +123,9 @@ contract GrantProgramme is IGrantProgramme {
             uint256 grantId = grantIds[i];
             Grant storage g = _existing(grantId);
             bool withholding = g.status == GrantStatus.ClawedBack;
-            if (g.status != GrantStatus.Active && !withholding) revert Grant_NotActive(grantId);
+            if ((g.status != GrantStatus.Active && !withholding) || g.tranchesSettled == g.trancheCount) {
+                revert Grant_NotActive(grantId);
+            }
             if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
             uint128 amount = _tranches[grantId][milestone].amountFen;
             g.tranchesSettled += 1;
@@ -136,7 +140,7 @@ contract GrantProgramme is IGrantProgramme {
             _totals.paidToFirmsFen += amount;
             if (g.tranchesSettled == g.trancheCount) {
                 g.status = GrantStatus.Completed;
-                delete _currentGrant[g.firm];
+                delete _activeGrant[g.firm];
             }
             emit TranchePaid(grantId, g.firm, milestone, amount);
             _token.moveEarmark(department, g.firm, amount);
@@ -149,7 +153,7 @@ contract GrantProgramme is IGrantProgramme {
         if (g.status != GrantStatus.Active) revert Grant_NotActive(grantId);
         if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
         g.status = GrantStatus.Ended;
-        delete _currentGrant[g.firm];
+        delete _activeGrant[g.firm];
         uint256 cancelled = _cancelRemaining(g, grantId);
         emit MilestoneMissed(grantId, g.firm, milestone, cancelled);
     }
@@ -169,7 +173,10 @@ contract GrantProgramme is IGrantProgramme {
         uint256 owed = principal + interest;
         uint256 unspent = _token.earmarkedOf(g.firm, address(this));
         uint256 returned = unspent < owed ? unspent : owed;
+        if (g.status == GrantStatus.Active) delete _activeGrant[g.firm];
         g.status = GrantStatus.ClawedBack;
+        _debts[g.firm] += 1;
+        _lastDebtGrant[g.firm] = grantId;
         g.breachedAt = uint64(breachedAt);
         g.fraud = fraud;
         g.interestFen = uint128(interest);
@@ -178,7 +185,6 @@ contract GrantProgramme is IGrantProgramme {
         _totals.interestFen += uint128(interest);
         _totals.returnedUnspentFen += uint128(returned);
         if (owed == returned) _settle(g, grantId);
-        else _currentGrant[g.firm] = grantId;
         emit GrantClawedBack(grantId, g.firm, principal, interest, returned, owed - returned, breachedAt);
         if (fraud) {
             uint256 until = block.timestamp + uint256(_rules.exclusionDays) * 1 days;
@@ -220,14 +226,17 @@ contract GrantProgramme is IGrantProgramme {
     }
 
     /// @notice Called by the token when a wallet closes: a firm's unspent grant money returns to the
-    /// programme. The department's wallet cannot close while it holds budget.
+    /// programme. The department's wallet cannot close while the programme holds money anywhere or is owed any.
     /// Requirements: caller is the token.
     /// Emits a {GrantMoneyReturnedOnClose} event when the firm held grant money.
     function onWalletClose(address wallet) external {
         if (msg.sender != address(_token)) revert Grant_NotToken(msg.sender);
         uint256 left = _token.earmarkedOf(wallet, address(this));
         if (wallet == department) {
-            if (left != 0) revert Grant_DepartmentWalletNeeded(wallet);
+            // Grant money returned on close, unspent money clawed back and repayments are all paid into it.
+            if (_token.earmarkedTotalOf(address(this)) != 0 || _outstandingTotal() != 0) {
+                revert Grant_DepartmentWalletNeeded(wallet);
+            }
             return;
         }
         if (left == 0) return;
@@ -285,7 +294,8 @@ contract GrantProgramme is IGrantProgramme {
 
     /// @inheritdoc IGrantProgramme
     function currentGrantOf(address firm) external view returns (uint256) {
-        return _currentGrant[firm];
+        uint256 active = _activeGrant[firm];
+        return active != 0 ? active : (_debts[firm] != 0 ? _lastDebtGrant[firm] : 0);
     }
 
     /// @inheritdoc IGrantProgramme
@@ -337,12 +347,10 @@ contract GrantProgramme is IGrantProgramme {
 
     function _requireEligible(address firm) private view {
         if (firm == address(0) || firm == department) revert Grant_ZeroAddress();
-        uint256 current = _currentGrant[firm];
-        if (current != 0) {
-            if (_grants[current].status == GrantStatus.ClawedBack) {
-                revert Grant_FirmHasDebt(firm, current, outstandingOf(current));
-            }
-            revert Grant_FirmHasActiveGrant(firm, current);
+        if (_activeGrant[firm] != 0) revert Grant_FirmHasActiveGrant(firm, _activeGrant[firm]);
+        if (_debts[firm] != 0) {
+            uint256 debtGrant = _lastDebtGrant[firm];
+            revert Grant_FirmHasDebt(firm, debtGrant, outstandingOf(debtGrant));
         }
         if (_excludedUntil[firm] > block.timestamp) revert Grant_FirmExcluded(firm, _excludedUntil[firm]);
     }
@@ -367,8 +375,13 @@ contract GrantProgramme is IGrantProgramme {
     /// @dev The debt is cleared: the grant is settled and its remaining tranches cancelled.
     function _settle(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {
         g.status = GrantStatus.Settled;
-        if (_currentGrant[g.firm] == grantId) delete _currentGrant[g.firm];
+        _debts[g.firm] -= 1;
         cancelled = _cancelRemaining(g, grantId);
+    }
+
+    function _outstandingTotal() private view returns (uint256) {
+        ProgrammeTotals storage t = _totals;
+        return uint256(t.owedFen) - t.returnedUnspentFen - t.repaidFen - t.withheldFen;
     }
 
     function _cancelRemaining(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {

@@ -41,6 +41,7 @@ contract WagePassThrough is IWagePassThrough {
         if (msg.sender != mainContractor) revert Wage_NotMainContractor(msg.sender);
         if (workers.length != wagesFen.length) revert Wage_LengthMismatch(workers.length, wagesFen.length);
         if (workers.length == 0) revert Wage_EmptyPayroll();
+        if (payday > type(uint64).max) revert Wage_PaydayTooLate(payday);
         payrollId = ++_count;
         uint256 total;
         for (uint256 i; i < workers.length; ++i) {
@@ -101,12 +102,16 @@ contract WagePassThrough is IWagePassThrough {
     }
 
     /// @notice Called by the token when a wallet closes. The subcontractor's wallet cannot close while it
-    /// holds workers' wages.
+    /// holds workers' wages, nor the main contractor's while a wage may still return to it.
     /// Requirements: caller is the token.
     function onWalletClose(address wallet) external view {
         if (msg.sender != address(_token)) revert Wage_NotToken(msg.sender);
         uint256 pending = _token.earmarkedOf(wallet, address(this));
         if (pending != 0) revert Wage_WagesPending(wallet, pending);
+        if (wallet == mainContractor) {
+            pending = _token.earmarkedTotalOf(address(this));
+            if (pending != 0) revert Wage_MainContractorWalletNeeded(wallet, pending);
+        }
     }
 
     // ------------------------------------------------------------------ views

@@ -73,7 +73,7 @@ class GrantProgramme(Deployment):
         return ids
 
     # -- agency
-    def attest(self, grant_ids: Sequence[int], milestone: int, *, batch: int = 100) -> None:
+    def attest(self, grant_ids: Sequence[int], milestone: int, *, batch: int = 60) -> None:
         for i in range(0, len(grant_ids), batch):
             chunk = list(grant_ids[i:i + batch])
             self._send(self.agency, "attestMilestones", chunk, milestone)

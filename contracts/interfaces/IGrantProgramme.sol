@@ -151,7 +151,7 @@ interface IGrantProgramme is IEarmarkController {
     function tranchesOf(uint256 grantId) external view returns (Tranche[] memory);
     /// @notice Grants admitted so far (ids run from 1).
     function grantCount() external view returns (uint256);
-    /// @notice The firm's current grant (0 = none): active, or clawed back with a debt.
+    /// @notice The firm's active grant; if none, its latest grant clawed back with money still owed; else 0.
     function currentGrantOf(address firm) external view returns (uint256);
     /// @notice Until when the firm may not be admitted (0 = never excluded).
     function excludedUntil(address firm) external view returns (uint256);
@@ -159,8 +159,9 @@ interface IGrantProgramme is IEarmarkController {
     function grantMoneyOf(address wallet) external view returns (uint256);
     /// @notice Debt still owed on a clawed-back grant.
     function outstandingOf(uint256 grantId) external view returns (uint256);
-    /// @notice What the firm would owe if it broke its promise at `breachedAt`: the principal received by
-    /// then and the interest on each payment.
+    /// @notice What the firm would owe if it broke its promise at `breachedAt`: every tranche it received
+    /// (one paid after the breach, before the breach was recorded, is owed too, without interest) and the
+    /// interest on each payment.
     function clawbackQuote(uint256 grantId, uint256 breachedAt)
         external
         view

@@ -27,6 +27,8 @@ interface IWagePassThrough is IEarmarkController {
     error Wage_AlreadySettled(uint256 payrollId, address worker);
     error Wage_WorkerWalletOpen(address worker);
     error Wage_WagesPending(address subcontractor, uint256 amountFen);
+    error Wage_PaydayTooLate(uint256 payday);
+    error Wage_MainContractorWalletNeeded(address mainContractor, uint256 pendingFen);
 
     event PayrollFunded(uint256 indexed payrollId, uint256 workers, uint256 totalFen, uint256 payday);
     event WageAssigned(uint256 indexed payrollId, address indexed worker, uint256 amountFen);
@@ -37,7 +39,7 @@ interface IWagePassThrough is IEarmarkController {
     /// from its wallet (allowed first with {IECNY-approveEarmark}) and moved into the subcontractor's
     /// wallet, still earmarked.
     /// Requirements: caller is the main contractor; equal, non-zero lengths; each worker non-zero, neither
-    /// contractor, listed once; each wage non-zero; total below 2^128.
+    /// contractor, listed once; each wage non-zero; total below 2^128; payday below 2^64.
     /// Emits a {WageAssigned} event per worker and a {PayrollFunded} event.
     function fundPayroll(address[] calldata workers, uint256[] calldata wagesFen, uint256 payday)
         external

@@ -1,0 +1,1401 @@
+"""GrantProgramme (with ECNY and PayeeRegistry): every external function, happy path, each revert, access.
+
+The module's world is the conftest's chain plus a Shenzhen special-funds programme: an industry department
+funds it with ¥20,000,000 (earmarked in its own wallet), an audit agency attests milestones and records
+breaches, three firms each hold ¥500,000 of their own money, and the funds office registers payees by purpose
+(payroll = 1, rent = 2, suppliers = 3 allowed; equipment = 4 registered but not allowed; one payee never
+registered). Rules: 3.45 % simple yearly interest on clawed-back money, a 15-year stay promise, 3 years'
+exclusion for fraud. Every test runs between a snapshot and a revert of the module's chain.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import pytest
+
+from contract_testkit import BANK, DAY, HOUR, MAX_UINT, REGULATOR, T0, ZERO, World
+from ecny_sim.chain import Chain
+from ecny_sim.errors import ContractRevert
+
+# ------------------------------------------------------------------------------------------ constants
+
+DEPT = "gov:industry-bureau"
+AGENCY = "agency:audit"
+REGISTRAR = "office:special-funds"
+FA, FB, FC = "firm:a", "firm:b", "firm:c"
+FIRMS = (FA, FB, FC)
+
+PAYROLL, RENT, SUPPLIERS, EQUIPMENT = 1, 2, 3, 4
+P_PAYROLL = "payee:payroll-agent"
+P_RENT = "payee:landlord"
+P_SUPPLIER = "payee:supplier"
+P_EQUIPMENT = "payee:equipment-vendor"  # registered, purpose not allowed
+P_NONE = "payee:unregistered"  # has a wallet, never registered
+PAYEES = (P_PAYROLL, P_RENT, P_SUPPLIER, P_EQUIPMENT, P_NONE)
+
+RATE_BPS = 345
+PROMISE_DAYS = 15 * 365
+EXCLUSION_DAYS = 3 * 365
+ALLOWED = (1 << PAYROLL) | (1 << RENT) | (1 << SUPPLIERS)
+RULES = (RATE_BPS, PROMISE_DAYS, EXCLUSION_DAYS, ALLOWED)
+RULES_D = {"interestRateBps": RATE_BPS, "promiseDays": PROMISE_DAYS, "exclusionDays": EXCLUSION_DAYS,
+           "allowedPurposes": ALLOWED}
+
+DEPT_OWN = 3_000_000_000  # ¥30,000,000 in the department's wallet
+BUDGET = 2_000_000_000  # ¥20,000,000 funded at set-up
+FIRM_OWN = 50_000_000  # ¥500,000 of each firm's own money
+MILLION = 100_000_000  # ¥1,000,000 in fen
+TRANCHES = [30_000_000, 30_000_000, 40_000_000]  # ¥300,000 + ¥300,000 + ¥400,000
+U128 = 2**128 - 1
+
+START = T0 + DAY  # 2022-05-10 09:00: tests that need exact times start here
+
+
+class GrantStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    COMPLETED = 2
+    ENDED = 3
+    CLAWED_BACK = 4
+    SETTLED = 5
+
+
+def interest(amount: int, days: int, rate: int = RATE_BPS) -> int:
+    """The rule: floor(amount x rate_bps x days / (10,000 x 365)), per payment."""
+    return amount * rate * days // (10_000 * 365)
+
+
+# ------------------------------------------------------------------------------------------ the world
+
+
+class GrantWorld(World):
+    def __init__(self, chain: Chain):
+        super().__init__(chain)
+        reg = self.art["PayeeRegistry"]
+        self.payees = chain.deploy("PayeeRegistry", reg["abi"], reg["bytecode"], BANK, (REGISTRAR,))
+        self.gp = self.deploy_programme("GrantProgramme")
+        self.tok(BANK, "setController", self.gp, True)
+        self.open_wallet(DEPT, "corporate", DEPT_OWN)
+        self.open_wallet(AGENCY, "corporate")
+        for firm in FIRMS:
+            self.open_wallet(firm, "corporate", FIRM_OWN)
+        for payee in PAYEES:
+            self.open_wallet(payee, "corporate")
+        for payee, purpose in ((P_PAYROLL, PAYROLL), (P_RENT, RENT), (P_SUPPLIER, SUPPLIERS),
+                               (P_EQUIPMENT, EQUIPMENT)):
+            self.send(REGISTRAR, self.payees, "registerPayees", [payee], purpose)
+        self.tok(DEPT, "approveEarmark", self.gp, BUDGET)
+        self.g(DEPT, "fund", BUDGET)
+
+    def deploy_programme(self, name: str, token=None, payees=None, department=DEPT, agency=AGENCY, rules=RULES):
+        art = self.art["GrantProgramme"]
+        args = (token or self.token, payees or self.payees, department, agency, rules)
+        return self.chain.deploy(name, art["abi"], art["bytecode"], BANK, args)
+
+    # -- short-hands
+    def g(self, actor: str, fn: str, *args, **kw):
+        return self.chain.send(actor, self.gp, fn, *args, **kw)
+
+    def gv(self, fn: str, *args):
+        return self.chain.call(self.gp, fn, *args)
+
+    def admit(self, *grants: tuple[str, list[int]]) -> int:
+        firms = [f for f, _ in grants]
+        return self.g(DEPT, "admitFirms", firms, [list(t) for _, t in grants]).return_value
+
+    def attest(self, ids, milestone: int, at: int | None = None):
+        if at is not None:
+            self.chain.set_time(at)
+        return self.g(AGENCY, "attestMilestones", list(ids), milestone)
+
+    def breach(self, gid: int, breached_at: int, fraud: bool = False):
+        return self.g(AGENCY, "recordBreach", gid, breached_at, fraud)
+
+    def repay(self, firm: str, gid: int, amount: int, approve: int | None = None):
+        self.tok(firm, "approveEarmark", self.gp, amount if approve is None else approve)
+        return self.g(firm, "repay", gid, amount)
+
+    def spend(self, firm: str, payee: str, amount: int):
+        return self.g(firm, "spend", payee, amount)
+
+    def grant(self, gid: int) -> dict:
+        return self.gv("grantOf", gid)
+
+    def tranches(self, gid: int) -> list[dict]:
+        return self.gv("tranchesOf", gid)
+
+    def status(self, gid: int) -> GrantStatus:
+        return GrantStatus(self.grant(gid)["status"])
+
+    def totals(self) -> dict:
+        return self.gv("totals")
+
+    def money(self, wallet: str) -> int:
+        return self.gv("grantMoneyOf", wallet)
+
+    def balance_fen(self) -> int:
+        return self.gv("programmeBalanceFen")
+
+    def events(self, r) -> list[tuple[str, dict]]:
+        return [(e.name, e.args) for e in r.events if e.contract == self.gp.name]
+
+
+@pytest.fixture(scope="module")
+def world(_record_abi_use) -> GrantWorld:
+    return GrantWorld(Chain(T0, seed=2025))
+
+
+def at_start(w):
+    w.chain.set_time(max(w.chain.now, START))
+
+
+def totals_with(**nonzero) -> dict:
+    fields = ("fundedFen withdrawnFen committedFen paidOutFen paidToFirmsFen spentFen owedFen interestFen "
+              "returnedUnspentFen repaidFen withheldFen returnedOnCloseFen")
+    totals = dict.fromkeys(fields.split(), 0)
+    unknown = set(nonzero) - set(totals)
+    assert not unknown, unknown
+    totals.update(nonzero)
+    return totals
+
+
+def check_books(w: GrantWorld, wallets=FIRMS) -> None:
+    """The programme's identities, grant by grant and in total, against the token's earmarks."""
+    t = w.totals()
+    bal = w.balance_fen()
+    assert bal == w.earmarked(DEPT, w.gp)
+    assert bal == (t["fundedFen"] - t["withdrawnFen"] - t["paidToFirmsFen"] + t["returnedUnspentFen"]
+                   + t["repaidFen"] + t["returnedOnCloseFen"])
+    assert w.gv("withdrawableFen") == bal - t["committedFen"]
+    assert t["paidOutFen"] == t["paidToFirmsFen"] + t["withheldFen"]
+    held = sum(w.money(x) for x in wallets)
+    # grant money paid to firms is spent, returned at a breach, returned on a close, or still held
+    assert t["paidToFirmsFen"] == t["spentFen"] + t["returnedUnspentFen"] + t["returnedOnCloseFen"] + held
+    assert w.view("earmarkedTotalOf", w.gp) == bal + held
+    sums = dict.fromkeys(("committed", "paid", "owed", "interest", "returned", "repaid", "withheld", "out"), 0)
+    for gid in range(1, w.gv("grantCount") + 1):
+        g, tr = w.grant(gid), w.tranches(gid)
+        assert len(tr) == g["trancheCount"]
+        assert sum(x["amountFen"] for x in tr) == g["sizeFen"]
+        assert sum(x["amountFen"] for x in tr if x["paidAt"]) == g["paidFen"]
+        sums["committed"] += sum(x["amountFen"] for x in tr[g["tranchesSettled"]:])
+        out = w.gv("outstandingOf", gid)
+        status = GrantStatus(g["status"])
+        if status in (GrantStatus.CLAWED_BACK, GrantStatus.SETTLED):
+            owed = g["paidFen"] + g["interestFen"]
+            assert owed == g["returnedUnspentFen"] + g["repaidFen"] + g["withheldFen"] + out
+            assert (out > 0) == (status == GrantStatus.CLAWED_BACK)
+            if status == GrantStatus.SETTLED:
+                assert g["tranchesSettled"] == g["trancheCount"]
+            sums["owed"] += owed
+        else:
+            assert out == 0
+            assert g["interestFen"] == g["returnedUnspentFen"] == g["repaidFen"] == g["withheldFen"] == 0
+        for key, field in (("paid", "paidFen"), ("interest", "interestFen"), ("returned", "returnedUnspentFen"),
+                           ("repaid", "repaidFen"), ("withheld", "withheldFen")):
+            sums[key] += g[field]
+        sums["out"] += out
+    assert t["committedFen"] == sums["committed"]
+    assert t["paidToFirmsFen"] == sums["paid"]
+    assert t["owedFen"] == sums["owed"]
+    assert t["owedFen"] == t["returnedUnspentFen"] + t["repaidFen"] + t["withheldFen"] + sums["out"]
+    assert t["interestFen"] == sums["interest"]
+    assert t["returnedUnspentFen"] == sums["returned"]
+    assert t["repaidFen"] == sums["repaid"]
+    assert t["withheldFen"] == sums["withheld"]
+
+
+def paid_grant(w: GrantWorld, firm: str = FA, tranches=TRANCHES, paid: int = 1) -> tuple[int, list[int]]:
+    """Admits `firm` at START and pays its first `paid` tranches, one a day; returns the id and payment times."""
+    at_start(w)
+    gid = w.admit((firm, tranches))
+    times = []
+    for m in range(paid):
+        w.chain.advance(days=1)
+        times.append(w.attest([gid], m).timestamp)
+    return gid, times
+
+
+# ========================================================================================== constructor / views
+
+
+def test_constructor_and_views(w):
+    assert w.gv("department") == w.addr(DEPT)
+    assert w.gv("agency") == w.addr(AGENCY)
+    assert w.gv("token") == w.token.address
+    assert w.gv("payeeRegistry") == w.payees.address
+    assert w.gv("rules") == RULES_D
+    assert w.gv("MAX_TRANCHES") == 8
+    assert w.gv("grantCount") == 0
+    assert w.totals() == totals_with(fundedFen=BUDGET)
+    assert w.balance_fen() == w.gv("withdrawableFen") == BUDGET
+    assert w.grant(1) == {"firm": ZERO, "status": 0, "trancheCount": 0, "tranchesSettled": 0, "fraud": False,
+                          "admittedAt": 0, "breachedAt": 0, "sizeFen": 0, "paidFen": 0, "interestFen": 0,
+                          "returnedUnspentFen": 0, "repaidFen": 0, "withheldFen": 0}
+    assert w.tranches(1) == []
+    assert w.gv("currentGrantOf", FA) == 0
+    assert w.gv("excludedUntil", FA) == 0
+    assert w.gv("outstandingOf", 1) == 0
+    assert w.gv("clawbackQuote", 1, w.chain.now) == (0, 0)
+    # the budget sits in the department's wallet, earmarked: not grant money, not free
+    assert w.earmarked(DEPT, w.gp) == BUDGET
+    assert w.free(DEPT) == DEPT_OWN - BUDGET and w.balance(DEPT) == DEPT_OWN
+    assert w.money(DEPT) == 0 and w.money(FA) == 0
+    check_books(w)
+
+
+@pytest.mark.parametrize("which", ["token", "payees", "department", "agency"])
+def test_constructor_rejects_zero_addresses(w, which):
+    with pytest.raises(ContractRevert) as exc:
+        w.deploy_programme("GrantProgramme-bad", **{which: ZERO})
+    assert exc.value.error_name == "Grant_ZeroAddress"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"rules": (RATE_BPS, 0, EXCLUSION_DAYS, ALLOWED)},  # no promise period
+    {"rules": (RATE_BPS, PROMISE_DAYS, EXCLUSION_DAYS, ALLOWED | 1)},  # purpose 0 = "not registered"
+    {"rules": (RATE_BPS, PROMISE_DAYS, EXCLUSION_DAYS, 1)},
+    {"agency": DEPT},  # the department would attest its own milestones
+], ids=["promise-0", "bit-0-and-others", "bit-0-only", "department-is-agency"])
+def test_constructor_rejects_invalid_rules(w, kwargs):
+    with pytest.raises(ContractRevert) as exc:
+        w.deploy_programme("GrantProgramme-bad", **kwargs)
+    assert exc.value.error_name == "Grant_InvalidRules"
+    assert exc.value.args == {}
+
+
+def test_constructor_accepts_minimal_rules(w):
+    gp = w.deploy_programme("GrantProgramme-min", rules=(0, 1, 0, 0))
+    assert w.chain.call(gp, "rules") == {"interestRateBps": 0, "promiseDays": 1, "exclusionDays": 0,
+                                         "allowedPurposes": 0}
+    assert w.chain.call(gp, "isAllowedPayee", P_PAYROLL) is False  # no purpose allowed at all
+
+
+def test_is_allowed_payee(w):
+    for payee in (P_PAYROLL, P_RENT, P_SUPPLIER):
+        assert w.gv("isAllowedPayee", payee) is True
+    assert w.gv("isAllowedPayee", P_EQUIPMENT) is False
+    assert w.gv("isAllowedPayee", P_NONE) is False
+    assert w.gv("isAllowedPayee", ZERO) is False
+    # the registry is read live: removing and re-registering changes the answer at once
+    w.send(REGISTRAR, w.payees, "removePayee", P_RENT)
+    assert w.gv("isAllowedPayee", P_RENT) is False
+    w.send(REGISTRAR, w.payees, "registerPayees", [P_EQUIPMENT], SUPPLIERS)
+    assert w.gv("isAllowedPayee", P_EQUIPMENT) is True
+    # the highest purpose code (255) is just another bit
+    gp = w.deploy_programme("GrantProgramme-255", rules=(RATE_BPS, PROMISE_DAYS, EXCLUSION_DAYS, 1 << 255))
+    w.send(REGISTRAR, w.payees, "registerPayees", [P_NONE], 255)
+    assert w.chain.call(gp, "isAllowedPayee", P_NONE) is True
+    assert w.chain.call(gp, "isAllowedPayee", P_PAYROLL) is False
+
+
+# ========================================================================================== fund
+
+
+def test_fund_tops_up_the_budget(w):
+    w.tok(DEPT, "approveEarmark", w.gp, 500_000_000)
+    r = w.g(DEPT, "fund", 500_000_000)
+    assert w.events(r) == [("ProgrammeFunded", {"department": w.addr(DEPT), "amountFen": 500_000_000})]
+    assert r.event("Earmarked").args == {"wallet": w.addr(DEPT), "controller": w.gp.address,
+                                         "amountFen": 500_000_000}
+    assert w.free(DEPT) == DEPT_OWN - BUDGET - 500_000_000
+    assert w.balance(DEPT) == DEPT_OWN  # still in the department's wallet, only earmarked
+    assert w.balance_fen() == w.gv("withdrawableFen") == BUDGET + 500_000_000
+    assert w.totals() == totals_with(fundedFen=BUDGET + 500_000_000)
+    assert w.view("earmarkAllowance", DEPT, w.gp) == 0
+    check_books(w)
+
+
+@pytest.mark.parametrize("caller", [AGENCY, FA, BANK, REGISTRAR])
+def test_fund_only_department(w, caller):
+    w.tok(caller, "approveEarmark", w.gp, 1_000)
+    w.reverts(caller, w.gp, "fund", 1_000, error="Grant_NotDepartment", caller=caller)
+    assert w.totals()["fundedFen"] == BUDGET
+
+
+def test_fund_zero(w):
+    w.reverts(DEPT, w.gp, "fund", 0, error="Grant_ZeroAmount")
+
+
+def test_fund_beyond_128_bits(w):
+    room = U128 - BUDGET
+    w.reverts(DEPT, w.gp, "fund", room + 1, error="Grant_AmountTooLarge", amountFen=room + 1, maxFen=room)
+    w.reverts(DEPT, w.gp, "fund", 2**128, error="Grant_AmountTooLarge", amountFen=2**128, maxFen=room)
+    # exactly the room passes the programme's check; the token then refuses (no such allowance)
+    w.reverts(DEPT, w.gp, "fund", room, error="ECNY_InsufficientAllowance")
+    assert w.totals()["fundedFen"] == BUDGET
+
+
+def test_fund_needs_the_departments_allowance_and_money(w):
+    w.reverts(DEPT, w.gp, "fund", 1, error="ECNY_InsufficientAllowance", allowanceFen=0, neededFen=1)
+    w.tok(DEPT, "approveEarmark", w.gp, MAX_UINT)
+    free = DEPT_OWN - BUDGET
+    w.reverts(DEPT, w.gp, "fund", free + 1, error="ECNY_InsufficientFree", freeFen=free, neededFen=free + 1)
+    w.g(DEPT, "fund", free)
+    assert w.free(DEPT) == 0 and w.balance_fen() == DEPT_OWN
+    check_books(w)
+
+
+# ========================================================================================== withdrawUnpaid
+
+
+def test_withdraw_unpaid(w):
+    r = w.g(DEPT, "withdrawUnpaid", 300_000_000)
+    assert w.events(r) == [("UnpaidWithdrawn", {"department": w.addr(DEPT), "amountFen": 300_000_000})]
+    assert r.event("EarmarkReturned").args == {"wallet": w.addr(DEPT), "controller": w.gp.address,
+                                               "amountFen": 300_000_000}
+    assert w.free(DEPT) == DEPT_OWN - BUDGET + 300_000_000
+    assert w.balance_fen() == w.gv("withdrawableFen") == BUDGET - 300_000_000
+    assert w.totals() == totals_with(fundedFen=BUDGET, withdrawnFen=300_000_000)
+    check_books(w)
+
+
+def test_withdraw_unpaid_only_what_no_firm_is_promised(w):
+    w.admit((FA, TRANCHES), (FB, [MILLION]))
+    promised = sum(TRANCHES) + MILLION
+    assert w.gv("withdrawableFen") == BUDGET - promised
+    w.reverts(DEPT, w.gp, "withdrawUnpaid", BUDGET - promised + 1, error="Grant_BudgetExceeded",
+              availableFen=BUDGET - promised, neededFen=BUDGET - promised + 1)
+    w.g(DEPT, "withdrawUnpaid", BUDGET - promised)
+    assert w.gv("withdrawableFen") == 0
+    assert w.balance_fen() == promised
+    w.reverts(DEPT, w.gp, "withdrawUnpaid", 1, error="Grant_BudgetExceeded", availableFen=0, neededFen=1)
+    # the promised tranches are still paid in full
+    w.attest([1, 2], 0)
+    assert w.money(FA) == TRANCHES[0] and w.money(FB) == MILLION
+    check_books(w)
+
+
+def test_withdraw_unpaid_everything_then_refund(w):
+    w.g(DEPT, "withdrawUnpaid", BUDGET)
+    assert w.balance_fen() == 0 and w.free(DEPT) == DEPT_OWN
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_BudgetExceeded", availableFen=0, neededFen=1)
+    w.tok(DEPT, "approveEarmark", w.gp, MILLION)
+    w.g(DEPT, "fund", MILLION)
+    w.admit((FA, [MILLION]))
+    assert w.gv("withdrawableFen") == 0
+    check_books(w)
+
+
+@pytest.mark.parametrize("caller", [AGENCY, FA, BANK])
+def test_withdraw_unpaid_only_department(w, caller):
+    w.reverts(caller, w.gp, "withdrawUnpaid", 1, error="Grant_NotDepartment", caller=caller)
+    assert w.balance_fen() == BUDGET
+
+
+def test_withdraw_unpaid_zero(w):
+    w.reverts(DEPT, w.gp, "withdrawUnpaid", 0, error="Grant_ZeroAmount")
+
+
+# ========================================================================================== admitFirms
+
+
+def test_admit_firms(w):
+    at_start(w)
+    r = w.g(DEPT, "admitFirms", [FA, FB], [TRANCHES, [MILLION]])
+    assert r.return_value == 1
+    assert w.events(r) == [
+        ("FirmAdmitted", {"grantId": 1, "firm": w.addr(FA), "sizeFen": sum(TRANCHES), "tranches": 3}),
+        ("FirmAdmitted", {"grantId": 2, "firm": w.addr(FB), "sizeFen": MILLION, "tranches": 1}),
+    ]
+    assert [e for e in r.events if e.contract == "ECNY"] == []  # no money moves at admission
+    assert w.grant(1) == {"firm": w.addr(FA), "status": GrantStatus.ACTIVE, "trancheCount": 3,
+                          "tranchesSettled": 0, "fraud": False, "admittedAt": START, "breachedAt": 0,
+                          "sizeFen": sum(TRANCHES), "paidFen": 0, "interestFen": 0, "returnedUnspentFen": 0,
+                          "repaidFen": 0, "withheldFen": 0}
+    assert w.tranches(1) == [{"amountFen": a, "paidAt": 0} for a in TRANCHES]
+    assert w.tranches(2) == [{"amountFen": MILLION, "paidAt": 0}]
+    assert w.gv("grantCount") == 2
+    assert w.gv("currentGrantOf", FA) == 1 and w.gv("currentGrantOf", FB) == 2 and w.gv("currentGrantOf", FC) == 0
+    assert w.totals() == totals_with(fundedFen=BUDGET, committedFen=sum(TRANCHES) + MILLION)
+    assert w.balance_fen() == BUDGET
+    assert w.gv("withdrawableFen") == BUDGET - sum(TRANCHES) - MILLION
+    # ids keep counting
+    r = w.g(DEPT, "admitFirms", [FC], [[1] * 8])
+    assert r.return_value == 3
+    assert r.event("FirmAdmitted").args == {"grantId": 3, "firm": w.addr(FC), "sizeFen": 8, "tranches": 8}
+    check_books(w)
+
+
+def test_admit_an_empty_batch(w):
+    w.admit((FA, [1]))
+    r = w.g(DEPT, "admitFirms", [], [])
+    assert r.return_value == 2 and w.events(r) == []
+    assert w.gv("grantCount") == 1
+
+
+def test_admit_uses_the_whole_budget_exactly(w):
+    w.admit((FA, [BUDGET - 1]), (FB, [1]))
+    assert w.gv("withdrawableFen") == 0
+    w.reverts(DEPT, w.gp, "admitFirms", [FC], [[1]], error="Grant_BudgetExceeded", availableFen=0, neededFen=1)
+
+
+@pytest.mark.parametrize("caller", [AGENCY, FA, BANK, REGISTRAR])
+def test_admit_only_department(w, caller):
+    w.reverts(caller, w.gp, "admitFirms", [FA], [TRANCHES], error="Grant_NotDepartment", caller=caller)
+    assert w.gv("grantCount") == 0
+
+
+def test_admit_length_mismatch(w):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA, FB], [TRANCHES], error="Grant_LengthMismatch", firms=2, grants=1)
+    w.reverts(DEPT, w.gp, "admitFirms", [], [TRANCHES], error="Grant_LengthMismatch", firms=0, grants=1)
+
+
+@pytest.mark.parametrize("count", [0, 9])
+def test_admit_bad_tranche_count(w, count):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1_000] * count], error="Grant_BadTranches", count=count,
+              maxTranches=8)
+    assert w.gv("grantCount") == 0
+
+
+def test_admit_zero_tranche(w):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1_000, 0, 1_000]], error="Grant_ZeroAmount")
+
+
+@pytest.mark.parametrize("firm", [ZERO, DEPT], ids=["zero", "department"])
+def test_admit_zero_address_or_the_department(w, firm):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA, firm], [TRANCHES, TRANCHES], error="Grant_ZeroAddress")
+    assert w.gv("grantCount") == 0 and w.gv("currentGrantOf", FA) == 0  # all or nothing
+
+
+def test_admit_beyond_the_budget(w):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[BUDGET, 1]], error="Grant_BudgetExceeded", availableFen=BUDGET,
+              neededFen=BUDGET + 1)
+    # across a batch: what earlier firms take is no longer available
+    w.reverts(DEPT, w.gp, "admitFirms", [FA, FB], [[1_500_000_000], [500_000_000, 1]],
+              error="Grant_BudgetExceeded", availableFen=500_000_000, neededFen=500_000_001)
+    # and across calls
+    w.admit((FA, [1_500_000_000]))
+    w.reverts(DEPT, w.gp, "admitFirms", [FB], [[500_000_001]], error="Grant_BudgetExceeded",
+              availableFen=500_000_000, neededFen=500_000_001)
+    assert w.gv("grantCount") == 1
+
+
+def test_admit_a_firm_with_an_active_grant(w):
+    gid = w.admit((FA, TRANCHES))
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasActiveGrant", firm=FA, grantId=gid)
+    w.attest([gid], 0)  # still active with tranches to come
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasActiveGrant", firm=FA, grantId=gid)
+    # the same firm twice in one batch
+    w.reverts(DEPT, w.gp, "admitFirms", [FB, FB], [[1], [2]], error="Grant_FirmHasActiveGrant", firm=FB,
+              grantId=gid + 1)
+    assert w.gv("grantCount") == 1
+
+
+def test_admit_again_after_a_completed_or_ended_grant(w):
+    a, b = 1, 2
+    assert w.admit((FA, [MILLION]), (FB, TRANCHES)) == a
+    w.attest([a, b], 0)
+    assert w.status(a) == GrantStatus.COMPLETED and w.gv("currentGrantOf", FA) == 0
+    w.g(AGENCY, "recordMissedMilestone", b, 1)
+    assert w.status(b) == GrantStatus.ENDED and w.gv("currentGrantOf", FB) == 0
+    r = w.g(DEPT, "admitFirms", [FA, FB], [[1_000], [2_000]])
+    assert r.return_value == 3
+    assert w.gv("currentGrantOf", FA) == 3 and w.gv("currentGrantOf", FB) == 4
+    check_books(w)
+
+
+def test_admit_a_firm_with_a_debt(w):
+    gid, _ = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.chain.advance(days=400)
+    w.breach(gid, w.chain.now)
+    owed = MILLION + interest(MILLION, 400)
+    assert w.gv("currentGrantOf", FA) == gid
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=owed)
+    w.tok(BANK, "issue", FA, MILLION)
+    w.repay(FA, gid, owed - 1)
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=1)
+    w.repay(FA, gid, 1)
+    assert w.gv("currentGrantOf", FA) == 0
+    assert w.admit((FA, [1])) == gid + 1
+    check_books(w)
+
+
+# ========================================================================================== attestMilestones
+
+
+def test_attest_pays_the_tranche_into_the_firms_wallet_as_grant_money(w):
+    w.admit((FA, TRANCHES), (FB, [MILLION]))
+    w.chain.set_time(START + 30 * DAY)
+    r = w.attest([1, 2], 0)
+    assert w.events(r) == [
+        ("TranchePaid", {"grantId": 1, "firm": w.addr(FA), "milestone": 0, "amountFen": TRANCHES[0]}),
+        ("TranchePaid", {"grantId": 2, "firm": w.addr(FB), "milestone": 0, "amountFen": MILLION}),
+    ]
+    assert [e.args for e in r.events_named("EarmarkMoved")] == [
+        {"from": w.addr(DEPT), "to": w.addr(FA), "controller": w.gp.address, "amountFen": TRANCHES[0]},
+        {"from": w.addr(DEPT), "to": w.addr(FB), "controller": w.gp.address, "amountFen": MILLION},
+    ]
+    # in the firm's wallet, earmarked under the programme: the firm's free money is untouched
+    assert w.money(FA) == w.earmarked(FA, w.gp) == TRANCHES[0]
+    assert w.balance(FA) == FIRM_OWN + TRANCHES[0] and w.free(FA) == FIRM_OWN
+    assert w.money(FB) == MILLION and w.free(FB) == FIRM_OWN
+    assert w.balance(DEPT) == DEPT_OWN - TRANCHES[0] - MILLION
+    assert w.balance_fen() == BUDGET - TRANCHES[0] - MILLION
+    assert w.tranches(1) == [{"amountFen": TRANCHES[0], "paidAt": START + 30 * DAY},
+                             {"amountFen": TRANCHES[1], "paidAt": 0}, {"amountFen": TRANCHES[2], "paidAt": 0}]
+    g = w.grant(1)
+    assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.ACTIVE, 1, TRANCHES[0])
+    g = w.grant(2)
+    assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.COMPLETED, 1, MILLION)
+    assert w.gv("currentGrantOf", FA) == 1 and w.gv("currentGrantOf", FB) == 0
+    paid = TRANCHES[0] + MILLION
+    assert w.totals() == totals_with(fundedFen=BUDGET, committedFen=sum(TRANCHES) - TRANCHES[0],
+                                     paidOutFen=paid, paidToFirmsFen=paid)
+    assert w.gv("withdrawableFen") == BUDGET - sum(TRANCHES) - MILLION  # paying does not free budget
+    check_books(w)
+
+
+def test_attest_every_milestone_completes_the_grant(w):
+    gid, times = paid_grant(w, FA, TRANCHES, paid=3)
+    assert [t["paidAt"] for t in w.tranches(gid)] == times
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.COMPLETED, 3, sum(TRANCHES))
+    assert w.money(FA) == sum(TRANCHES)
+    assert w.gv("currentGrantOf", FA) == 0
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 3, error="Grant_NotActive", grantId=gid)
+    check_books(w)
+
+
+@pytest.mark.parametrize("caller", [DEPT, FA, BANK, REGULATOR])
+def test_attest_only_agency(w, caller):
+    w.admit((FA, TRANCHES))
+    w.reverts(caller, w.gp, "attestMilestones", [1], 0, error="Grant_NotAgency", caller=caller)
+    assert w.money(FA) == 0
+
+
+def test_attest_unknown_grant(w):
+    w.admit((FA, TRANCHES))
+    w.reverts(AGENCY, w.gp, "attestMilestones", [2], 0, error="Grant_UnknownGrant", grantId=2)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [0], 0, error="Grant_UnknownGrant", grantId=0)
+
+
+def test_attest_wrong_milestone(w):
+    gid = w.admit((FA, TRANCHES))
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_WrongMilestone", grantId=gid, expected=0,
+              given=1)
+    w.attest([gid], 0)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 0, error="Grant_WrongMilestone", grantId=gid, expected=1,
+              given=0)  # the same milestone cannot be paid twice
+    assert w.money(FA) == TRANCHES[0]
+
+
+def test_attest_a_batch_is_all_or_nothing(w):
+    w.admit((FA, TRANCHES), (FB, TRANCHES))
+    w.attest([2], 0)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [1, 2], 0, error="Grant_WrongMilestone", grantId=2, expected=1,
+              given=0)
+    assert w.money(FA) == 0 and w.grant(1)["tranchesSettled"] == 0
+    w.reverts(AGENCY, w.gp, "attestMilestones", [1, 1], 0, error="Grant_WrongMilestone", grantId=1, expected=1,
+              given=0)
+    assert w.money(FA) == 0
+    r = w.attest([], 0)  # an empty batch does nothing
+    assert w.events(r) == []
+
+
+def test_attest_not_active(w):
+    a, b = 1, 2
+    w.admit((FA, [MILLION]), (FB, TRANCHES))
+    w.attest([a], 0)  # completed
+    w.g(AGENCY, "recordMissedMilestone", b, 0)  # ended
+    w.reverts(AGENCY, w.gp, "attestMilestones", [a], 1, error="Grant_NotActive", grantId=a)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [b], 0, error="Grant_NotActive", grantId=b)
+
+
+def test_attest_into_a_closed_wallet_is_refused_by_the_token(w):
+    gid = w.admit((FA, TRANCHES))
+    w.attest([gid], 0)
+    w.tok(FA, "closeWallet", FA)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="ECNY_WalletNotOpen", wallet=FA)
+    # the agency ends the grant instead: its budget is free again
+    r = w.g(AGENCY, "recordMissedMilestone", gid, 1)
+    assert r.event("MilestoneMissed").args["cancelledFen"] == TRANCHES[1] + TRANCHES[2]
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    check_books(w)
+
+
+# ========================================================================================== recordMissedMilestone
+
+
+def test_missed_milestone_ends_the_grant_and_frees_its_budget(w):
+    gid = w.admit((FA, TRANCHES))
+    w.attest([gid], 0)
+    free_before = w.gv("withdrawableFen")
+    r = w.g(AGENCY, "recordMissedMilestone", gid, 1)
+    cancelled = TRANCHES[1] + TRANCHES[2]
+    assert w.events(r) == [("MilestoneMissed", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "cancelledFen": cancelled})]
+    assert [e for e in r.events if e.contract == "ECNY"] == []
+    assert w.gv("withdrawableFen") == free_before + cancelled == BUDGET - TRANCHES[0]
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.ENDED, 3, TRANCHES[0])
+    assert w.tranches(gid)[1:] == [{"amountFen": TRANCHES[1], "paidAt": 0}, {"amountFen": TRANCHES[2], "paidAt": 0}]
+    assert w.totals()["committedFen"] == 0
+    assert w.gv("currentGrantOf", FA) == 0
+    # the money already paid stays the firm's, still bound to its purpose
+    assert w.money(FA) == TRANCHES[0]
+    w.spend(FA, P_RENT, TRANCHES[0])
+    assert w.free(P_RENT) == TRANCHES[0]
+    # the freed budget can be withdrawn
+    w.g(DEPT, "withdrawUnpaid", BUDGET - TRANCHES[0])
+    check_books(w)
+
+
+def test_missed_first_milestone_cancels_everything(w):
+    gid = w.admit((FA, TRANCHES))
+    r = w.g(AGENCY, "recordMissedMilestone", gid, 0)
+    assert r.event("MilestoneMissed").args == {"grantId": gid, "firm": w.addr(FA), "milestone": 0,
+                                               "cancelledFen": sum(TRANCHES)}
+    assert w.gv("withdrawableFen") == BUDGET
+    # nothing received: nothing to claw back
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, True, error="Grant_NothingReceived", grantId=gid)
+
+
+@pytest.mark.parametrize("caller", [DEPT, FA, BANK])
+def test_missed_milestone_only_agency(w, caller):
+    gid = w.admit((FA, TRANCHES))
+    w.reverts(caller, w.gp, "recordMissedMilestone", gid, 0, error="Grant_NotAgency", caller=caller)
+    assert w.status(gid) == GrantStatus.ACTIVE
+
+
+def test_missed_milestone_reverts(w):
+    gid = w.admit((FA, TRANCHES))
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid + 1, 0, error="Grant_UnknownGrant", grantId=gid + 1)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 1, error="Grant_WrongMilestone", grantId=gid,
+              expected=0, given=1)
+    w.g(AGENCY, "recordMissedMilestone", gid, 0)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 0, error="Grant_NotActive", grantId=gid)  # ended
+    done = w.admit((FB, [MILLION]))
+    w.attest([done], 0)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", done, 1, error="Grant_NotActive", grantId=done)  # completed
+
+
+# ========================================================================================== spend
+
+
+@pytest.mark.parametrize("payee, purpose", [(P_PAYROLL, PAYROLL), (P_RENT, RENT), (P_SUPPLIER, SUPPLIERS)])
+def test_spend_on_an_allowed_purpose(w, payee, purpose):
+    paid_grant(w, FA, TRANCHES)
+    r = w.spend(FA, payee, 12_345_67)
+    assert w.events(r) == [("GrantSpent", {"firm": w.addr(FA), "payee": w.addr(payee), "purpose": purpose,
+                                           "amountFen": 12_345_67})]
+    assert r.event("EarmarkReleased").args == {"wallet": w.addr(FA), "controller": w.gp.address,
+                                               "payee": w.addr(payee), "amountFen": 12_345_67}
+    assert w.free(payee) == 12_345_67  # the payee's free money: it may use it as it likes
+    assert w.money(FA) == TRANCHES[0] - 12_345_67
+    assert w.free(FA) == FIRM_OWN and w.balance(FA) == FIRM_OWN + TRANCHES[0] - 12_345_67
+    assert w.totals()["spentFen"] == 12_345_67
+    check_books(w)
+
+
+def test_spend_all_grant_money_to_the_fen(w):
+    paid_grant(w, FA, TRANCHES)
+    w.spend(FA, P_PAYROLL, TRANCHES[0] - 1)
+    w.reverts(FA, w.gp, "spend", P_PAYROLL, 2, error="Grant_InsufficientGrantMoney", firm=FA, availableFen=1,
+              amountFen=2)
+    w.spend(FA, P_PAYROLL, 1)
+    assert w.money(FA) == 0 and w.free(P_PAYROLL) == TRANCHES[0]
+    w.reverts(FA, w.gp, "spend", P_PAYROLL, 1, error="Grant_InsufficientGrantMoney", firm=FA, availableFen=0,
+              amountFen=1)
+    check_books(w)
+
+
+def test_grant_money_only_for_allowed_purposes_own_money_for_anything(w):
+    paid_grant(w, FA, TRANCHES)
+    w.reverts(FA, w.gp, "spend", P_EQUIPMENT, 1_000, error="Grant_PurposeNotAllowed", payee=P_EQUIPMENT,
+              purpose=EQUIPMENT)
+    w.reverts(FA, w.gp, "spend", P_NONE, 1_000, error="Grant_PurposeNotAllowed", payee=P_NONE, purpose=0)
+    w.reverts(FA, w.gp, "spend", ZERO, 1_000, error="Grant_PurposeNotAllowed", payee=ZERO, purpose=0)
+    # the firm's own money goes anywhere
+    w.tok(FA, "transfer", P_EQUIPMENT, 2_000_000)
+    w.tok(FA, "transfer", P_NONE, 1_000_000)
+    assert w.free(P_EQUIPMENT) == 2_000_000 and w.free(P_NONE) == 1_000_000
+    assert w.free(FA) == FIRM_OWN - 3_000_000
+    # ... but never the grant money: ECNY.transfer only moves free money
+    w.reverts(FA, w.token, "transfer", P_EQUIPMENT, FIRM_OWN - 3_000_000 + 1, error="ECNY_InsufficientFree",
+              freeFen=FIRM_OWN - 3_000_000)
+    assert w.money(FA) == TRANCHES[0]
+    check_books(w)
+
+
+def test_spend_follows_the_registry(w):
+    paid_grant(w, FA, TRANCHES)
+    w.send(REGISTRAR, w.payees, "removePayee", P_RENT)
+    w.reverts(FA, w.gp, "spend", P_RENT, 1, error="Grant_PurposeNotAllowed", payee=P_RENT, purpose=0)
+    w.send(REGISTRAR, w.payees, "registerPayees", [P_SUPPLIER], EQUIPMENT)  # moved to a purpose not allowed
+    w.reverts(FA, w.gp, "spend", P_SUPPLIER, 1, error="Grant_PurposeNotAllowed", payee=P_SUPPLIER,
+              purpose=EQUIPMENT)
+    w.send(REGISTRAR, w.payees, "registerPayees", [P_EQUIPMENT], RENT)
+    r = w.spend(FA, P_EQUIPMENT, 7)
+    assert r.event("GrantSpent").args["purpose"] == RENT
+
+
+def test_spend_to_itself_is_refused(w):
+    paid_grant(w, FA, TRANCHES)
+    w.send(REGISTRAR, w.payees, "registerPayees", [FA], SUPPLIERS)  # the firm is also a registered supplier
+    w.reverts(FA, w.gp, "spend", FA, 1_000, error="Grant_PurposeNotAllowed", payee=FA, purpose=SUPPLIERS)
+    # another firm may pay it as a supplier
+    paid_grant(w, FB, [MILLION])
+    w.spend(FB, FA, 1_000)
+    assert w.free(FA) == FIRM_OWN + 1_000 and w.money(FA) == TRANCHES[0]
+
+
+def test_spend_without_grant_money(w):
+    w.reverts(FA, w.gp, "spend", P_PAYROLL, 1, error="Grant_InsufficientGrantMoney", firm=FA, availableFen=0,
+              amountFen=1)
+    # the department's budget is earmarked under the programme too, but it is not grant money
+    w.reverts(DEPT, w.gp, "spend", P_PAYROLL, 1, error="Grant_InsufficientGrantMoney", firm=DEPT,
+              availableFen=0, amountFen=1)
+    assert w.balance_fen() == BUDGET
+
+
+def test_spend_zero(w):
+    paid_grant(w, FA, TRANCHES)
+    w.reverts(FA, w.gp, "spend", P_PAYROLL, 0, error="Grant_ZeroAmount")
+
+
+def test_spend_from_a_frozen_wallet(w):
+    gid, _ = paid_grant(w, FA, TRANCHES)
+    w.tok(REGULATOR, "freezeWallet", FA)
+    w.reverts(FA, w.gp, "spend", P_PAYROLL, 1_000, error="Grant_WalletFrozen", wallet=FA)
+    # tranches still arrive in a frozen wallet (the token lets controllers pay into it)
+    w.attest([gid], 1)
+    assert w.money(FA) == TRANCHES[0] + TRANCHES[1]
+    w.tok(REGULATOR, "unfreezeWallet", FA)
+    w.spend(FA, P_PAYROLL, 1_000)
+    assert w.money(FA) == TRANCHES[0] + TRANCHES[1] - 1_000
+
+
+def test_spend_to_a_closed_payee_is_refused_by_the_token(w):
+    paid_grant(w, FA, TRANCHES)
+    w.tok(P_RENT, "closeWallet", P_RENT)
+    w.reverts(FA, w.gp, "spend", P_RENT, 1_000, error="ECNY_WalletNotOpen", wallet=P_RENT)
+
+
+# ========================================================================================== clawback
+
+
+def test_clawback_worked_case_one_million_at_345_bps_for_1000_days(w):
+    """¥1,000,000 paid, breach 1,000 days later: interest floor(100,000,000 x 345 x 1,000 / 3,650,000) =
+    9,452,054 fen (¥94,520.54). The firm spent all of it, so the whole amount is a debt."""
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    breached_at = paid_at + 1000 * DAY
+    assert w.gv("clawbackQuote", gid, breached_at) == (MILLION, 9_452_054)
+    w.chain.set_time(breached_at + 5 * DAY)  # recorded a few days later
+    r = w.breach(gid, breached_at)
+    assert w.events(r) == [("GrantClawedBack", {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 9_452_054,
+        "returnedUnspentFen": 0, "outstandingFen": MILLION + 9_452_054, "breachedAt": breached_at})]
+    assert [e for e in r.events if e.contract == "ECNY"] == []  # nothing unspent to move
+    g = w.grant(gid)
+    assert (g["status"], g["breachedAt"], g["fraud"], g["interestFen"], g["returnedUnspentFen"]) == (
+        GrantStatus.CLAWED_BACK, breached_at, False, 9_452_054, 0)
+    assert w.gv("outstandingOf", gid) == 109_452_054
+    assert w.gv("currentGrantOf", FA) == gid
+    assert w.gv("excludedUntil", FA) == 0  # no fraud, no exclusion
+    t = w.totals()
+    assert (t["owedFen"], t["interestFen"], t["returnedUnspentFen"]) == (109_452_054, 9_452_054, 0)
+    # the firm repays ¥1,094,520.54 of its own money
+    w.tok(BANK, "issue", FA, 109_452_054 - FIRM_OWN)
+    r = w.repay(FA, gid, 109_452_054)
+    assert w.events(r) == [("DebtRepaid", {"grantId": gid, "firm": w.addr(FA), "amountFen": 109_452_054,
+                                           "outstandingFen": 0})]
+    assert w.free(FA) == 0
+    assert w.status(gid) == GrantStatus.SETTLED
+    assert w.balance_fen() == BUDGET + 9_452_054  # the budget is whole again, plus the interest
+    check_books(w)
+
+
+def test_clawback_worked_case_unspent_money_returns_at_once(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.chain.set_time(paid_at + 1000 * DAY)
+    r = w.breach(gid, paid_at + 1000 * DAY)
+    assert r.event("GrantClawedBack").args == {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 9_452_054,
+        "returnedUnspentFen": MILLION, "outstandingFen": 9_452_054, "breachedAt": paid_at + 1000 * DAY}
+    assert r.event("EarmarkMoved").args == {"from": w.addr(FA), "to": w.addr(DEPT), "controller": w.gp.address,
+                                            "amountFen": MILLION}
+    assert w.money(FA) == 0 and w.balance(FA) == FIRM_OWN
+    assert w.balance_fen() == BUDGET  # the unspent ¥1,000,000 is back in the programme's balance
+    assert w.gv("withdrawableFen") == BUDGET  # and free to withdraw or grant again
+    assert w.gv("outstandingOf", gid) == 9_452_054
+    assert w.grant(gid)["returnedUnspentFen"] == MILLION
+    check_books(w)
+
+
+def test_clawback_quote_counts_whole_days_per_payment(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    q = lambda t: w.gv("clawbackQuote", gid, t)  # noqa: E731
+    assert q(paid_at - DAY) == (MILLION, 0)  # before the payment: no interest
+    assert q(paid_at) == (MILLION, 0)
+    assert q(paid_at + DAY - 1) == (MILLION, 0)  # not yet a whole day
+    assert q(paid_at + DAY) == (MILLION, interest(MILLION, 1)) == (MILLION, 9_452)
+    assert q(paid_at + 365 * DAY) == (MILLION, 3_450_000)  # one year: exactly 3.45 %
+    assert q(paid_at + 1000 * DAY - 1) == (MILLION, 9_442_602)  # 999 days
+    assert q(paid_at + 1001 * DAY - 1) == (MILLION, 9_452_054)  # still 1,000 days
+    # a quote for an unpaid grant
+    other = w.admit((FB, [MILLION]))
+    assert w.gv("clawbackQuote", other, paid_at + 1000 * DAY) == (0, 0)
+
+
+def test_clawback_interest_is_floored_per_payment(w):
+    tranches = [33_333_333, 33_333_333, 33_333_334]
+    at_start(w)
+    gid = w.admit((FA, tranches))
+    times = []
+    for m, day in enumerate((0, 100, 200)):
+        times.append(w.attest([gid], m, at=START + HOUR + day * DAY).timestamp)
+    breached_at = times[0] + 1000 * DAY
+    per_payment = [interest(a, d) for a, d in zip(tranches, (1000, 900, 800))]
+    assert per_payment == [3_150_684, 2_835_616, 2_520_547]
+    # flooring the sum instead would give 8,506,849
+    assert sum(a * RATE_BPS * d for a, d in zip(tranches, (1000, 900, 800))) // 3_650_000 == 8_506_849
+    assert w.gv("clawbackQuote", gid, breached_at) == (MILLION, 8_506_847)
+    w.chain.set_time(breached_at)
+    r = w.breach(gid, breached_at)
+    assert r.event("GrantClawedBack").args["interestFen"] == 8_506_847
+    assert w.grant(gid)["interestFen"] == 8_506_847
+
+
+def test_clawback_partly_spent(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_PAYROLL, 25_000_000)
+    breached_at = paid_at + 1000 * DAY
+    w.chain.set_time(breached_at)
+    r = w.breach(gid, breached_at)
+    i = interest(TRANCHES[0], 1000)
+    assert i == 2_835_616
+    assert r.event("GrantClawedBack").args == {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": i,
+        "returnedUnspentFen": 5_000_000, "outstandingFen": TRANCHES[0] + i - 5_000_000,
+        "breachedAt": breached_at}
+    assert w.money(FA) == 0
+    assert w.gv("outstandingOf", gid) == 27_835_616
+    # the later tranches stay promised: they will be withheld against the debt
+    assert w.totals()["committedFen"] == TRANCHES[1] + TRANCHES[2]
+    check_books(w)
+
+
+def test_clawback_covered_by_unspent_money_settles_at_once(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    # recorded the day of the payment: no interest, all unspent, nothing left to owe
+    r = w.breach(gid, paid_at)
+    assert r.event("GrantClawedBack").args == {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": 0,
+        "returnedUnspentFen": TRANCHES[0], "outstandingFen": 0, "breachedAt": paid_at}
+    assert w.status(gid) == GrantStatus.SETTLED
+    g = w.grant(gid)
+    assert g["tranchesSettled"] == 3  # the remaining tranches are cancelled
+    assert w.totals()["committedFen"] == 0
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    assert w.gv("currentGrantOf", FA) == 0 and w.gv("outstandingOf", gid) == 0
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, paid_at, True, error="Grant_AlreadyClawedBack", grantId=gid)
+    check_books(w)
+
+
+def test_clawback_returns_at_most_what_is_owed(w):
+    """Grant money from an earlier grant sits in the same earmark: only the amount owed is taken back."""
+    first, _ = paid_grant(w, FA, [MILLION])  # completed, kept unspent
+    second = w.admit((FA, TRANCHES))
+    w.chain.advance(days=10)
+    w.attest([second], 0)
+    assert w.money(FA) == MILLION + TRANCHES[0]
+    r = w.breach(second, w.chain.now)
+    assert r.event("GrantClawedBack").args["returnedUnspentFen"] == TRANCHES[0]
+    assert r.event("GrantClawedBack").args["outstandingFen"] == 0
+    assert w.money(FA) == MILLION
+    assert w.status(second) == GrantStatus.SETTLED and w.status(first) == GrantStatus.COMPLETED
+    check_books(w)
+
+
+def test_clawback_of_a_completed_grant_makes_it_current_again(w):
+    gid, times = paid_grant(w, FA, TRANCHES, paid=3)
+    w.spend(FA, P_SUPPLIER, sum(TRANCHES))
+    assert w.gv("currentGrantOf", FA) == 0
+    w.chain.advance(days=500)
+    breached_at = w.chain.now
+    w.breach(gid, breached_at)
+    owed = sum(TRANCHES) + sum(interest(a, (breached_at - t) // DAY) for a, t in zip(TRANCHES, times))
+    assert w.gv("outstandingOf", gid) == owed
+    assert w.gv("currentGrantOf", FA) == gid
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=owed)
+    check_books(w)
+
+
+def test_clawback_of_an_ended_grant(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.g(AGENCY, "recordMissedMilestone", gid, 1)
+    w.spend(FA, P_RENT, 10_000_000)
+    w.chain.set_time(paid_at + 200 * DAY)
+    r = w.breach(gid, paid_at + 200 * DAY)
+    i = interest(TRANCHES[0], 200)
+    assert r.event("GrantClawedBack").args["outstandingFen"] == TRANCHES[0] + i - 20_000_000
+    assert w.status(gid) == GrantStatus.CLAWED_BACK
+    assert w.gv("currentGrantOf", FA) == gid
+    check_books(w)
+
+
+@pytest.mark.parametrize("caller", [DEPT, FA, BANK, REGULATOR])
+def test_breach_only_agency(w, caller):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES)
+    w.reverts(caller, w.gp, "recordBreach", gid, paid_at, True, error="Grant_NotAgency", caller=caller)
+    assert w.status(gid) == GrantStatus.ACTIVE
+
+
+def test_breach_unknown_grant(w):
+    w.reverts(AGENCY, w.gp, "recordBreach", 1, w.chain.now, False, error="Grant_UnknownGrant", grantId=1)
+
+
+def test_breach_before_any_payment(w):
+    gid = w.admit((FA, TRANCHES))
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, True, error="Grant_NothingReceived", grantId=gid)
+
+
+def test_breach_twice(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES)
+    w.spend(FA, P_PAYROLL, TRANCHES[0])
+    w.breach(gid, paid_at)
+    assert w.status(gid) == GrantStatus.CLAWED_BACK
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, paid_at, True, error="Grant_AlreadyClawedBack", grantId=gid)
+
+
+def test_breach_time_between_admission_and_now(w):
+    gid, _ = paid_grant(w, FA, TRANCHES)
+    admitted = w.grant(gid)["admittedAt"]
+    assert admitted == START
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, admitted - 1, False, error="Grant_BadBreachTime", grantId=gid,
+              breachedAt=admitted - 1)
+    future = w.chain.now + 1  # one second after the recording block
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, future, True, error="Grant_BadBreachTime", grantId=gid,
+              breachedAt=future)
+    # both ends are allowed: at admission ...
+    r = w.breach(gid, admitted)
+    assert r.event("GrantClawedBack").args["breachedAt"] == admitted
+    # ... and the recording block's own time
+    other, _ = paid_grant(w, FB, TRANCHES)
+    now = w.chain.now
+    r = w.breach(other, now)
+    assert r.timestamp == now and r.event("GrantClawedBack").args["breachedAt"] == now
+
+
+def test_breach_after_the_promise_period_only_for_fraud(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    promise_end = START + PROMISE_DAYS * DAY
+    w.chain.set_time(promise_end + 30 * DAY)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, promise_end, False, error="Grant_PromiseKept", grantId=gid,
+              promiseEnd=promise_end)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, promise_end + DAY, False, error="Grant_PromiseKept", grantId=gid,
+              promiseEnd=promise_end)
+    # cheating has no time limit
+    r = w.breach(gid, promise_end + DAY, fraud=True)
+    days = (promise_end + DAY - paid_at) // DAY
+    assert r.event("GrantClawedBack").args["interestFen"] == interest(MILLION, days)
+    assert w.grant(gid)["fraud"] is True
+
+
+def test_breach_on_the_last_second_of_the_promise(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    promise_end = START + PROMISE_DAYS * DAY
+    w.chain.set_time(promise_end + DAY)
+    r = w.breach(gid, promise_end - 1)
+    days = (promise_end - 1 - paid_at) // DAY
+    assert r.event("GrantClawedBack").args["interestFen"] == interest(MILLION, days)
+    assert w.grant(gid)["fraud"] is False
+
+
+# ========================================================================================== fraud and exclusion
+
+
+def test_fraud_excludes_the_firm_for_the_exclusion_period(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.chain.set_time(paid_at + 10 * HOUR)
+    r = w.breach(gid, paid_at, fraud=True)  # same day: no interest; unspent covers everything
+    until = r.timestamp + EXCLUSION_DAYS * DAY
+    assert w.events(r) == [
+        ("GrantClawedBack", {"grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 0,
+                             "returnedUnspentFen": MILLION, "outstandingFen": 0, "breachedAt": paid_at}),
+        ("FirmExcluded", {"firm": w.addr(FA), "until": until}),
+    ]
+    assert w.gv("excludedUntil", FA) == until
+    assert w.status(gid) == GrantStatus.SETTLED and w.grant(gid)["fraud"] is True
+    w.reverts(DEPT, w.gp, "admitFirms", [FB, FA], [[1], [1]], error="Grant_FirmExcluded", firm=FA, until=until)
+    w.chain.set_time(until - 1)
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmExcluded", firm=FA, until=until)
+    assert w.chain.now == until
+    r = w.g(DEPT, "admitFirms", [FA], [[MILLION]])
+    assert r.event("FirmAdmitted").args["firm"] == w.addr(FA)
+    assert w.gv("excludedUntil", FA) == until  # the record stays; it no longer bars
+    check_books(w)
+
+
+def test_a_firm_with_a_fraud_debt_is_refused_for_the_debt_first(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_PAYROLL, MILLION)
+    r = w.breach(gid, paid_at, fraud=True)
+    until = r.event("FirmExcluded").args["until"]
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=MILLION)
+    w.tok(BANK, "issue", FA, MILLION)
+    w.repay(FA, gid, MILLION)
+    assert w.status(gid) == GrantStatus.SETTLED
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmExcluded", firm=FA, until=until)
+
+
+def test_exclusion_zero_days_bars_nothing(w):
+    gp = w.deploy_programme("GrantProgramme-noexcl", rules=(RATE_BPS, PROMISE_DAYS, 0, ALLOWED))
+    w.tok(BANK, "setController", gp, True)
+    w.tok(DEPT, "approveEarmark", gp, MILLION)
+    w.chain.send(DEPT, gp, "fund", MILLION)
+    w.chain.send(DEPT, gp, "admitFirms", [FC], [[MILLION]])
+    w.chain.send(AGENCY, gp, "attestMilestones", [1], 0)
+    r = w.chain.send(AGENCY, gp, "recordBreach", 1, w.chain.now, True)
+    assert r.event("FirmExcluded").args == {"firm": w.addr(FC), "until": r.timestamp}
+    r = w.chain.send(DEPT, gp, "admitFirms", [FC], [[MILLION]])
+    assert r.return_value == 2
+
+
+# ========================================================================================== withheld tranches
+
+
+def test_later_tranches_are_withheld_against_the_debt(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_SUPPLIER, TRANCHES[0])
+    breached_at = paid_at + 1000 * DAY
+    w.chain.set_time(breached_at)
+    w.breach(gid, breached_at)
+    i = interest(TRANCHES[0], 1000)
+    owed = TRANCHES[0] + i  # 32,835,616
+    assert w.gv("outstandingOf", gid) == owed
+    balance = w.balance_fen()
+    # milestone 1 (¥300,000) is withheld in full: the debt is larger
+    r = w.attest([gid], 1)
+    assert w.events(r) == [("TrancheWithheld", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "withheldFen": TRANCHES[1], "cancelledFen": 0})]
+    assert [e for e in r.events if e.contract == "ECNY"] == []  # the money never leaves the budget
+    assert w.balance_fen() == balance and w.money(FA) == 0
+    assert w.gv("outstandingOf", gid) == i
+    assert w.tranches(gid)[1] == {"amountFen": TRANCHES[1], "paidAt": 0}  # not paid to the firm
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["withheldFen"], g["paidFen"]) == (
+        GrantStatus.CLAWED_BACK, 2, TRANCHES[1], TRANCHES[0])
+    t = w.totals()
+    assert (t["withheldFen"], t["paidOutFen"], t["paidToFirmsFen"], t["committedFen"]) == (
+        TRANCHES[1], TRANCHES[0] + TRANCHES[1], TRANCHES[0], TRANCHES[2])
+    check_books(w)
+    # the firm repays part; the last tranche covers the rest and the excess is cancelled
+    w.repay(FA, gid, 835_616)
+    assert w.gv("outstandingOf", gid) == 2_000_000
+    r = w.attest([gid], 2)
+    assert w.events(r) == [("TrancheWithheld", {"grantId": gid, "firm": w.addr(FA), "milestone": 2,
+                                                "withheldFen": 2_000_000, "cancelledFen": TRANCHES[2] - 2_000_000})]
+    assert w.status(gid) == GrantStatus.SETTLED
+    assert w.gv("currentGrantOf", FA) == 0 and w.gv("outstandingOf", gid) == 0
+    g = w.grant(gid)
+    assert (g["withheldFen"], g["repaidFen"], g["returnedUnspentFen"]) == (TRANCHES[1] + 2_000_000, 835_616, 0)
+    assert g["paidFen"] + g["interestFen"] == g["withheldFen"] + g["repaidFen"]
+    assert w.totals()["committedFen"] == 0
+    # the programme lost nothing: budget back, plus interest
+    assert w.balance_fen() == BUDGET - TRANCHES[0] + 835_616
+    assert w.gv("withdrawableFen") == w.balance_fen()
+    check_books(w)
+
+
+def test_a_withheld_tranche_larger_than_the_debt_settles_and_cancels_the_rest(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_PAYROLL, 25_000_000)
+    breached_at = paid_at + 1000 * DAY
+    w.chain.set_time(breached_at)
+    w.breach(gid, breached_at)
+    out = w.gv("outstandingOf", gid)
+    assert out == 27_835_616
+    r = w.attest([gid], 1)
+    cancelled = TRANCHES[1] - out + TRANCHES[2]  # excess of this tranche, and the last one
+    assert w.events(r) == [("TrancheWithheld", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "withheldFen": out, "cancelledFen": cancelled})]
+    assert cancelled == 42_164_384
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["withheldFen"]) == (GrantStatus.SETTLED, 3, out)
+    assert w.totals()["committedFen"] == 0
+    assert w.gv("currentGrantOf", FA) == 0
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 2, error="Grant_NotActive", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 2, error="Grant_NotActive", grantId=gid)
+    check_books(w)
+
+
+def test_milestones_of_a_clawed_back_grant_are_checked(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_PAYROLL, TRANCHES[0])
+    w.breach(gid, paid_at)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 2, error="Grant_WrongMilestone", grantId=gid, expected=1,
+              given=2)
+    # a clawed-back grant cannot be ended by a missed milestone: its tranches serve the debt
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 1, error="Grant_NotActive", grantId=gid)
+
+
+def test_repaying_in_full_cancels_the_remaining_tranches(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_PAYROLL, TRANCHES[0])
+    w.breach(gid, paid_at)
+    assert w.totals()["committedFen"] == TRANCHES[1] + TRANCHES[2]
+    r = w.repay(FA, gid, TRANCHES[0])
+    assert w.events(r) == [("DebtRepaid", {"grantId": gid, "firm": w.addr(FA), "amountFen": TRANCHES[0],
+                                           "outstandingFen": 0})]
+    assert w.status(gid) == GrantStatus.SETTLED and w.grant(gid)["tranchesSettled"] == 3
+    assert w.totals()["committedFen"] == 0
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    check_books(w)
+
+
+# ========================================================================================== repay
+
+
+def test_repay_part_of_the_debt(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.breach(gid, paid_at)
+    dept_balance = w.balance(DEPT)
+    r = w.repay(FA, gid, 10_000_000)
+    assert w.events(r) == [("DebtRepaid", {"grantId": gid, "firm": w.addr(FA), "amountFen": 10_000_000,
+                                           "outstandingFen": MILLION - 10_000_000})]
+    assert r.event("Earmarked").args == {"wallet": w.addr(FA), "controller": w.gp.address, "amountFen": 10_000_000}
+    assert r.event("EarmarkMoved").args == {"from": w.addr(FA), "to": w.addr(DEPT), "controller": w.gp.address,
+                                            "amountFen": 10_000_000}
+    assert w.free(FA) == FIRM_OWN - 10_000_000 and w.money(FA) == 0
+    assert w.balance(DEPT) == dept_balance + 10_000_000
+    assert w.balance_fen() == BUDGET - MILLION + 10_000_000
+    assert w.grant(gid)["repaidFen"] == w.totals()["repaidFen"] == 10_000_000
+    assert w.status(gid) == GrantStatus.CLAWED_BACK
+    check_books(w)
+
+
+@pytest.mark.parametrize("caller", [DEPT, AGENCY, FB])
+def test_repay_only_the_grants_firm(w, caller):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.breach(gid, paid_at)
+    w.tok(caller, "approveEarmark", w.gp, 1_000)
+    w.reverts(caller, w.gp, "repay", gid, 1_000, error="Grant_NotFirm", caller=caller, firm=FA)
+    assert w.gv("outstandingOf", gid) == MILLION
+
+
+def test_repay_without_a_debt(w):
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES)
+    w.tok(FA, "approveEarmark", w.gp, MAX_UINT)
+    w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)  # active
+    w.reverts(FA, w.gp, "repay", gid + 1, 1, error="Grant_UnknownGrant", grantId=gid + 1)
+    assert w.free(FA) == FIRM_OWN
+
+
+def test_repay_zero_and_too_much(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, 40_000_000)
+    w.breach(gid, paid_at)
+    out = 40_000_000
+    assert w.gv("outstandingOf", gid) == out
+    w.tok(FA, "approveEarmark", w.gp, MAX_UINT)
+    w.reverts(FA, w.gp, "repay", gid, 0, error="Grant_ZeroAmount")
+    w.reverts(FA, w.gp, "repay", gid, out + 1, error="Grant_RepaymentExceedsDebt", grantId=gid,
+              outstandingFen=out, amountFen=out + 1)
+    w.g(FA, "repay", gid, out)
+    assert w.status(gid) == GrantStatus.SETTLED and w.free(FA) == FIRM_OWN - out
+    w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)
+
+
+def test_repay_needs_allowance_and_own_money(w):
+    gid, (paid_at,) = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.breach(gid, paid_at)
+    w.reverts(FA, w.gp, "repay", gid, 1_000, error="ECNY_InsufficientAllowance", allowanceFen=0, neededFen=1_000)
+    w.tok(FA, "approveEarmark", w.gp, MAX_UINT)
+    w.reverts(FA, w.gp, "repay", gid, FIRM_OWN + 1, error="ECNY_InsufficientFree", freeFen=FIRM_OWN,
+              neededFen=FIRM_OWN + 1)
+    assert w.gv("outstandingOf", gid) == MILLION
+
+
+# ========================================================================================== onWalletClose
+
+
+@pytest.mark.parametrize("caller", [FA, DEPT, BANK, AGENCY])
+def test_on_wallet_close_only_the_token(w, caller):
+    paid_grant(w, FA, TRANCHES)
+    w.reverts(caller, w.gp, "onWalletClose", FA, error="Grant_NotToken", caller=caller)
+    assert w.money(FA) == TRANCHES[0]
+
+
+@pytest.mark.parametrize("closer", [FA, BANK], ids=["owner", "issuer"])
+def test_closing_a_firms_wallet_returns_its_grant_money(w, closer):
+    gid, _ = paid_grant(w, FA, TRANCHES, paid=2)
+    w.spend(FA, P_RENT, 5_000_000)
+    left = TRANCHES[0] + TRANCHES[1] - 5_000_000
+    supply = w.view("totalSupply")
+    r = w.tok(closer, "closeWallet", FA)
+    assert w.events(r) == [("GrantMoneyReturnedOnClose", {"firm": w.addr(FA), "amountFen": left})]
+    assert r.event("EarmarkMoved").args == {"from": w.addr(FA), "to": w.addr(DEPT), "controller": w.gp.address,
+                                            "amountFen": left}
+    assert r.event("WalletClosed").args == {"wallet": w.addr(FA), "redeemedFen": FIRM_OWN}
+    assert w.view("totalSupply") == supply - FIRM_OWN  # only the firm's own money is cashed out
+    assert w.money(FA) == 0 and w.balance(FA) == 0
+    assert w.totals()["returnedOnCloseFen"] == left
+    assert w.balance_fen() == BUDGET - TRANCHES[0] - TRANCHES[1] + left
+    # the last tranche stays promised until the agency ends the grant
+    assert w.totals()["committedFen"] == TRANCHES[2]
+    check_books(w)
+
+
+def test_closing_a_wallet_without_grant_money_returns_nothing(w):
+    paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    r = w.tok(FA, "closeWallet", FA)
+    assert w.events(r) == []
+    assert w.totals()["returnedOnCloseFen"] == 0
+    r = w.tok(FB, "closeWallet", FB)  # never dealt with the programme
+    assert w.events(r) == []
+
+
+def test_the_departments_wallet_cannot_close_while_it_holds_budget(w):
+    w.reverts(DEPT, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    w.reverts(BANK, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    w.g(DEPT, "withdrawUnpaid", BUDGET - 1)
+    w.reverts(DEPT, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    w.g(DEPT, "withdrawUnpaid", 1)
+    r = w.tok(DEPT, "closeWallet", DEPT)
+    assert r.event("WalletClosed").args == {"wallet": w.addr(DEPT), "redeemedFen": DEPT_OWN}
+    assert w.view("isOpen", DEPT) is False
+
+
+def test_a_firm_can_always_close_its_wallet_even_after_the_department_tried_to_close(w):
+    gid, _ = paid_grant(w, FA, [MILLION])  # completed, unspent grant money in the firm's wallet
+    w.g(DEPT, "withdrawUnpaid", w.gv("withdrawableFen"))
+    assert w.balance_fen() == 0 and w.money(FA) == MILLION
+    # the department's close is refused while its wallet may still receive programme money ...
+    w.reverts(DEPT, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    # ... so that the firm can still close its own wallet and its grant money returns
+    r = w.chain.send(FA, w.token, "closeWallet", FA, allow_revert=True)
+    assert r.ok, r.error
+    assert w.totals()["returnedOnCloseFen"] == MILLION
+
+
+# ========================================================================================== a firm with two grants
+
+
+def test_a_firm_with_an_active_grant_and_a_settled_old_debt_cannot_be_admitted_again(w):
+    first, _ = paid_grant(w, FA, [MILLION])  # completed
+    w.spend(FA, P_SUPPLIER, MILLION)
+    second = w.admit((FA, TRANCHES))  # allowed: the first grant is completed
+    assert w.gv("currentGrantOf", FA) == second
+    w.breach(first, w.chain.now)  # the first grant's promise broken: a debt of ¥1,000,000
+    w.tok(BANK, "issue", FA, MILLION)
+    w.repay(FA, first, MILLION)
+    assert w.status(second) == GrantStatus.ACTIVE
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasActiveGrant", firm=FA, grantId=second)
+
+
+def test_a_firm_with_an_old_debt_cannot_be_admitted_after_its_other_grant_completes(w):
+    first, _ = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    second = w.admit((FA, [1_000]))
+    w.breach(first, w.chain.now)
+    assert w.gv("outstandingOf", first) == MILLION
+    w.attest([second], 0)  # the second grant completes
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=first,
+              outstandingFen=MILLION)
+
+
+def test_attesting_a_clawed_back_grant_with_no_tranches_left(w):
+    gid, _ = paid_grant(w, FA, [MILLION])  # completed: no tranche left
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.breach(gid, w.chain.now)
+    assert w.status(gid) == GrantStatus.CLAWED_BACK
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+
+
+# ========================================================================================== a whole programme
+
+
+def test_a_programme_keeps_its_books_to_the_fen(w):
+    """Three firms over several years: payments, spending, a missed milestone, a breach with withheld tranches
+    and repayment, a fraud, a closed wallet, top-ups and withdrawals; the identities hold after every step and
+    every wallet's balance is known to the fen."""
+    supply = w.view("totalSupply")
+    at_start(w)
+    a, b, c = 1, 2, 3
+    assert w.admit((FA, TRANCHES), (FB, [50_000_000, 50_000_000]), (FC, [20_000_000] * 4)) == 1
+    check_books(w)
+    w.chain.set_time(START + 30 * DAY)
+    w.attest([a, b, c], 0)
+    check_books(w)
+    w.spend(FA, P_PAYROLL, 10_000_000)
+    w.spend(FB, P_RENT, 50_000_000)
+    w.spend(FC, P_SUPPLIER, 5_000_000)
+    w.tok(FC, "transfer", P_EQUIPMENT, 3_000_000)  # own money
+    check_books(w)
+    w.chain.set_time(START + 200 * DAY)
+    w.attest([a, c], 1)
+    w.g(AGENCY, "recordMissedMilestone", b, 1)  # firm B misses: ¥500,000 free again
+    check_books(w)
+    w.g(DEPT, "withdrawUnpaid", 100_000_000)
+    w.tok(DEPT, "approveEarmark", w.gp, 10_000_000)
+    w.g(DEPT, "fund", 10_000_000)
+    check_books(w)
+    # firm A leaves the city 600 days after its first payment: 2 tranches paid, 1 left
+    paid = {m: t["paidAt"] for m, t in enumerate(w.tranches(a)) if t["paidAt"]}
+    breached_at = START + 30 * DAY + 600 * DAY
+    w.chain.set_time(breached_at + DAY)
+    w.spend(FA, P_SUPPLIER, 30_000_000)
+    w.breach(a, breached_at)
+    i_a = sum(interest(TRANCHES[m], (breached_at - t) // DAY) for m, t in paid.items())
+    owed_a = TRANCHES[0] + TRANCHES[1] + i_a
+    assert w.grant(a)["returnedUnspentFen"] == 20_000_000
+    assert w.gv("outstandingOf", a) == owed_a - 20_000_000
+    check_books(w)
+    w.repay(FA, a, 5_000_000)
+    w.attest([a], 2)  # withheld: the ¥400,000 tranche covers the rest of the debt
+    assert w.status(a) == GrantStatus.SETTLED
+    withheld_a = owed_a - 20_000_000 - 5_000_000
+    assert withheld_a < TRANCHES[2]
+    assert w.grant(a)["withheldFen"] == withheld_a
+    check_books(w)
+    # firm C is found cheating after its second payment; it spent some, so part is a debt
+    w.chain.advance(days=10)
+    r = w.breach(c, w.chain.now, fraud=True)
+    paid_c = [t["paidAt"] for t in w.tranches(c) if t["paidAt"]]
+    i_c = sum(interest(20_000_000, (r.timestamp - t) // DAY) for t in paid_c)
+    owed_c = 40_000_000 + i_c
+    assert r.event("GrantClawedBack").args["returnedUnspentFen"] == 35_000_000
+    assert w.gv("outstandingOf", c) == owed_c - 35_000_000
+    check_books(w)
+    w.attest([c], 2)  # withheld; the excess and the last tranche are cancelled
+    assert w.status(c) == GrantStatus.SETTLED
+    check_books(w)
+    # firm B closes its wallet: nothing left of its grant money (spent all)
+    w.tok(FB, "closeWallet", FB)
+    check_books(w)
+    t = w.totals()
+    assert t == totals_with(
+        fundedFen=BUDGET + 10_000_000, withdrawnFen=100_000_000, committedFen=0,
+        paidOutFen=30_000_000 + 30_000_000 + 50_000_000 + 40_000_000 + withheld_a + (owed_c - 35_000_000),
+        paidToFirmsFen=60_000_000 + 50_000_000 + 40_000_000,
+        spentFen=10_000_000 + 50_000_000 + 5_000_000 + 30_000_000,
+        owedFen=owed_a + owed_c, interestFen=i_a + i_c, returnedUnspentFen=20_000_000 + 35_000_000,
+        repaidFen=5_000_000, withheldFen=withheld_a + owed_c - 35_000_000, returnedOnCloseFen=0)
+    # every wallet to the fen
+    assert w.balance_fen() == BUDGET + 10_000_000 - 100_000_000 - 150_000_000 + 55_000_000 + 5_000_000
+    assert w.free(DEPT) == DEPT_OWN - BUDGET + 100_000_000 - 10_000_000
+    assert w.balance(DEPT) == w.free(DEPT) + w.balance_fen()
+    assert (w.free(FA), w.money(FA)) == (FIRM_OWN - 5_000_000, 0)
+    assert w.view("isOpen", FB) is False and w.balance(FB) == 0
+    assert (w.free(FC), w.money(FC)) == (FIRM_OWN - 3_000_000, 0)
+    assert w.free(P_PAYROLL) == 10_000_000 and w.free(P_RENT) == 50_000_000
+    assert w.free(P_SUPPLIER) == 35_000_000 and w.free(P_EQUIPMENT) == 3_000_000
+    assert w.view("earmarkedTotalOf", w.gp) == w.balance_fen()
+    assert w.view("totalSupply") == supply - FIRM_OWN  # firm B's own money was cashed out on close
+    # the programme got back everything it paid out to A and C, plus interest
+    assert w.gv("withdrawableFen") == w.balance_fen()
