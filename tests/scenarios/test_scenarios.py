@@ -29,7 +29,8 @@ def test_scenario_runs_at_test_scale_with_every_invariant_holding(name):
 def test_builtin_list_is_the_issue_list():
     assert set(ALL) >= {"edu_term", "edu_withdraw", "edu_abscond", "edu_caps", "edu_dispute", "edu_refund_run",
                         "edu_relocation", "wallet_tier_limit", "redpacket_luohu_2020",
-                        "redpacket_refund_after_expiry", "redpacket_rules"}
+                        "redpacket_refund_after_expiry", "redpacket_rules", "sme_special_funds",
+                        "sme_relocation_clawback", "grant_purpose_binding", "car_prepayment", "wage_passthrough"}
 
 
 def test_edu_abscond_headline_figures():
