@@ -65,6 +65,7 @@ test-deep: artifacts
 bench: artifacts
 	$(VPY) -m benchmarks.run
 	$(VPY) -m benchmarks.campaign
+	$(VPY) -m benchmarks.grants
 
 # The whole Luohu 2020 campaign (50,000 packets, about 118,000 transactions): not part of `make test`.
 bench-full: artifacts

@@ -1,0 +1,16 @@
+"""The grants benchmark's quick mode runs and reports every figure (no timing assertions)."""
+
+from __future__ import annotations
+
+from benchmarks import grants
+
+
+def test_grants_bench_quick(tmp_path):
+    out = tmp_path / "r.md"
+    assert grants.main(["--quick", "--output", str(out)]) == 0
+    text = out.read_text()
+    for key in ("scale: 0.01", "firms: 24", "tranches_paid: 70", "grant_payments: 24", "gas_per_tranche_median:",
+                "gas_per_purpose_bound_payment_median:", "gas_per_clawback:", "invariants_hold: True",
+                "| clawback: principal + interest, unspent money returned | 1 |",
+                "| tranche withheld against a debt | 1 |", "| wage paid, per worker |"):
+        assert key in text, key
