@@ -4,56 +4,15 @@ pragma solidity 0.8.37;
 import {IECNY} from "./interfaces/IECNY.sol";
 import {IGrantProgramme} from "./interfaces/IGrantProgramme.sol";
 import {IPayeeRegistry} from "./interfaces/IPayeeRegistry.sol";
-import {Grant, GrantStatus, ProgrammeRules, ProgrammeTotals, Tranche} from "./types/SubsidyTypes.sol";
+import {Grant, GrantStatus, ProgrammeRules, Tranche} from "./types/SubsidyTypes.sol";
+import {GrantBook} from "./GrantBook.sol";
 
 /// @title GrantProgramme
 /// @notice See {IGrantProgramme}. One contract per programme. Budget and grant money are both earmarks under
 /// this contract: the budget in the department's wallet, each firm's grant money in the firm's wallet.
-contract GrantProgramme is IGrantProgramme {
-    uint256 public constant MAX_TRANCHES = 8;
-    uint256 private constant _DAYS_PER_YEAR_BPS = 10_000 * 365;
-
-    IECNY private immutable _token;
-    IPayeeRegistry private immutable _payees;
-    /// @inheritdoc IGrantProgramme
-    address public immutable department;
-    /// @inheritdoc IGrantProgramme
-    address public immutable agency;
-
-    ProgrammeRules private _rules;
-    ProgrammeTotals private _totals;
-    uint256 private _count;
-    mapping(uint256 grantId => Grant) private _grants;
-    mapping(uint256 grantId => Tranche[]) private _tranches;
-    mapping(address firm => uint256) private _activeGrant;
-    mapping(address firm => uint256) private _debts; // clawed-back grants with money still owed
-    mapping(address firm => uint256) private _lastDebtGrant;
-    mapping(address firm => uint256) private _excludedUntil;
-
-    modifier onlyDepartment() {
-        if (msg.sender != department) revert Grant_NotDepartment(msg.sender);
-        _;
-    }
-
-    modifier onlyAgency() {
-        if (msg.sender != agency) revert Grant_NotAgency(msg.sender);
-        _;
-    }
-
+contract GrantProgramme is GrantBook {
     constructor(IECNY token_, IPayeeRegistry payees_, address department_, address agency_,
-        ProgrammeRules memory rules_) {
-        if (address(token_) == address(0) || address(payees_) == address(0) || department_ == address(0)
-            || agency_ == address(0)) revert Grant_ZeroAddress();
-        // Purpose 0 means "not registered"; the department must not attest its own milestones.
-        if (rules_.promiseDays == 0 || rules_.allowedPurposes & 1 != 0 || department_ == agency_) {
-            revert Grant_InvalidRules();
-        }
-        _token = token_;
-        _payees = payees_;
-        department = department_;
-        agency = agency_;
-        _rules = rules_;
-    }
+        ProgrammeRules memory rules_) GrantBook(token_, payees_, department_, agency_, rules_) {}
 
     // ------------------------------------------------------------------ department
 
@@ -245,119 +204,7 @@ contract GrantProgramme is IGrantProgramme {
         _token.moveEarmark(wallet, department, left);
     }
 
-    // ------------------------------------------------------------------ views
-
-    /// @inheritdoc IGrantProgramme
-    function token() external view returns (address) {
-        return address(_token);
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function payeeRegistry() external view returns (address) {
-        return address(_payees);
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function rules() external view returns (ProgrammeRules memory) {
-        return _rules;
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function totals() external view returns (ProgrammeTotals memory) {
-        return _totals;
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function programmeBalanceFen() public view returns (uint256) {
-        return _token.earmarkedOf(department, address(this));
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function withdrawableFen() public view returns (uint256) {
-        return programmeBalanceFen() - _totals.committedFen;
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function grantOf(uint256 grantId) external view returns (Grant memory) {
-        return _grants[grantId];
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function tranchesOf(uint256 grantId) external view returns (Tranche[] memory) {
-        return _tranches[grantId];
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function grantCount() external view returns (uint256) {
-        return _count;
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function currentGrantOf(address firm) external view returns (uint256) {
-        uint256 active = _activeGrant[firm];
-        return active != 0 ? active : (_debts[firm] != 0 ? _lastDebtGrant[firm] : 0);
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function excludedUntil(address firm) external view returns (uint256) {
-        return _excludedUntil[firm];
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function grantMoneyOf(address wallet) public view returns (uint256) {
-        return wallet == department ? 0 : _token.earmarkedOf(wallet, address(this));
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function outstandingOf(uint256 grantId) public view returns (uint256) {
-        Grant storage g = _grants[grantId];
-        if (g.status != GrantStatus.ClawedBack) return 0;
-        return uint256(g.paidFen) + g.interestFen - g.returnedUnspentFen - g.repaidFen - g.withheldFen;
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function clawbackQuote(uint256 grantId, uint256 breachedAt)
-        public
-        view
-        returns (uint256 principalFen, uint256 interestFen)
-    {
-        Tranche[] storage tranches = _tranches[grantId];
-        for (uint256 i; i < tranches.length; ++i) {
-            uint256 paidAt = tranches[i].paidAt;
-            if (paidAt == 0) continue;
-            uint256 amount = tranches[i].amountFen;
-            uint256 days_ = breachedAt > paidAt ? (breachedAt - paidAt) / 1 days : 0;
-            principalFen += amount;
-            // Each payment's interest is floored on its own, as the rule states it.
-            interestFen += amount * _rules.interestRateBps * days_ / _DAYS_PER_YEAR_BPS;
-        }
-    }
-
-    /// @inheritdoc IGrantProgramme
-    function isAllowedPayee(address payee) external view returns (bool) {
-        return _isAllowed(_payees.purposeOf(payee));
-    }
-
     // ------------------------------------------------------------------ internals
-
-    function _existing(uint256 grantId) private view returns (Grant storage g) {
-        g = _grants[grantId];
-        if (g.status == GrantStatus.None) revert Grant_UnknownGrant(grantId);
-    }
-
-    function _requireEligible(address firm) private view {
-        if (firm == address(0) || firm == department) revert Grant_ZeroAddress();
-        if (_activeGrant[firm] != 0) revert Grant_FirmHasActiveGrant(firm, _activeGrant[firm]);
-        if (_debts[firm] != 0) {
-            uint256 debtGrant = _lastDebtGrant[firm];
-            revert Grant_FirmHasDebt(firm, debtGrant, outstandingOf(debtGrant));
-        }
-        if (_excludedUntil[firm] > block.timestamp) revert Grant_FirmExcluded(firm, _excludedUntil[firm]);
-    }
-
-    function _isAllowed(uint8 purpose) private view returns (bool) {
-        return purpose != 0 && (_rules.allowedPurposes >> purpose) & 1 == 1;
-    }
 
     /// @dev A tranche due to a firm that owes the programme is kept against the debt; any excess is
     /// cancelled, as is every later tranche once the debt is cleared.
@@ -377,11 +224,6 @@ contract GrantProgramme is IGrantProgramme {
         g.status = GrantStatus.Settled;
         _debts[g.firm] -= 1;
         cancelled = _cancelRemaining(g, grantId);
-    }
-
-    function _outstandingTotal() private view returns (uint256) {
-        ProgrammeTotals storage t = _totals;
-        return uint256(t.owedFen) - t.returnedUnspentFen - t.repaidFen - t.withheldFen;
     }
 
     function _cancelRemaining(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {
