@@ -5,6 +5,8 @@ firms. Here the department funds one programme with the whole budget, admits eve
 three tranches (40 % on admission, 30 % at six months, 30 % at a year), and an agency attests each
 milestone; the tranche lands in the firm's wallet as grant money, payable only for payroll, rent or
 suppliers. Some firms miss a milestone: their remaining tranches are cancelled and stay in the budget.
+One firm is found to have cheated: it returns its unspent grant money, repays the rest with interest, and
+its application to the next round is refused for three years.
 `scale` runs a proportional programme (firms rounded, money scaled in fen).
 """
 
@@ -42,6 +44,7 @@ class Params(ScenarioParams):
     missed_milestone_bps: int = Field(500, ge=0, le=10_000,
                                       description="(inferred) share of firms that miss a later milestone, in bps")
     spend_share_pct: int = Field(50, ge=0, le=100, description="share of its first tranche each firm spends")
+    cheating_firm: bool = Field(True, description="one firm that met every milestone is found to have cheated")
     payees_per_purpose: int = Field(20, ge=1, le=1_000)
     wallet_batch: int = Field(200, ge=1, le=400)
     block_size: int = Field(60, ge=1, le=60, description="firms' payments mined together in one block")
@@ -136,6 +139,35 @@ def run(sim, p: Params) -> None:
     cancelled = sum(sum(plan[i][miss_at[i]:]) for i in miss_at)
     sim.say(f"the programme paid {fmt_fen(budget - cancelled)}; {fmt_fen(cancelled)} of cancelled tranches "
             f"stays in the budget")
-    sim.check("unpaid budget is exactly the cancelled tranches", programme.balance() == cancelled)
+    recovered = catch_a_cheat(sim, programme, firms, ids, active, rng) if p.cheating_firm and active else 0
+    sim.check("the budget holds exactly the cancelled tranches and what a cheat paid back",
+              programme.balance() == cancelled + recovered)
     sim.check("every firm that met its milestones received its whole grant", all(
         programme.grant(ids[i])["paidFen"] == sizes[i] for i in range(n) if i not in miss_at))
+
+
+def catch_a_cheat(sim, programme: GrantProgramme, firms: list[str], ids: list[int], completed: list[int],
+                  rng: random.Random) -> int:
+    """A firm that met every milestone turns out to have faked its figures: everything it received comes back
+    with interest, and it may not apply again for the exclusion period. Returns what the programme got back."""
+    i = completed[rng.randrange(len(completed))]
+    firm, grant_id = firms[i], ids[i]
+    sim.advance(days=60)
+    claw = programme.breach(grant_id, sim.now, fraud=True)
+    owed = claw["principalFen"] + claw["interestFen"]
+    sim.say(f"{firm} is found to have faked its figures: it owes {fmt_fen(owed)} ({fmt_fen(claw['principalFen'])} "
+            f"+ {fmt_fen(claw['interestFen'])} interest); {fmt_fen(claw['returnedUnspentFen'])} of unspent grant "
+            f"money comes back at once")
+    if claw["outstandingFen"]:
+        sim.advance(days=14)
+        sim.token.issue(firm, claw["outstandingFen"])  # from its bank account
+        programme.repay(firm, grant_id, claw["outstandingFen"])
+        sim.say(f"{firm} repays the remaining {fmt_fen(claw['outstandingFen'])} from its own money")
+    sim.advance(days=90)
+    with sim.refused("Grant_FirmExcluded") as r:
+        programme.admit([(firm, [100])])
+    sim.say(f"{firm} applies to the next round: refused ({r.text})")
+    sim.check("the cheat owes exactly what it received plus interest, and repaid all of it",
+              claw["principalFen"] == programme.grant(grant_id)["paidFen"]
+              and programme.outstanding(grant_id) == 0)
+    return owed

@@ -11,6 +11,6 @@ def test_grants_bench_quick(tmp_path):
     text = out.read_text()
     for key in ("scale: 0.01", "firms: 24", "tranches_paid: 70", "grant_payments: 24", "gas_per_tranche_median:",
                 "gas_per_purpose_bound_payment_median:", "gas_per_clawback:", "invariants_hold: True",
-                "| clawback: principal + interest, unspent money returned | 1 |",
+                "| clawback: principal + interest, unspent money returned | 2 |",
                 "| tranche withheld against a debt | 1 |", "| wage paid, per worker |"):
         assert key in text, key

@@ -98,8 +98,13 @@ def test_special_funds_at_test_scale_pays_everything_but_the_cancelled_tranches(
     t, c = summary["totals"], summary["counts"]
     assert c["grants"] == 24
     assert t["budget_fen"] == 616_000_000
-    assert t["unpaid_fen"] == t["cancelled_fen"] == t["programme_balance_fen"] > 0
+    assert t["unpaid_fen"] == t["cancelled_fen"] > 0
     assert t["paid_out_fen"] == t["budget_fen"] - t["unpaid_fen"] == t["paid_to_firms_fen"]
+    # the cheat: everything received plus interest came back, part at once and the rest repaid
+    assert c["clawbacks"] == 1 and summary["counts"]["expected_refusals"] == 1
+    assert t["owed_fen"] == t["principal_fen"] + t["interest_fen"] == t["returned_unspent_fen"] + t["repaid_fen"]
+    assert t["interest_fen"] > 0 and t["outstanding_fen"] == 0
+    assert t["programme_balance_fen"] == t["cancelled_fen"] + t["owed_fen"]
     assert c["milestones_missed"] == round(24 * 500 / 10_000) == 1
     assert c["tranches_paid"] == 24 * 3 - 2  # the one firm missed its six-month review: two tranches cancelled
     assert c["grant_payments"] == 24
