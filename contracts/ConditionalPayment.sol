@@ -10,12 +10,16 @@ import {ConditionalPaymentInfo, PaymentStatus, ReturnReason} from "./types/Subsi
 /// an earmark under this contract, so the payer sees it and cannot spend it elsewhere.
 contract ConditionalPayment is IConditionalPayment {
     IECNY private immutable _token;
+    /// @inheritdoc IConditionalPayment
+    uint256 public immutable disputeWindow;
     mapping(uint256 paymentId => ConditionalPaymentInfo) private _payments;
     uint256 private _count;
 
-    constructor(IECNY token_) {
+    constructor(IECNY token_, uint256 disputeWindow_) {
         if (address(token_) == address(0)) revert Conditional_ZeroAddress();
+        if (disputeWindow_ == 0 || disputeWindow_ > 3650 days) revert Conditional_InvalidDisputeWindow(disputeWindow_);
         _token = token_;
+        disputeWindow = disputeWindow_;
     }
 
     /// @inheritdoc IConditionalPayment
@@ -24,7 +28,10 @@ contract ConditionalPayment is IConditionalPayment {
         returns (uint256 paymentId)
     {
         if (payee == address(0) || verifier == address(0)) revert Conditional_ZeroAddress();
-        if (payee == msg.sender || payee == verifier) revert Conditional_InvalidParties(msg.sender, payee, verifier);
+        // Three distinct parties: a payer verifying itself could take the money back as "condition failed".
+        if (payee == msg.sender || payee == verifier || verifier == msg.sender) {
+            revert Conditional_InvalidParties(msg.sender, payee, verifier);
+        }
         if (amountFen == 0) revert Conditional_ZeroAmount();
         if (amountFen > type(uint128).max) revert Conditional_AmountTooLarge(amountFen, type(uint128).max);
         if (deadline <= block.timestamp || deadline > type(uint64).max) {
@@ -48,6 +55,8 @@ contract ConditionalPayment is IConditionalPayment {
     function confirm(uint256 paymentId) external {
         ConditionalPaymentInfo storage p = _undecided(paymentId);
         if (msg.sender != p.payer) _requireVerifierInTime(p, paymentId);
+        // A freeze stops the owner's own moves; a verifier's attestation is the contract's release.
+        else if (_token.isFrozen(msg.sender)) revert Conditional_WalletFrozen(msg.sender);
         p.status = PaymentStatus.Released;
         emit PaymentReleased(paymentId, p.payee, p.amountFen, msg.sender);
         _token.releaseEarmark(p.payer, p.payee, p.amountFen);
@@ -70,14 +79,16 @@ contract ConditionalPayment is IConditionalPayment {
         if (msg.sender != p.payee) revert Conditional_NotAllowed(paymentId, msg.sender);
         if (p.status != PaymentStatus.Pending) revert Conditional_NotPending(paymentId);
         if (block.timestamp >= p.deadline) revert Conditional_DeadlinePassed(paymentId, p.deadline);
+        // The verifier gets its own deadline: if it never decides, the money still returns to the payer.
+        uint64 decideBy = uint64(block.timestamp + disputeWindow);
         p.status = PaymentStatus.Disputed;
-        emit PaymentDisputed(paymentId, msg.sender);
+        p.deadline = decideBy;
+        emit PaymentDisputed(paymentId, msg.sender, decideBy);
     }
 
     /// @inheritdoc IConditionalPayment
     function reclaim(uint256 paymentId) external {
         ConditionalPaymentInfo storage p = _undecided(paymentId);
-        if (p.status != PaymentStatus.Pending) revert Conditional_NotPending(paymentId);
         if (block.timestamp < p.deadline) revert Conditional_DeadlineNotReached(paymentId, p.deadline);
         _return(p, paymentId, ReturnReason.DeadlinePassed);
     }
@@ -104,7 +115,8 @@ contract ConditionalPayment is IConditionalPayment {
     /// @inheritdoc IConditionalPayment
     function isReclaimable(uint256 paymentId) external view returns (bool) {
         ConditionalPaymentInfo storage p = _payments[paymentId];
-        return p.status == PaymentStatus.Pending && block.timestamp >= p.deadline;
+        return (p.status == PaymentStatus.Pending || p.status == PaymentStatus.Disputed)
+            && block.timestamp >= p.deadline;
     }
 
     /// @inheritdoc IConditionalPayment
@@ -122,13 +134,10 @@ contract ConditionalPayment is IConditionalPayment {
         }
     }
 
-    /// @dev While pending, the verifier must decide before the deadline; once disputed, the deadline no
-    /// longer applies.
+    /// @dev The verifier decides before the deadline (after a dispute, the dispute's deadline).
     function _requireVerifierInTime(ConditionalPaymentInfo storage p, uint256 paymentId) private view {
         if (msg.sender != p.verifier) revert Conditional_NotAllowed(paymentId, msg.sender);
-        if (p.status == PaymentStatus.Pending && block.timestamp >= p.deadline) {
-            revert Conditional_DeadlinePassed(paymentId, p.deadline);
-        }
+        if (block.timestamp >= p.deadline) revert Conditional_DeadlinePassed(paymentId, p.deadline);
     }
 
     function _return(ConditionalPaymentInfo storage p, uint256 paymentId, ReturnReason reason) private {

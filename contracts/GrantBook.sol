@@ -25,9 +25,10 @@ abstract contract GrantBook is IGrantProgramme {
     uint256 internal _count;
     mapping(uint256 grantId => Grant) internal _grants;
     mapping(uint256 grantId => Tranche[]) internal _tranches;
-    mapping(address firm => uint256) internal _activeGrant;
-    mapping(address firm => uint256) internal _debts; // clawed-back grants with money still owed
-    mapping(address firm => uint256) internal _lastDebtGrant;
+    // A firm has at most one live grant here: active, owing a debt, or paid and still under its promise. So
+    // the grant money in its wallet, a breach and a debt always belong to that one grant.
+    mapping(address firm => uint256) internal _liveGrant;
+    uint64 internal _promisesEnd; // the last promise period of any paid grant ends here
     mapping(address firm => uint256) internal _excludedUntil;
 
     modifier onlyDepartment() {
@@ -103,9 +104,17 @@ abstract contract GrantBook is IGrantProgramme {
     }
 
     /// @inheritdoc IGrantProgramme
-    function currentGrantOf(address firm) external view returns (uint256) {
-        uint256 active = _activeGrant[firm];
-        return active != 0 ? active : (_debts[firm] != 0 ? _lastDebtGrant[firm] : 0);
+    function currentGrantOf(address firm) public view returns (uint256) {
+        uint256 grantId = _liveGrant[firm];
+        GrantStatus status = _grants[grantId].status;
+        if (status == GrantStatus.Active || status == GrantStatus.ClawedBack) return grantId;
+        return block.timestamp < promiseEndOf(grantId) ? grantId : 0;
+    }
+
+    /// @inheritdoc IGrantProgramme
+    function promiseEndOf(uint256 grantId) public view returns (uint256) {
+        uint256 admittedAt = _grants[grantId].admittedAt;
+        return admittedAt == 0 ? 0 : admittedAt + uint256(_rules.promiseDays) * 1 days;
     }
 
     /// @inheritdoc IGrantProgramme
@@ -156,11 +165,14 @@ abstract contract GrantBook is IGrantProgramme {
     }
 
     function _requireEligible(address firm) internal view {
-        if (firm == address(0) || firm == department) revert Grant_ZeroAddress();
-        if (_activeGrant[firm] != 0) revert Grant_FirmHasActiveGrant(firm, _activeGrant[firm]);
-        if (_debts[firm] != 0) {
-            uint256 debtGrant = _lastDebtGrant[firm];
-            revert Grant_FirmHasDebt(firm, debtGrant, outstandingOf(debtGrant));
+        if (firm == address(0)) revert Grant_ZeroAddress();
+        if (firm == department || firm == agency) revert Grant_InvalidFirm(firm);
+        uint256 live = currentGrantOf(firm);
+        if (live != 0) {
+            GrantStatus status = _grants[live].status;
+            if (status == GrantStatus.Active) revert Grant_FirmHasActiveGrant(firm, live);
+            if (status == GrantStatus.ClawedBack) revert Grant_FirmHasDebt(firm, live, outstandingOf(live));
+            revert Grant_FirmUnderPromise(firm, live, promiseEndOf(live));
         }
         if (_excludedUntil[firm] > block.timestamp) revert Grant_FirmExcluded(firm, _excludedUntil[firm]);
     }

@@ -68,7 +68,7 @@ contract GrantProgramme is GrantBook {
             g.trancheCount = uint8(amounts.length);
             g.admittedAt = uint64(block.timestamp);
             g.sizeFen = uint128(size);
-            _activeGrant[firm] = grantId;
+            _liveGrant[firm] = grantId;
             _totals.committedFen += uint128(size);
             emit FirmAdmitted(grantId, firm, size, amounts.length);
         }
@@ -93,14 +93,14 @@ contract GrantProgramme is GrantBook {
                 _withhold(g, grantId, milestone, amount);
                 continue;
             }
+            if (!_token.isOpen(g.firm)) revert Grant_FirmWalletClosed(grantId, g.firm);
             _tranches[grantId][milestone].paidAt = uint64(block.timestamp);
             g.paidFen += amount;
             _totals.paidOutFen += amount;
             _totals.paidToFirmsFen += amount;
-            if (g.tranchesSettled == g.trancheCount) {
-                g.status = GrantStatus.Completed;
-                delete _activeGrant[g.firm];
-            }
+            if (g.tranchesSettled == g.trancheCount) g.status = GrantStatus.Completed;
+            uint64 promiseEnd = uint64(promiseEndOf(grantId));
+            if (promiseEnd > _promisesEnd) _promisesEnd = promiseEnd;
             emit TranchePaid(grantId, g.firm, milestone, amount);
             _token.moveEarmark(department, g.firm, amount);
         }
@@ -109,10 +109,15 @@ contract GrantProgramme is GrantBook {
     /// @inheritdoc IGrantProgramme
     function recordMissedMilestone(uint256 grantId, uint256 milestone) external onlyAgency {
         Grant storage g = _existing(grantId);
-        if (g.status != GrantStatus.Active) revert Grant_NotActive(grantId);
+        // A clawed-back grant's remaining tranches can be cancelled too: the firm left and will not earn them.
+        bool clawedBack = g.status == GrantStatus.ClawedBack && g.tranchesSettled < g.trancheCount;
+        if (g.status != GrantStatus.Active && !clawedBack) revert Grant_NotActive(grantId);
         if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
-        g.status = GrantStatus.Ended;
-        delete _activeGrant[g.firm];
+        if (!clawedBack) {
+            g.status = GrantStatus.Ended;
+            // Nothing received means no promise to keep: the firm may apply again.
+            if (g.paidFen == 0) delete _liveGrant[g.firm];
+        }
         uint256 cancelled = _cancelRemaining(g, grantId);
         emit MilestoneMissed(grantId, g.firm, milestone, cancelled);
     }
@@ -123,7 +128,7 @@ contract GrantProgramme is GrantBook {
         if (g.status == GrantStatus.ClawedBack || g.status == GrantStatus.Settled) {
             revert Grant_AlreadyClawedBack(grantId);
         }
-        if (g.paidFen == 0) revert Grant_NothingReceived(grantId);
+        if (g.paidFen == 0 && !fraud) revert Grant_NothingReceived(grantId);
         if (breachedAt < g.admittedAt || breachedAt > block.timestamp) revert Grant_BadBreachTime(grantId, breachedAt);
         uint256 promiseEnd = uint256(g.admittedAt) + uint256(_rules.promiseDays) * 1 days;
         if (!fraud && breachedAt >= promiseEnd) revert Grant_PromiseKept(grantId, promiseEnd);
@@ -132,10 +137,7 @@ contract GrantProgramme is GrantBook {
         uint256 owed = principal + interest;
         uint256 unspent = _token.earmarkedOf(g.firm, address(this));
         uint256 returned = unspent < owed ? unspent : owed;
-        if (g.status == GrantStatus.Active) delete _activeGrant[g.firm];
         g.status = GrantStatus.ClawedBack;
-        _debts[g.firm] += 1;
-        _lastDebtGrant[g.firm] = grantId;
         g.breachedAt = uint64(breachedAt);
         g.fraud = fraud;
         g.interestFen = uint128(interest);
@@ -185,7 +187,8 @@ contract GrantProgramme is GrantBook {
     }
 
     /// @notice Called by the token when a wallet closes: a firm's unspent grant money returns to the
-    /// programme. The department's wallet cannot close while the programme holds money anywhere or is owed any.
+    /// programme. The department's wallet cannot close while the programme holds money anywhere, is owed any, or
+    /// a paid grant's promise still runs (a breach would bring money back to it).
     /// Requirements: caller is the token.
     /// Emits a {GrantMoneyReturnedOnClose} event when the firm held grant money.
     function onWalletClose(address wallet) external {
@@ -193,7 +196,8 @@ contract GrantProgramme is GrantBook {
         uint256 left = _token.earmarkedOf(wallet, address(this));
         if (wallet == department) {
             // Grant money returned on close, unspent money clawed back and repayments are all paid into it.
-            if (_token.earmarkedTotalOf(address(this)) != 0 || _outstandingTotal() != 0) {
+            if (_token.earmarkedTotalOf(address(this)) != 0 || _outstandingTotal() != 0
+                || block.timestamp < _promisesEnd) {
                 revert Grant_DepartmentWalletNeeded(wallet);
             }
             return;
@@ -222,7 +226,7 @@ contract GrantProgramme is GrantBook {
     /// @dev The debt is cleared: the grant is settled and its remaining tranches cancelled.
     function _settle(Grant storage g, uint256 grantId) private returns (uint256 cancelled) {
         g.status = GrantStatus.Settled;
-        _debts[g.firm] -= 1;
+        if (_liveGrant[g.firm] == grantId) delete _liveGrant[g.firm];
         cancelled = _cancelRemaining(g, grantId);
     }
 

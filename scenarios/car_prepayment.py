@@ -4,7 +4,7 @@ Pingshan (Shenzhen, 2024) locked a buyer's car prepayment in the buyer's own e-C
 Sanya and Shenzhen paid NEV subsidies into owners' wallets. Three buyers pay the same deposit: Wang's car
 arrives on time and Wang confirms; Zhao's misses the delivery deadline and the deposit comes back; Sun's car
 arrives but Sun will not confirm, the dealer disputes, and the consumer council, the appointed verifier,
-decides. Each delivered car's registration, attested by the vehicle office, releases the city's subsidy.
+decides within its dispute window (had it not, the deposit would have gone back to Sun). Each delivered car's registration, attested by the vehicle office, releases the city's subsidy.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ecny_sim.clock import DAY
 from ecny_sim.conditional import ConditionalPayments
 from ecny_sim.money import fmt_fen
 from ecny_sim.scenario import ScenarioParams
+from ecny_sim.settings import WALLET_TIERS
 
 DEALER, COUNCIL = "dealer:pingshan_nev", "verifier:consumer_council"
 CITY, VEHICLE_OFFICE = "department:shenzhen_commerce", "verifier:vehicle_office"
@@ -26,12 +27,26 @@ class Params(ScenarioParams):
     delivery_days: int = Field(60, ge=2, description="the dealer promises delivery within this many days")
     on_time_day: int = Field(35, ge=1, description="Wang's and Sun's cars arrive on this day")
     subsidy_fen: int = Field(1_000_000, ge=0, description="¥10,000 NEV subsidy per registered car")
-    registration_days: int = Field(30, ge=1, description="registration must be attested within this many days")
+    registration_days: int = Field(30, ge=1, le=3650,
+                                   description="registration must be attested within this many days")
+    dispute_window_days: int = Field(30, ge=1, le=3650,
+                                     description="(inferred) the consumer council decides a dispute within this")
 
     @model_validator(mode="after")
     def _on_time(self) -> "Params":
         if self.on_time_day >= self.delivery_days:
             raise ValueError("on_time_day must fall before delivery_days")
+        if self.delivery_days > 3650:
+            raise ValueError("delivery_days must be at most 3650")
+        if self.registration_days <= self.delivery_days - self.on_time_day:
+            raise ValueError("registration_days must outlast the wait for the late car "
+                             "(more than delivery_days - on_time_day)")
+        if self.dispute_window_days <= self.delivery_days - self.on_time_day:
+            raise ValueError("dispute_window_days must outlast the wait for the late car "
+                             "(more than delivery_days - on_time_day): the council decides after it")
+        limit = WALLET_TIERS["id_verified"].per_payment_fen
+        if self.deposit_fen > limit:
+            raise ValueError(f"deposit_fen must be at most {limit}, the buyers' per-payment limit")
         return self
 
 
@@ -39,7 +54,7 @@ TEST_PARAMS: dict = {}
 
 
 def run(sim, p: Params) -> None:
-    escrow = ConditionalPayments(sim, label="car_deposits")
+    escrow = ConditionalPayments(sim, label="car_deposits", dispute_window_days=p.dispute_window_days)
     subsidies = ConditionalPayments(sim, label="nev_subsidies")
     buyers = ("buyer:wang", "buyer:zhao", "buyer:sun")
     for name in (DEALER, COUNCIL, VEHICLE_OFFICE):
@@ -74,9 +89,9 @@ def run(sim, p: Params) -> None:
     sim.say(f"day {p.delivery_days}: Zhao's car has not arrived")
     escrow.reclaim(deposit["buyer:zhao"])
     sim.say(f"Zhao's {fmt_fen(p.deposit_fen)} goes back to Zhao")
-    with sim.refused("Conditional_NotPending") as r:
+    with sim.refused("Conditional_DeadlineNotReached") as r:
         escrow.reclaim(deposit["buyer:sun"])
-    sim.say(f"Sun's disputed deposit cannot be reclaimed by the deadline: refused ({r.text})")
+    sim.say(f"Sun's disputed deposit waits for the council, not the delivery deadline: refused ({r.text})")
     escrow.confirm(COUNCIL, deposit["buyer:sun"])
     sim.say("the consumer council finds the car was delivered as agreed and releases Sun's deposit to the dealer")
 

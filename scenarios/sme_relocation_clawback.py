@@ -108,6 +108,9 @@ def run(sim, p: Params) -> None:
             f"{fmt_fen(withheld)}; {fmt_fen(outstanding)} left to repay")
     sim.advance(days=30)
     if outstanding:
+        short = outstanding - sim.token.free(FIRM)
+        if short > 0:
+            sim.token.issue(FIRM, short)  # from its bank account
         programme.repay(FIRM, grant_id, outstanding)
     grant = programme.grant(grant_id)
     sim.say(f"{FIRM} repaid {fmt_fen(grant['repaidFen'])} from its own money; the debt is settled")

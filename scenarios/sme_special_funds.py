@@ -57,6 +57,9 @@ class Params(ScenarioParams):
             raise ValueError("tranche_split_pct must be positive and add up to 100")
         if self.days_to_milestone != sorted(set(self.days_to_milestone)) or self.days_to_milestone[0] < 1:
             raise ValueError("days_to_milestone must rise strictly from at least 1")
+        if len(self.days_to_milestone) > 1 and self.days_to_milestone[1] <= self.days_to_milestone[0] + 7:
+            raise ValueError("the second milestone must come more than 7 days after the first: firms spend "
+                             "their first tranche in the week after it")
         firms, budget = self.scaled()
         if budget < firms * len(self.tranche_split_pct) * 100:
             raise ValueError("the scaled budget is too small: each tranche needs at least 1 fen per share point")

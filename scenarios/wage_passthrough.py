@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ecny_sim.clock import DAY
 from ecny_sim.money import fmt_fen
@@ -23,20 +23,26 @@ MAIN, SUB, CRONY = "contractor:main", "contractor:sub", "crony:sub_cousin"
 
 class Params(ScenarioParams):
     start: str = "2022-07-01 09:00"
-    workers: int = Field(30, ge=2, le=500)
+    workers: int = Field(30, ge=2, le=150, description="one pay run per month; 150 fit one transaction")
     monthly_wage_fen: int = Field(650_000, ge=1, description="¥6,500 a month (inferred, construction)")
     wage_spread_fen: int = Field(150_000, ge=0, description="wages vary by up to ¥1,500 by trade")
     months: int = Field(2, ge=1, le=24)
     stalled_workers: int = Field(5, ge=1, description="workers the subcontractor does not pay before payday")
     subcontractor_own_fen: int = Field(1_000_000, ge=0, description="¥10,000 of the subcontractor's own money")
 
+    @model_validator(mode="after")
+    def _fits(self) -> "Params":
+        if self.stalled_workers >= self.workers:
+            raise ValueError("stalled_workers must be fewer than workers")
+        if self.wage_spread_fen >= self.monthly_wage_fen:
+            raise ValueError("wage_spread_fen must be less than monthly_wage_fen, so every wage is positive")
+        return self
+
 
 TEST_PARAMS: dict = {"workers": 6, "stalled_workers": 2}
 
 
 def run(sim, p: Params) -> None:
-    if p.stalled_workers >= p.workers:
-        raise ValueError("stalled_workers must be fewer than workers")
     rng = random.Random(sim.seed)
     workers = [f"worker:{i:03d}" for i in range(1, p.workers + 1)]
     wage = {w: p.monthly_wage_fen + rng.randrange(-p.wage_spread_fen, p.wage_spread_fen + 1)
@@ -44,7 +50,9 @@ def run(sim, p: Params) -> None:
     contract = WageContract(sim, main_contractor=MAIN, subcontractor=SUB, label="xiongan_site_7")
     sim.token.open_wallet(MAIN, "corporate", sum(wage.values()) * p.months)
     sim.token.open_wallet(SUB, "corporate", p.subcontractor_own_fen)
-    sim.token.open_wallets([*workers, CRONY], "id_verified")
+    for i in range(0, len(workers), 200):
+        sim.token.open_wallets(workers[i:i + 200], "id_verified")
+    sim.token.open_wallet(CRONY)
 
     for month in range(p.months):
         payday = sim.now + 30 * DAY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .clock import DAY
 from .deployment import Deployment
 from .token import BANK
 
@@ -18,9 +19,10 @@ class ConditionalPayments(Deployment):
     """One ``ConditionalPayment`` contract; any number of payments, each with its own payer, payee and
     verifier."""
 
-    def __init__(self, sim: Simulation, label: str = "conditional"):
+    def __init__(self, sim: Simulation, label: str = "conditional", *, dispute_window_days: int = 30):
         self.sim = sim
-        self.contract = sim.deploy("ConditionalPayment", BANK, sim.token.address, label=label)
+        self.contract = sim.deploy("ConditionalPayment", BANK, sim.token.address, dispute_window_days * DAY,
+                                   label=label)
         sim.token.register_controller(self.address)
 
     def create(self, payer: str, payee: str, verifier: str, amount_fen: int, deadline: int) -> int:

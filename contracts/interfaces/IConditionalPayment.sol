@@ -8,8 +8,9 @@ import {ConditionalPaymentInfo, ReturnReason} from "../types/SubsidyTypes.sol";
 /// @notice Three-party conditional payments (Project Rosalind's "unlock"): a payer earmarks an amount in its
 /// own wallet for a payee; an appointed verifier attests that the condition holds (the money is released)
 /// or fails (it returns); if nobody decides by the deadline, it returns to the payer. The payer may release
-/// early (a buyer confirming delivery); the payee may give it back, or dispute a payer who will not confirm,
-/// after which only the verifier decides. Used for car prepayments and for subsidies paid on registration.
+/// early (a buyer confirming delivery); the payee may give it back, or dispute a payer who will not confirm:
+/// then only the verifier decides, within the dispute window, after which the money returns to the payer.
+/// Used for car prepayments and for subsidies paid on registration.
 interface IConditionalPayment is IEarmarkController {
     error Conditional_NotToken(address caller);
     error Conditional_ZeroAddress();
@@ -22,6 +23,8 @@ interface IConditionalPayment is IEarmarkController {
     error Conditional_NotAllowed(uint256 paymentId, address caller);
     error Conditional_DeadlinePassed(uint256 paymentId, uint256 deadline);
     error Conditional_DeadlineNotReached(uint256 paymentId, uint256 deadline);
+    error Conditional_InvalidDisputeWindow(uint256 disputeWindow);
+    error Conditional_WalletFrozen(address payer);
 
     event PaymentCreated(
         uint256 indexed paymentId,
@@ -31,14 +34,14 @@ interface IConditionalPayment is IEarmarkController {
         uint256 amountFen,
         uint256 deadline
     );
-    event PaymentDisputed(uint256 indexed paymentId, address indexed payee);
+    event PaymentDisputed(uint256 indexed paymentId, address indexed payee, uint256 decideBy);
     event PaymentReleased(uint256 indexed paymentId, address indexed payee, uint256 amountFen, address decidedBy);
     event PaymentReturned(uint256 indexed paymentId, address indexed payer, uint256 amountFen, ReturnReason reason);
 
     /// @notice Earmarks `amountFen` of the caller's free money for `payee` until `verifier` (or the caller)
     /// decides, or until `deadline`. The caller first allows it with {IECNY-approveEarmark}.
-    /// Requirements: no zero address; payee differs from payer and verifier; amount non-zero and below
-    /// 2^128; deadline in the future; the token's earmark rules hold (allowance, free money, limits).
+    /// Requirements: no zero address; payer, payee and verifier all differ; amount non-zero and below 2^128;
+    /// deadline in the future; the token's earmark rules hold (allowance, free money, limits).
     /// Emits a {PaymentCreated} event.
     function create(address payee, address verifier, uint256 amountFen, uint256 deadline)
         external
@@ -46,26 +49,28 @@ interface IConditionalPayment is IEarmarkController {
 
     /// @notice Releases the payment to the payee: the payer confirms (delivery received), or the verifier
     /// attests the condition holds.
-    /// Requirements: the payment is pending or disputed; caller is the payer, or the verifier (before the
-    /// deadline while pending; at any time once disputed); the payee's wallet is open.
+    /// Requirements: the payment is pending or disputed; caller is the payer (whose wallet is not frozen),
+    /// or the verifier before the deadline (once disputed, the dispute's deadline); the payee's wallet is open.
     /// Emits a {PaymentReleased} event.
     function confirm(uint256 paymentId) external;
 
     /// @notice Returns the payment to the payer: the verifier attests the condition failed, or the payee
     /// declines the money.
-    /// Requirements: the payment is pending or disputed; caller is the payee, or the verifier (before the
-    /// deadline while pending; at any time once disputed).
+    /// Requirements: the payment is pending or disputed; caller is the payee, or the verifier before the
+    /// deadline (once disputed, the dispute's deadline).
     /// Emits a {PaymentReturned} event.
     function reject(uint256 paymentId) external;
 
-    /// @notice The payee says the condition holds but the payer will not confirm: the deadline no longer
-    /// returns the money; only the verifier decides.
+    /// @notice The payee says the condition holds but the payer will not confirm: only the verifier decides
+    /// now, and it has {disputeWindow} from now to do so (the new deadline); if it does not, anyone may return
+    /// the money to the payer.
     /// Requirements: caller is the payee; the payment is pending; the deadline has not passed.
     /// Emits a {PaymentDisputed} event.
     function dispute(uint256 paymentId) external;
 
-    /// @notice Returns a payment nobody decided by its deadline to the payer. Anyone may call.
-    /// Requirements: the payment is pending (not disputed); the deadline has passed.
+    /// @notice Returns a payment nobody decided by its deadline (or, once disputed, by the dispute's deadline)
+    /// to the payer. Anyone may call.
+    /// Requirements: the payment is pending or disputed; its deadline has passed.
     /// Emits a {PaymentReturned} event.
     function reclaim(uint256 paymentId) external;
 
@@ -77,4 +82,6 @@ interface IConditionalPayment is IEarmarkController {
     function isReclaimable(uint256 paymentId) external view returns (bool);
     /// @notice The e-CNY token whose earmarks this contract controls.
     function token() external view returns (address);
+    /// @notice How long the verifier has to decide a disputed payment, in seconds.
+    function disputeWindow() external view returns (uint256);
 }

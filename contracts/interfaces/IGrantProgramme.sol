@@ -27,6 +27,9 @@ interface IGrantProgramme is IEarmarkController {
     error Grant_BudgetExceeded(uint256 availableFen, uint256 neededFen);
     error Grant_FirmHasActiveGrant(address firm, uint256 grantId);
     error Grant_FirmHasDebt(address firm, uint256 grantId, uint256 outstandingFen);
+    error Grant_FirmUnderPromise(address firm, uint256 grantId, uint256 promiseEnd);
+    error Grant_InvalidFirm(address firm);
+    error Grant_FirmWalletClosed(uint256 grantId, address firm);
     error Grant_FirmExcluded(address firm, uint256 until);
     error Grant_UnknownGrant(uint256 grantId);
     error Grant_NotActive(uint256 grantId);
@@ -78,9 +81,9 @@ interface IGrantProgramme is IEarmarkController {
 
     /// @notice Admits firms: `tranchesFen[i]` lists firm i's tranches in milestone order (the grant's size
     /// is their sum).
-    /// Requirements: caller is the department; equal lengths; each firm non-zero, not the department, with
-    /// no active grant, no outstanding debt and not excluded; 1 to 8 non-zero tranches; the uncommitted
-    /// budget covers every grant.
+    /// Requirements: caller is the department; equal lengths; each firm non-zero, neither the department nor
+    /// the agency, not excluded, and without a live grant here (one active, owing a debt, or paid and still
+    /// under its promise); 1 to 8 non-zero tranches; the uncommitted budget covers every grant.
     /// Emits a {FirmAdmitted} event per firm.
     function admitFirms(address[] calldata firms, uint256[][] calldata tranchesFen)
         external
@@ -91,14 +94,15 @@ interface IGrantProgramme is IEarmarkController {
     /// @notice Attests that each listed grant reached milestone `milestone` (0-based): its tranche is paid
     /// into the firm's wallet as grant money, or, for a clawed-back grant, withheld against the debt.
     /// Requirements: caller is the agency; each grant is active (or clawed back with tranches left) and
-    /// `milestone` is its next one; each firm's wallet is open.
+    /// `milestone` is its next one; the wallet of each firm to be paid is open.
     /// Emits a {TranchePaid} or {TrancheWithheld} event per grant.
     function attestMilestones(uint256[] calldata grantIds, uint256 milestone) external;
 
     /// @notice Records that the firm missed milestone `milestone`: the grant ends; the remaining tranches
     /// are cancelled and their budget is free again. Grant money already paid stays the firm's, bound to
-    /// its purpose.
-    /// Requirements: caller is the agency; the grant is active and `milestone` is its next one.
+    /// its purpose. For a clawed-back grant, this cancels the tranches the firm will no longer earn.
+    /// Requirements: caller is the agency; the grant is active, or clawed back with tranches left; and
+    /// `milestone` is its next one.
     /// Emits a {MilestoneMissed} event.
     function recordMissedMilestone(uint256 grantId, uint256 milestone) external;
 
@@ -106,8 +110,9 @@ interface IGrantProgramme is IEarmarkController {
     /// promise period), or cheated (`fraud`, at any time). The firm owes principal plus interest; its
     /// unspent grant money returns to the programme at once; the rest is a debt. A cheating firm is
     /// excluded from new grants for `exclusionDays`.
-    /// Requirements: caller is the agency; the grant paid the firm something and was not clawed back
-    /// before; `breachedAt` between admission and now; unless `fraud`, within the promise period.
+    /// Requirements: caller is the agency; the grant was not clawed back before; `breachedAt` between
+    /// admission and now; unless `fraud`, the grant paid the firm something and `breachedAt` is within the
+    /// promise period.
     /// Emits a {GrantClawedBack} event, and a {FirmExcluded} event for fraud.
     function recordBreach(uint256 grantId, uint256 breachedAt, bool fraud) external;
 
@@ -151,8 +156,10 @@ interface IGrantProgramme is IEarmarkController {
     function tranchesOf(uint256 grantId) external view returns (Tranche[] memory);
     /// @notice Grants admitted so far (ids run from 1).
     function grantCount() external view returns (uint256);
-    /// @notice The firm's active grant; if none, its latest grant clawed back with money still owed; else 0.
+    /// @notice The firm's live grant: active, owing a debt, or paid and still under its promise; 0 if none.
     function currentGrantOf(address firm) external view returns (uint256);
+    /// @notice When the grant's stay promise ends (admission + promiseDays).
+    function promiseEndOf(uint256 grantId) external view returns (uint256);
     /// @notice Until when the firm may not be admitted (0 = never excluded).
     function excludedUntil(address firm) external view returns (uint256);
     /// @notice Grant money in `wallet`: spendable only on allowed purposes.
