@@ -118,7 +118,19 @@ def test_special_funds_at_test_scale_pays_everything_but_the_cancelled_tranches(
     ("grant_purpose_binding", {"allowed_purposes": ["payroll", "rent", "equipment"]}, "equipment"),
     ("grant_purpose_binding", {"allowed_purposes": ["travel"]}, "allowed_purposes"),
     ("car_prepayment", {"on_time_day": 90}, "on_time_day"),
+    ("car_prepayment", {"registration_days": 10}, "registration_days"),
+    ("car_prepayment", {"deposit_fen": 10**11}, "per-payment limit"),
+    ("car_prepayment", {"delivery_days": 10**14}, "delivery_days"),
+    ("wage_passthrough", {"wage_spread_fen": 10**7}, "wage_spread_fen"),
+    ("wage_passthrough", {"workers": 3, "stalled_workers": 3}, "stalled_workers"),
+    ("wage_passthrough", {"workers": 500}, "workers"),
+    ("sme_special_funds", {"days_to_milestone": [1, 2, 3]}, "more than 7 days"),
 ])
+
+
+def test_relocation_clawback_tops_up_a_firm_short_of_own_money():
+    t = run("sme_relocation_clawback", firm_own_money_fen=0)["totals"]
+    assert t["repaid_fen"] == 29_501_539 and t["outstanding_fen"] == 0
 def test_bad_parameters_are_bad_input(name, overrides, message):
     with pytest.raises(scenarios.BadInput, match=message):
         scenarios.load(name).params(overrides)
