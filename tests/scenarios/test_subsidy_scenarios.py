@@ -126,11 +126,11 @@ def test_special_funds_at_test_scale_pays_everything_but_the_cancelled_tranches(
     ("wage_passthrough", {"workers": 500}, "workers"),
     ("sme_special_funds", {"days_to_milestone": [1, 2, 3]}, "more than 7 days"),
 ])
+def test_bad_parameters_are_bad_input(name, overrides, message):
+    with pytest.raises(scenarios.BadInput, match=message):
+        scenarios.load(name).params(overrides)
 
 
 def test_relocation_clawback_tops_up_a_firm_short_of_own_money():
     t = run("sme_relocation_clawback", firm_own_money_fen=0)["totals"]
     assert t["repaid_fen"] == 29_501_539 and t["outstanding_fen"] == 0
-def test_bad_parameters_are_bad_input(name, overrides, message):
-    with pytest.raises(scenarios.BadInput, match=message):
-        scenarios.load(name).params(overrides)
