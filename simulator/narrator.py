@@ -43,7 +43,7 @@ LANGUAGES = ("en", "zh")
 PLUMBING = frozenset({
     "constructor", "setTier", "setController", "setRegulator", "openWallet", "openWallets", "setWalletTier",
     "approveEarmark", "registerMerchants", "allowMerchants", "issue", "approveInstitution", "publishCourse",
-    "setRules",
+    "setRules", "registerPayees",
 })
 #: Plumbing functions whose consecutive transactions are told once.
 FOLDED = frozenset({"setTier"})
@@ -55,6 +55,24 @@ DISTRICTS = {
     "longhua": ("Longhua", "龙华"), "pingshan": ("Pingshan", "坪山"), "guangming": ("Guangming", "光明"),
     "dapeng": ("Dapeng", "大鹏"),
 }
+
+#: Purpose codes of purpose-bound money (grant payees), as the scenarios use them: code -> (English, Chinese).
+PURPOSES = {
+    1: ("payroll", "工资"), 2: ("rent", "房租"), 3: ("suppliers", "供应商货款"), 4: ("equipment", "设备款"),
+    5: ("entertainment", "招待费"),
+}
+
+#: Names that read as organisations ("its wallet"), not people ("their wallet").
+ORGANISATIONS = ("school:", "merchant:", "government:", "bureau:", "institution:", "the ", "shop:", "firm:",
+                 "department:", "agency:", "dealer:", "carmaker:", "maker:", "contractor:", "subcontractor:",
+                 "supplier:", "company:", "office:", "landlord:", "payroll:", "developer:", "builder:",
+                 "dept:", "fund:", "registry:", "verifier:", "rent:", "suppliers:", "bank:", "insurer:")
+
+#: Contract kinds of the subsidy contracts (named by kind, with their label only when several share one).
+NEW_KINDS = frozenset({"payees", "grants", "conditional", "wages"})
+
+#: Why a conditional payment went back to its payer (SubsidyTypes.ReturnReason).
+RETURN_REASONS = ("ConditionFailed", "PayeeDeclined", "DeadlinePassed")
 
 SKIP_REASONS = ("NotInCourse", "WrongInstitution", "NotActive", "Disputed", "NothingLeft", "CourseNotEnded",
                 "TooManyHeld")
@@ -98,7 +116,8 @@ class English:
     def count(self, n: int, noun: str) -> str:
         plural = {"lesson": "lessons", "pupil": "pupils", "parent": "parents", "wallet": "wallets",
                   "shop": "shops", "order": "orders", "packet": "packets", "class hour": "class hours",
-                  "day": "days", "hour": "hours"}[noun]
+                  "day": "days", "hour": "hours", "firm": "firms", "worker": "workers", "payee": "payees",
+                  "tranche": "tranches", "year": "years", "grant": "grants"}[noun]
         return f"{n:,} {noun if n == 1 else plural}"
 
     def names(self, names: Sequence[str]) -> str:
@@ -106,6 +125,32 @@ class English:
         if len(names) <= 1:
             return "".join(names)
         return ", ".join(names[:-1]) + " and " + names[-1]
+
+    def names_or(self, names: Sequence[str]) -> str:
+        names = list(names)
+        if len(names) <= 1:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " or " + names[-1]
+
+    def day(self, ts: int) -> str:
+        """A day with its year, for things years apart (a grant's promise, an exclusion)."""
+        d = to_beijing(ts)
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+    def span(self, days: int) -> str:
+        """A period in whole years when it is one ("15 years", leap days included), else in days."""
+        years = round(days / 365.25)
+        return self.count(years, "year") if years and 365 * years <= days <= 366 * years else self.count(days, "day")
+
+    def purpose(self, code: Any) -> str:
+        return PURPOSES[code][0] if code in PURPOSES else f"purpose {code}"
+
+    def who(self, names: Sequence[str], noun: str) -> str:
+        """Up to three names listed; more counted, first to last ("5 workers, worker:w01 to worker:w05")."""
+        names = list(names)
+        if len(names) <= 3:
+            return self.names(names)
+        return f"{self.count(len(names), noun)} ({names[0]} to {names[-1]})"
 
     def possessive(self, name: str) -> str:
         return name + ("'" if name.endswith("s") else "'s")
@@ -118,13 +163,16 @@ class English:
 
     def their(self, name: str) -> str:
         """"its" for an organisation (a school, a shop, a government, the bank), "their" for a person."""
-        org = name.startswith(("school:", "merchant:", "government:", "bureau:", "institution:", "the ", "shop:"))
-        return "its" if org else "their"
+        return "its" if name.startswith(ORGANISATIONS) else "their"
 
     def sentence(self, text: str) -> str:
         return text[0].upper() + text[1:] if text.startswith("the ") else text
 
-    def contract(self, kind: str, label: str, bps: int | None) -> str:
+    def contract(self, kind: str, label: str, bps: int | None, alone: bool = True) -> str:
+        if kind in NEW_KINDS:
+            base = {"payees": "the payee register", "grants": "the grant programme",
+                    "conditional": "the conditional-payment contract", "wages": "the wage contract"}[kind]
+            return base if alone else f"{base} {label}"
         base = {"token": "the e-CNY system", "registry": "the shop register", "escrow": "the escrow contract",
                 "campaign": "the red-packet campaign"}.get(kind)
         if kind == "upfront":
@@ -367,6 +415,140 @@ class English:
         names = first if count == 1 else f"{first} to {last}"
         return f"{registrar} registers {self.count(count, 'shop')}{place}: {names}"
 
+    # ------------------------------------------------------------------ purpose-bound grants, conditional payments, wages
+    def allowed_payees(self, allowed):
+        return f"payees registered for {allowed}" if allowed else "registered payees of the allowed purposes"
+
+    def deploy_payees(self, registrar):
+        return f"A register of payees for grant money is set up, kept by {registrar}: each payee is registered for one purpose"
+
+    def deploy_grants(self, department, agency, allowed, rate, promise, exclusion):
+        text = (f"{department} sets up a grant programme, with {agency} checking the milestones: grant money may "
+                f"only pay {self.allowed_payees(allowed)}; a firm promises to stay {promise}, or pays it all back")
+        text += f" with {rate} yearly interest" if rate else ""
+        return text + (f"; a firm caught cheating gets no new grant for {exclusion}" if exclusion else "")
+
+    def deploy_conditional(self, actor, contract, window=None):
+        text = (f"{actor} sets up {contract}: the payer's money is locked in the payer's own wallet and goes to "
+                f"the payee only when the condition is confirmed")
+        return text + (f"; in a dispute the verifier has {window} to decide, or the money goes back" if window else "")
+
+    def deploy_wages(self, main, sub):
+        return (f"A wage contract is set up for {main}, the main contractor, and {sub}, the subcontractor: wages "
+                f"pass through {self.possessive(sub)} wallet but can only be paid to the workers listed")
+
+    # -- payee register
+    def payees_registered(self, registrar, names, purpose, count):
+        if count > 3:
+            return f"{registrar} registers {names} for {purpose}"
+        return f"{registrar} registers {names} as {'a payee' if count == 1 else 'payees'} for {purpose}"
+
+    def payee_removed(self, registrar, payee, purpose):
+        return f"{registrar} takes {payee} off the payee register: it can no longer receive grant money for {purpose}"
+
+    # -- grant programme
+    def programme_funded(self, department, amount, programme):
+        return f"{department} locks {amount} in {self.their(department)} own wallet as the budget of {programme}"
+
+    def unpaid_withdrawn(self, department, amount):
+        return f"{department} takes back {amount} of budget that no firm was promised: it is free money again"
+
+    def firm_admitted(self, firm, size, tranches, programme):
+        return f"{firm} is admitted to {programme}: a grant of {size} in {tranches}, each paid when a milestone is reached"
+
+    def firms_admitted(self, firms, count, size, total, tranches, programme):
+        each = f"{size} each" if size else f"{total} in all"
+        return f"{firms} are admitted to {programme}: grants of {each}, in {tranches}, each paid when a milestone is reached"
+
+    def tranche_paid(self, firm, milestone, amount, allowed):
+        return (f"{firm} reaches milestone {milestone}: {amount} of grant money goes into its wallet, to be paid "
+                f"only to {self.allowed_payees(allowed)}")
+
+    def tranches_paid(self, firms, count, milestone, each, total, allowed):
+        amount = f"{each} of grant money goes into each one's wallet, {total} in all" if each \
+            else f"{total} of grant money in all goes into their wallets"
+        return f"{firms} reach milestone {milestone}: {amount}, to be paid only to {self.allowed_payees(allowed)}"
+
+    def tranche_withheld(self, firm, milestone, withheld, cancelled):
+        text = (f"{firm} reaches milestone {milestone}, but it still owes the programme: {withheld} of the tranche "
+                f"is kept against the debt instead of being paid")
+        return text + (f", and {cancelled} of the grant is cancelled" if cancelled else "")
+
+    def milestone_missed(self, firm, milestone, cancelled):
+        return (f"{firm} misses milestone {milestone}: its grant ends and the {cancelled} still to come is cancelled; "
+                f"grant money already paid stays bound to its purpose")
+
+    def grant_spent(self, firm, payee, purpose, amount):
+        return f"{firm} pays {amount} of grant money to {payee} for {purpose}"
+
+    def grant_clawed_back(self, firm, when, fraud, owed, principal, interest, returned, outstanding, returned_fen,
+                          outstanding_fen):
+        lead = f"{firm} was caught cheating" if fraud else f"{firm} moved away on {when}, breaking its promise to stay"
+        text = f"{lead}, so it owes {owed} ({principal} of grant received plus {interest} interest)"
+        if not returned_fen:
+            return text + f"; no grant money was left unspent, so all {outstanding} is still owed"
+        if not outstanding_fen:
+            return text + f"; {returned} of unspent grant money goes back at once and covers it all"
+        return text + f"; {returned} of unspent grant money goes back at once, {outstanding} is still owed"
+
+    def firm_excluded(self, firm, until):
+        return f"{firm} is barred from any new grant until {until}"
+
+    def debt_repaid(self, firm, amount, outstanding, cleared):
+        tail = "the debt is paid off" if cleared else f"{outstanding} is still owed"
+        return f"{firm} pays back {amount} of {self.their(firm)} own money to the programme; {tail}"
+
+    def grant_returned_on_close(self, firm, amount):
+        return f"The {amount} of grant money left unspent in {self.possessive(firm)} wallet goes back to the programme"
+
+    # -- conditional payments
+    def payment_created(self, payer, payee, verifier, amount, deadline):
+        return (f"{payer} locks {amount} in {self.their(payer)} own wallet for {payee}: it is paid when {verifier} "
+                f"confirms the condition, and is unlocked again if nobody decides by {deadline}")
+
+    def payment_disputed(self, payee, payer, verifier, amount, decide_by):
+        what = f"the {amount}" if amount else "the money"
+        text = (f"{payee} says the condition is met but {payer} will not confirm: {what} stays locked, and now "
+                f"only {verifier} can decide")
+        return text + (f", by {decide_by}, or it goes back to {payer}" if decide_by else "")
+
+    def payment_released(self, payer, payee, amount, by, by_payer):
+        if by_payer:
+            return f"{payer} confirms: the {amount} locked in {self.their(payer)} wallet goes to {payee}"
+        return f"{by} confirms the condition is met: the {amount} locked in {self.possessive(payer)} wallet goes to {payee}"
+
+    def payment_returned(self, payer, payee, verifier, amount, reason, deadline):
+        back = f"the {amount} locked for {payee} is unlocked in {self.possessive(payer)} wallet, free to spend again"
+        if reason == "ConditionFailed":
+            return f"{verifier} finds the condition is not met: {back}"
+        if reason == "PayeeDeclined":
+            return f"{payee} turns the payment down: {back}"
+        if reason == "DeadlinePassed":
+            return f"Nobody decided by {deadline}: {back}" if deadline else f"Nobody decided in time: {back}"
+        return f"The payment goes back: {back}"
+
+    # -- wages
+    def payroll_funded(self, main, sub, workers, total, each, payday):
+        share = f" ({each} each)" if each else ""
+        return (f"{main} puts {total} of wages for {workers}{share} into {self.possessive(sub)} wallet, locked: "
+                f"{sub} can pay it only to those workers, and from {payday} anyone may pay them")
+
+    def wages_assigned(self, run, workers, total):
+        return f"Pay run {run} lists {workers}, {total} of wages in all"
+
+    def wages_paid(self, workers, sub, amount, each, by, one):
+        if one:
+            text = f"{workers} gets {amount} of wages from {self.possessive(sub)} wallet"
+        elif each:
+            text = f"{workers} get {each} of wages each from {self.possessive(sub)} wallet, {amount} in all"
+        else:
+            text = f"{workers} get their wages from {self.possessive(sub)} wallet, {amount} in all"
+        return text + (f", paid out by {by} because payday has come" if by else "")
+
+    def wage_returned(self, worker, amount, sub, main):
+        return (f"{self.possessive(worker)} wallet is closed, so {self.their(worker)} {amount} of wages goes back "
+                f"from {self.possessive(sub)} wallet to {main}")
+
     # ------------------------------------------------------------------ anything else
     def unknown_event(self, contract, name):
         return f"{contract[0].upper()}{contract[1:]} reports {name}"
@@ -408,6 +590,27 @@ class English:
             "approve_earmark": lambda: f"{a['actor']} tries to let {a['controller']} lock their money",
             "register": lambda: f"{a['actor']} tries to register shops",
             "deploy": lambda: f"{a['actor']} tries to set up {a['contract']}",
+            # grants, conditional payments, wages
+            "register_payees": lambda: f"{a['actor']} tries to register payees",
+            "remove_payee": lambda: f"{a['actor']} tries to take {a['payee']} off the payee register",
+            "grant_fund": lambda: f"{a['actor']} tries to put {a['amount']} into the grant programme",
+            "withdraw_unpaid": lambda: f"{a['actor']} tries to take back {a['amount']} of the programme's budget",
+            "admit": lambda: f"{a['actor']} tries to admit {a['firms']} to the grant programme",
+            "attest": lambda: f"{a['actor']} tries to confirm milestone {a['milestone']} for {a['firms']}",
+            "missed": lambda: f"{a['actor']} tries to record that {a['firm']} missed milestone {a['milestone']}",
+            "breach": lambda: f"{a['actor']} tries to claw back {self.possessive(a['firm'])} grant",
+            "spend": lambda: f"{a['actor']} tries to pay {a['amount']} of grant money to {a['payee']}",
+            "repay": lambda: f"{a['actor']} tries to pay back {a['amount']} to the grant programme",
+            "cond_create": lambda: f"{a['actor']} tries to lock {a['amount']} for {a['payee']}",
+            "cond_confirm": lambda: (f"{a['actor']} tries to release {self.possessive(a['payer'])} {a['amount']} to itself"
+                                     if a["actor"] == a["payee"] else
+                                     f"{a['actor']} tries to release {self.possessive(a['payer'])} {a['amount']} to {a['payee']}"),
+            "cond_reject": lambda: f"{a['actor']} tries to send the {a['amount']} locked for {a['payee']} back to {a['payer']}",
+            "cond_dispute": lambda: f"{a['actor']} tries to dispute {self.possessive(a['payer'])} {a['amount']} payment",
+            "cond_reclaim": lambda: f"{a['actor']} tries to unlock {self.possessive(a['payer'])} {a['amount']} because nobody decided in time",
+            "fund_payroll": lambda: f"{a['actor']} tries to put {a['amount']} of wages for {a['workers']} into {self.possessive(a['sub'])} wallet",
+            "pay_wages": lambda: f"{a['actor']} tries to pay the wages of {a['workers']}",
+            "return_wage": lambda: f"{a['actor']} tries to take back {self.possessive(a['worker'])} wage",
         }.get(key, lambda: f"{a['actor']} tries to use {a['contract']} ({a['function']})")()
 
     def reason(self, name, a):
@@ -491,6 +694,86 @@ class English:
             "Registry_NotRegistrar": lambda: "only the commerce bureau may register shops",
             "Registry_ZeroAddress": lambda: "no shop was named",
             "Registry_ZeroCode": lambda: "a shop needs a district and a category",
+            # payee register
+            "Payees_NotRegistrar": lambda: f"only {a['registrar']} may change the payee register",
+            "Payees_ZeroAddress": lambda: "no payee was named",
+            "Payees_ZeroPurpose": lambda: "a payee must be registered for a purpose",
+            "Payees_NotRegistered": lambda: f"{a['payee']} is not on the payee register",
+            # grant programme
+            "Grant_NotDepartment": lambda: "only the department that funds the programme may do that",
+            "Grant_NotAgency": lambda: "only the agency that checks the milestones may do that",
+            "Grant_NotFirm": lambda: f"the grant is {self.possessive(a['firm'])}, not {self.possessive(a['caller'])}",
+            "Grant_NotToken": lambda: "only the e-CNY system may do that",
+            "Grant_InvalidRules": lambda: "the programme's rules do not make sense (a promise of no time, or a department checking its own milestones)",
+            "Grant_ZeroAddress": lambda: "a firm, the department or the agency is missing, or the department tries to give itself a grant",
+            "Grant_ZeroAmount": lambda: "the amount is zero",
+            "Grant_AmountTooLarge": lambda: f"{a['amountFen']} is more than the most allowed, {a['maxFen']}",
+            "Grant_LengthMismatch": lambda: f"the list of firms ({a['firms']}) and the list of grants ({a['grants']}) do not match",
+            "Grant_BadTranches": lambda: f"a grant needs 1 to {a['maxTranches']} tranches, and this one has {a['count']}",
+            "Grant_BudgetExceeded": lambda: f"only {a['availableFen']} of the budget is not yet promised, and this needs {a['neededFen']}",
+            "Grant_FirmHasActiveGrant": lambda: f"{a['firm']} already has a grant running",
+            "Grant_FirmHasDebt": lambda: f"{a['firm']} still owes {a['outstandingFen']} from an earlier grant",
+            "Grant_FirmUnderPromise": lambda: f"{a['firm']} is still bound by the promise of an earlier grant, until {a['promiseEnd']}",
+            "Grant_InvalidFirm": lambda: f"{a['firm']} runs the programme, so it cannot get a grant from it",
+            "Grant_FirmWalletClosed": lambda: f"{a['firm']} has closed its wallet, so no tranche can be paid into it",
+            "Grant_FirmExcluded": lambda: f"{a['firm']} was caught cheating and may not get a grant until {a['until']}",
+            "Grant_UnknownGrant": lambda: f"there is no grant number {a['grantId']}",
+            "Grant_NotActive": lambda: f"grant {a['grantId']} is no longer running: it is finished, ended or clawed back",
+            "Grant_WrongMilestone": lambda: f"the next milestone of grant {a['grantId']} is milestone {a['expected']}, not {a['given']}",
+            "Grant_NothingReceived": lambda: f"grant {a['grantId']} has paid the firm nothing yet, so there is nothing to claw back",
+            "Grant_AlreadyClawedBack": lambda: f"grant {a['grantId']} has already been clawed back",
+            "Grant_BadBreachTime": lambda: f"{a['breachedAt']} is before the firm was admitted, or still to come",
+            "Grant_PromiseKept": lambda: f"the firm's promise to stay ended on {a['promiseEnd']}, so leaving after that breaks nothing",
+            "Grant_NoDebt": lambda: f"grant {a['grantId']} has no debt to pay back",
+            "Grant_RepaymentExceedsDebt": lambda: f"only {a['outstandingFen']} is owed, and this pays back {a['amountFen']}",
+            "Grant_PurposeNotAllowed": lambda: self.purpose_refused(a),
+            "Grant_InsufficientGrantMoney": lambda: f"{a['firm']} has only {a['availableFen']} of grant money, and this is {a['amountFen']}",
+            "Grant_WalletFrozen": lambda: f"{self.possessive(a['wallet'])} wallet is frozen, grant money included",
+            "Grant_DepartmentWalletNeeded": lambda: f"{self.possessive(a['department'])} wallet holds the programme's budget, so it cannot close",
+            # conditional payments
+            "Conditional_NotToken": lambda: "only the e-CNY system may do that",
+            "Conditional_ZeroAddress": lambda: "no payee or verifier was named",
+            "Conditional_ZeroAmount": lambda: "the amount is zero",
+            "Conditional_AmountTooLarge": lambda: f"{a['amountFen']} is more than the most allowed, {a['maxFen']}",
+            "Conditional_InvalidParties": lambda: "the payee must be someone other than the payer and the verifier",
+            "Conditional_DeadlineNotInFuture": lambda: f"the deadline, {a['deadline']}, is not in the future",
+            "Conditional_UnknownPayment": lambda: f"there is no payment number {a['paymentId']}",
+            "Conditional_NotPending": lambda: {
+                "disputed": f"the payment is disputed, so only {a['verifier']} can decide it now",
+                "released": "the money was already paid",
+                "returned": "the money was already unlocked for the payer"}.get(
+                a.get("state"), "the payment is no longer waiting: it was already paid, sent back or disputed"),
+            "Conditional_NotAllowed": lambda: {
+                "confirm": f"only {a['payer']} or {a['verifier']} may release the money",
+                "reject": f"only {a['payee']} or {a['verifier']} may send the money back",
+                "dispute": f"only {a['payee']} may dispute the payment"}.get(
+                a.get("function"), f"{a['caller']} may not decide this payment"),
+            "Conditional_DeadlinePassed": lambda: f"the time to decide ended at {a['deadline']}; now the money can only go back to the payer",
+            "Conditional_DeadlineNotReached": lambda: (
+                f"the payment is disputed, and {a['verifier']} has until {a['deadline']} to decide"
+                if a.get("state") == "disputed" else f"the money can be unlocked only after the deadline, {a['deadline']}"),
+            "Conditional_InvalidDisputeWindow": lambda: f"the verifier's time to decide a dispute must be more than nothing and at most ten years, not {a['disputeWindow']} days",
+            "Conditional_WalletFrozen": lambda: f"{self.possessive(a['payer'])} wallet is frozen, so it cannot release the money itself",
+            # wages
+            "Wage_NotMainContractor": lambda: (f"only {a['main']}, the main contractor, may do that" if a.get("main_known")
+                                               else "only the main contractor may do that"),
+            "Wage_NotToken": lambda: "only the e-CNY system may do that",
+            "Wage_ZeroAddress": lambda: "a contractor was not named",
+            "Wage_InvalidParties": lambda: "the main contractor and the subcontractor must be different",
+            "Wage_EmptyPayroll": lambda: "a pay run needs at least one worker",
+            "Wage_LengthMismatch": lambda: f"the list of workers ({a['workers']}) and the list of wages ({a['wages']}) do not match",
+            "Wage_BadWorker": lambda: f"{a['worker']} cannot be on the pay run: a worker must be named, and cannot be one of the contractors",
+            "Wage_ZeroWage": lambda: f"{self.possessive(a['worker'])} wage is zero",
+            "Wage_DuplicateWorker": lambda: f"{a['worker']} is on the list twice",
+            "Wage_AmountTooLarge": lambda: f"{a['amountFen']} is more than the most allowed, {a['maxFen']}",
+            "Wage_UnknownPayroll": lambda: f"there is no pay run number {a['payrollId']}",
+            "Wage_NotYetPayday": lambda: f"before payday, {a['payday']}, only {a['sub']} may pay the wages",
+            "Wage_NotOnPayroll": lambda: f"{a['worker']} is not on pay run {a['payrollId']}",
+            "Wage_AlreadySettled": lambda: f"{self.possessive(a['worker'])} wage was already paid or sent back",
+            "Wage_WorkerWalletOpen": lambda: f"{self.possessive(a['worker'])} wallet is still open: the wage must be paid, not taken back",
+            "Wage_WagesPending": lambda: f"{self.possessive(a['subcontractor'])} wallet still holds {a['amountFen']} of workers' wages, so it cannot close",
+            "Wage_PaydayTooLate": lambda: "that payday is too far in the future",
+            "Wage_MainContractorWalletNeeded": lambda: f"{a['mainContractor']} funded {a['pendingFen']} of wages not yet paid, so its wallet cannot close",
             # failures that are not custom errors
             "Error": lambda: f"the contract says \"{a.get('message', '')}\"",
             "Panic": lambda: "the contract hit an internal error",
@@ -498,6 +781,16 @@ class English:
             "OutOfGas": lambda: "it ran out of gas, the computing budget of one transaction",
         }.get(name)
         return r() if r else None
+
+    def purpose_refused(self, a):
+        allowed = a.get("allowed")
+        rule = (f"grant money can only pay payees registered for {allowed}" if allowed
+                else "grant money can only pay registered payees of the allowed purposes")
+        if a.get("self_payee"):
+            return f"{rule}, and a firm cannot pay itself"
+        if not a.get("purpose_code"):
+            return f"{rule}, and {a['payee']} is not on the payee register"
+        return f"{rule}, and {a['payee']} is registered for {a['purpose']}"
 
     def unknown_reason(self, name):
         return f"the contract refused it ({name})"
@@ -526,16 +819,41 @@ class Chinese(English):
 
     def count(self, n: int, noun: str) -> str:
         unit = {"lesson": "节课", "pupil": "名学生", "parent": "位家长", "wallet": "个钱包", "shop": "家商户",
-                "order": "笔订单", "packet": "个红包", "class hour": "课时", "day": "天", "hour": "小时"}[noun]
+                "order": "笔订单", "packet": "个红包", "class hour": "课时", "day": "天", "hour": "小时",
+                "firm": "家企业", "worker": "名工人", "payee": "个收款方", "tranche": "期", "year": "年",
+                "grant": "笔资助"}[noun]
         return f"{n:,}{unit}"
 
     def names(self, names: Sequence[str]) -> str:
         return "、".join(names)
 
+    def names_or(self, names: Sequence[str]) -> str:
+        names = list(names)
+        if len(names) <= 1:
+            return "".join(names)
+        return "、".join(names[:-1]) + "或" + names[-1]
+
+    def day(self, ts: int) -> str:
+        d = to_beijing(ts)
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    def purpose(self, code: Any) -> str:
+        return PURPOSES[code][1] if code in PURPOSES else f"第{code}类用途"
+
+    def who(self, names: Sequence[str], noun: str) -> str:
+        names = list(names)
+        if len(names) <= 3:
+            return self.names(names)
+        return f"{names[0]}到{names[-1]}等{self.count(len(names), noun)}"
+
     def possessive(self, name: str) -> str:
         return name + "的"
 
-    def contract(self, kind: str, label: str, bps: int | None) -> str:
+    def contract(self, kind: str, label: str, bps: int | None, alone: bool = True) -> str:
+        if kind in NEW_KINDS:
+            base = {"payees": "收款方登记册", "grants": "专项资金计划", "conditional": "条件支付合约",
+                    "wages": "工资支付合约"}[kind]
+            return base if alone else f"{base}{label}"
         base = {"token": "数字人民币系统", "registry": "商户登记册", "escrow": "托管合约",
                 "campaign": "红包活动"}.get(kind)
         if kind == "upfront":
@@ -767,6 +1085,128 @@ class Chinese(English):
         names = first if count == 1 else f"{first}到{last}"
         return f"{registrar}登记了{place}{self.count(count, 'shop')}：{names}。"
 
+    # ------------------------------------------------------------------ 专项资金、条件支付、工资
+    def allowed_payees(self, allowed):
+        return f"登记用途为{allowed}的收款方" if allowed else "符合规定用途的登记收款方"
+
+    def deploy_payees(self, registrar):
+        return f"专项资金收款方登记册建立起来，由{registrar}管理：每个收款方登记一种用途。"
+
+    def deploy_grants(self, department, agency, allowed, rate, promise, exclusion):
+        text = (f"{department}设立专项资金计划，由{agency}核验里程碑：专项资金只能付给{self.allowed_payees(allowed)}；"
+                f"企业承诺留在本地{promise}，提前迁出须全部退还")
+        text += f"，并按年利率{rate}付息" if rate else ""
+        return text + (f"；弄虚作假的企业{exclusion}内不得再获资助。" if exclusion else "。")
+
+    def deploy_conditional(self, actor, contract, window=None):
+        text = f"{actor}部署{contract}：付款人的钱锁定在自己的钱包里，条件得到确认后才付给收款人"
+        return text + (f"；有异议时核验方须在{window}内决定，否则钱退回付款人。" if window else "。")
+
+    def deploy_wages(self, main, sub):
+        return f"为总包方{main}和分包方{sub}设立工资支付合约：工资经过{sub}的钱包，但只能付给名单上的工人。"
+
+    def payees_registered(self, registrar, names, purpose, count):
+        if count > 3:
+            return f"{registrar}登记了{self.count(count, 'payee')}，用途为{purpose}：{names}。"
+        return f"{registrar}把{names}登记为{purpose}收款方。"
+
+    def payee_removed(self, registrar, payee, purpose):
+        return f"{registrar}把{payee}移出收款方登记册：它不能再收取用于{purpose}的专项资金。"
+
+    def programme_funded(self, department, amount, programme):
+        return f"{department}在自己的钱包里锁定{amount}，作为{programme}的预算。"
+
+    def unpaid_withdrawn(self, department, amount):
+        return f"{department}收回{amount}没有承诺给任何企业的预算，这笔钱又可以自由使用了。"
+
+    def firm_admitted(self, firm, size, tranches, programme):
+        return f"{firm}获准加入{programme}：资助{size}，分{tranches}拨付，每达成一个里程碑拨付一期。"
+
+    def firms_admitted(self, firms, count, size, total, tranches, programme):
+        each = f"每家资助{size}" if size else f"共资助{total}"
+        return f"{firms}获准加入{programme}：{each}，分{tranches}拨付，每达成一个里程碑拨付一期。"
+
+    def tranche_paid(self, firm, milestone, amount, allowed):
+        return f"{firm}达成第{milestone}个里程碑：{amount}专项资金拨入企业钱包，只能付给{self.allowed_payees(allowed)}。"
+
+    def tranches_paid(self, firms, count, milestone, each, total, allowed):
+        amount = f"每家{each}专项资金拨入企业钱包，共{total}" if each else f"共{total}专项资金拨入各企业钱包"
+        return f"{firms}达成第{milestone}个里程碑：{amount}，只能付给{self.allowed_payees(allowed)}。"
+
+    def tranche_withheld(self, firm, milestone, withheld, cancelled):
+        text = f"{firm}达成第{milestone}个里程碑，但它还欠专项资金的钱：这一期中的{withheld}被扣下抵债，不再拨付"
+        return text + (f"，另有{cancelled}资助取消。" if cancelled else "。")
+
+    def milestone_missed(self, firm, milestone, cancelled):
+        return f"{firm}没有达成第{milestone}个里程碑：资助终止，尚未拨付的{cancelled}取消；已拨付的专项资金仍只能按规定用途使用。"
+
+    def grant_spent(self, firm, payee, purpose, amount):
+        return f"{firm}用专项资金向{payee}支付了{amount}{purpose}。"
+
+    def grant_clawed_back(self, firm, when, fraud, owed, principal, interest, returned, outstanding, returned_fen,
+                          outstanding_fen):
+        lead = f"{firm}被查出弄虚作假" if fraud else f"{firm}于{when}迁走，违背了留在本地的承诺"
+        text = f"{lead}，须退还{owed}（已收到的资助{principal}加利息{interest}）"
+        if not returned_fen:
+            return text + f"：专项资金已经花完，{outstanding}全部仍欠着。"
+        if not outstanding_fen:
+            return text + f"：未花完的专项资金{returned}立即退回，足以还清。"
+        return text + f"：未花完的专项资金{returned}立即退回，仍欠{outstanding}。"
+
+    def firm_excluded(self, firm, until):
+        return f"{firm}在{until}之前不得再申请任何资助。"
+
+    def debt_repaid(self, firm, amount, outstanding, cleared):
+        tail = "欠款已全部还清" if cleared else f"仍欠{outstanding}"
+        return f"{firm}用自有资金向专项资金归还{amount}，{tail}。"
+
+    def grant_returned_on_close(self, firm, amount):
+        return f"{firm}钱包里没花完的{amount}专项资金退回专项资金计划。"
+
+    def payment_created(self, payer, payee, verifier, amount, deadline):
+        return (f"{payer}在自己的钱包里为{payee}锁定{amount}：{verifier}确认条件达成后付给{payee}；"
+                f"如果到{deadline}还没人决定，钱就解锁。")
+
+    def payment_disputed(self, payee, payer, verifier, amount, decide_by):
+        what = f"这{amount}" if amount else "这笔钱"
+        text = f"{payee}说条件已经达成，但{payer}不肯确认：{what}继续锁定，现在只能由{verifier}决定"
+        return text + (f"，须在{decide_by}前决定，否则钱退回{payer}。" if decide_by else "。")
+
+    def payment_released(self, payer, payee, amount, by, by_payer):
+        if by_payer:
+            return f"{payer}确认：锁定在自己钱包里的{amount}转给{payee}。"
+        return f"{by}确认条件已经达成：{payer}钱包里锁定的{amount}转给{payee}。"
+
+    def payment_returned(self, payer, payee, verifier, amount, reason, deadline):
+        back = f"{payer}钱包里为{payee}锁定的{amount}解锁，又可以自由使用"
+        if reason == "ConditionFailed":
+            return f"{verifier}认定条件没有达成：{back}。"
+        if reason == "PayeeDeclined":
+            return f"{payee}拒收这笔付款：{back}。"
+        if reason == "DeadlinePassed":
+            return f"到{deadline}还没人决定：{back}。" if deadline else f"到期还没人决定：{back}。"
+        return f"这笔付款退回：{back}。"
+
+    def payroll_funded(self, main, sub, workers, total, each, payday):
+        share = f"（每人{each}）" if each else ""
+        return (f"{main}把{workers}的工资共{total}{share}打入{sub}的钱包并锁定：{sub}只能把钱付给这些工人，"
+                f"从{payday}起任何人都可以代为发放。")
+
+    def wages_assigned(self, run, workers, total):
+        return f"第{run}批工资名单列入{workers}，工资共{total}。"
+
+    def wages_paid(self, workers, sub, amount, each, by, one):
+        if one:
+            text = f"{workers}从{sub}的钱包领到工资{amount}"
+        elif each:
+            text = f"{workers}从{sub}的钱包各领到工资{each}，共{amount}"
+        else:
+            text = f"{workers}从{sub}的钱包领到工资，共{amount}"
+        return text + (f"；发薪日已到，由{by}代为发放。" if by else "。")
+
+    def wage_returned(self, worker, amount, sub, main):
+        return f"{worker}的钱包已注销，这{amount}工资从{sub}的钱包退回{main}。"
+
     # ------------------------------------------------------------------ anything else
     def unknown_event(self, contract, name):
         return f"{contract}记录了事件{name}。"
@@ -808,6 +1248,25 @@ class Chinese(English):
             "approve_earmark": lambda: f"{a['actor']}想允许{a['controller']}锁定自己的钱",
             "register": lambda: f"{a['actor']}想登记商户",
             "deploy": lambda: f"{a['actor']}想部署{a['contract']}",
+            "register_payees": lambda: f"{a['actor']}想登记收款方",
+            "remove_payee": lambda: f"{a['actor']}想把{a['payee']}移出收款方登记册",
+            "grant_fund": lambda: f"{a['actor']}想往专项资金计划里投入{a['amount']}",
+            "withdraw_unpaid": lambda: f"{a['actor']}想收回专项资金预算中的{a['amount']}",
+            "admit": lambda: f"{a['actor']}想让{a['firms']}加入专项资金计划",
+            "attest": lambda: f"{a['actor']}想确认{a['firms']}达成第{a['milestone']}个里程碑",
+            "missed": lambda: f"{a['actor']}想记录{a['firm']}没有达成第{a['milestone']}个里程碑",
+            "breach": lambda: f"{a['actor']}想追回{a['firm']}的资助",
+            "spend": lambda: f"{a['actor']}想用专项资金向{a['payee']}支付{a['amount']}",
+            "repay": lambda: f"{a['actor']}想向专项资金计划归还{a['amount']}",
+            "cond_create": lambda: f"{a['actor']}想为{a['payee']}锁定{a['amount']}",
+            "cond_confirm": lambda: (f"{a['actor']}想把{a['payer']}锁定的{a['amount']}放给自己" if a["actor"] == a["payee"]
+                                     else f"{a['actor']}想把{a['payer']}锁定的{a['amount']}付给{a['payee']}"),
+            "cond_reject": lambda: f"{a['actor']}想把为{a['payee']}锁定的{a['amount']}退回{a['payer']}",
+            "cond_dispute": lambda: f"{a['actor']}想对{a['payer']}的{a['amount']}付款提出异议",
+            "cond_reclaim": lambda: f"{a['actor']}想以无人按时决定为由解锁{a['payer']}的{a['amount']}",
+            "fund_payroll": lambda: f"{a['actor']}想把{a['workers']}的工资共{a['amount']}打入{a['sub']}的钱包",
+            "pay_wages": lambda: f"{a['actor']}想给{a['workers']}发工资",
+            "return_wage": lambda: f"{a['actor']}想收回{a['worker']}的工资",
         }.get(key, lambda: f"{a['actor']}想使用{a['contract']}（{a['function']}）")()
 
     def reason(self, name, a):
@@ -886,12 +1345,96 @@ class Chinese(English):
             "Registry_NotRegistrar": lambda: "只有商务局才能登记商户",
             "Registry_ZeroAddress": lambda: "没有指定商户",
             "Registry_ZeroCode": lambda: "商户必须有所属区和类别",
+            "Payees_NotRegistrar": lambda: f"只有{a['registrar']}才能修改收款方登记册",
+            "Payees_ZeroAddress": lambda: "没有指定收款方",
+            "Payees_ZeroPurpose": lambda: "收款方必须登记一种用途",
+            "Payees_NotRegistered": lambda: f"{a['payee']}不在收款方登记册上",
+            "Grant_NotDepartment": lambda: "只有出资的主管部门才能这样做",
+            "Grant_NotAgency": lambda: "只有负责核验里程碑的机构才能这样做",
+            "Grant_NotFirm": lambda: f"这笔资助属于{a['firm']}，不属于{a['caller']}",
+            "Grant_NotToken": lambda: "只有数字人民币系统才能这样做",
+            "Grant_InvalidRules": lambda: "专项资金的规则不合理（承诺期为零，或主管部门自己核验里程碑）",
+            "Grant_ZeroAddress": lambda: "缺少企业、主管部门或核验机构，或者主管部门想资助自己",
+            "Grant_ZeroAmount": lambda: "金额为零",
+            "Grant_AmountTooLarge": lambda: f"{a['amountFen']}超过了允许的最高金额{a['maxFen']}",
+            "Grant_LengthMismatch": lambda: f"企业名单（{a['firms']}家）和资助名单（{a['grants']}笔）对不上",
+            "Grant_BadTranches": lambda: f"一笔资助要分1到{a['maxTranches']}期，这笔分了{a['count']}期",
+            "Grant_BudgetExceeded": lambda: f"预算中尚未承诺的只剩{a['availableFen']}，这次需要{a['neededFen']}",
+            "Grant_FirmHasActiveGrant": lambda: f"{a['firm']}已经有一笔资助在进行中",
+            "Grant_FirmHasDebt": lambda: f"{a['firm']}之前的资助还欠{a['outstandingFen']}",
+            "Grant_FirmUnderPromise": lambda: f"{a['firm']}仍受上一笔资助的承诺约束，直到{a['promiseEnd']}",
+            "Grant_InvalidFirm": lambda: f"{a['firm']}是专项资金的管理方，不能领取资助",
+            "Grant_FirmWalletClosed": lambda: f"{a['firm']}已注销钱包，资助无法拨入",
+            "Grant_FirmExcluded": lambda: f"{a['firm']}曾弄虚作假，在{a['until']}之前不得获得资助",
+            "Grant_UnknownGrant": lambda: f"没有编号为{a['grantId']}的资助",
+            "Grant_NotActive": lambda: f"第{a['grantId']}笔资助已经不在进行中：已完成、已终止或已追回",
+            "Grant_WrongMilestone": lambda: f"第{a['grantId']}笔资助的下一个里程碑是第{a['expected']}个，不是第{a['given']}个",
+            "Grant_NothingReceived": lambda: f"第{a['grantId']}笔资助还没有拨付任何钱，没有可追回的",
+            "Grant_AlreadyClawedBack": lambda: f"第{a['grantId']}笔资助已经追回过了",
+            "Grant_BadBreachTime": lambda: f"{a['breachedAt']}早于企业获得资助的日期，或者还没到",
+            "Grant_PromiseKept": lambda: f"企业留在本地的承诺已于{a['promiseEnd']}到期，之后迁走不算违约",
+            "Grant_NoDebt": lambda: f"第{a['grantId']}笔资助没有欠款要还",
+            "Grant_RepaymentExceedsDebt": lambda: f"只欠{a['outstandingFen']}，这次却要还{a['amountFen']}",
+            "Grant_PurposeNotAllowed": lambda: self.purpose_refused(a),
+            "Grant_InsufficientGrantMoney": lambda: f"{a['firm']}只有{a['availableFen']}专项资金，这次要付{a['amountFen']}",
+            "Grant_WalletFrozen": lambda: f"{a['wallet']}的钱包已被冻结，专项资金也不能动",
+            "Grant_DepartmentWalletNeeded": lambda: f"{a['department']}的钱包里存着专项资金的预算，不能注销",
+            "Conditional_NotToken": lambda: "只有数字人民币系统才能这样做",
+            "Conditional_ZeroAddress": lambda: "没有指定收款人或核验方",
+            "Conditional_ZeroAmount": lambda: "金额为零",
+            "Conditional_AmountTooLarge": lambda: f"{a['amountFen']}超过了允许的最高金额{a['maxFen']}",
+            "Conditional_InvalidParties": lambda: "收款人不能是付款人或核验方本人",
+            "Conditional_DeadlineNotInFuture": lambda: f"截止时间{a['deadline']}不在将来",
+            "Conditional_UnknownPayment": lambda: f"没有编号为{a['paymentId']}的付款",
+            "Conditional_NotPending": lambda: {
+                "disputed": f"这笔付款有异议，现在只能由{a['verifier']}决定",
+                "released": "这笔钱已经付出去了",
+                "returned": "这笔钱已经解锁还给付款人了"}.get(
+                a.get("state"), "这笔付款已经不在等待中：已付出、已退回或有异议"),
+            "Conditional_NotAllowed": lambda: {
+                "confirm": f"只有{a['payer']}或{a['verifier']}才能放款",
+                "reject": f"只有{a['payee']}或{a['verifier']}才能把钱退回",
+                "dispute": f"只有{a['payee']}才能提出异议"}.get(
+                a.get("function"), f"{a['caller']}无权处理这笔付款"),
+            "Conditional_DeadlinePassed": lambda: f"决定的期限已于{a['deadline']}截止，现在钱只能退回付款人",
+            "Conditional_DeadlineNotReached": lambda: (
+                f"这笔付款有异议，{a['verifier']}可以在{a['deadline']}之前作出决定" if a.get("state") == "disputed"
+                else f"要到截止时间{a['deadline']}之后才能解锁"),
+            "Conditional_InvalidDisputeWindow": lambda: f"核验方处理异议的期限必须大于零且不超过十年，不能是{a['disputeWindow']}天",
+            "Conditional_WalletFrozen": lambda: f"{a['payer']}的钱包已被冻结，不能自己放款",
+            "Wage_NotMainContractor": lambda: f"只有总包方{a['main'] if a.get('main_known') else ''}才能这样做",
+            "Wage_NotToken": lambda: "只有数字人民币系统才能这样做",
+            "Wage_ZeroAddress": lambda: "没有指定总包方或分包方",
+            "Wage_InvalidParties": lambda: "总包方和分包方不能是同一家",
+            "Wage_EmptyPayroll": lambda: "工资名单上至少要有一名工人",
+            "Wage_LengthMismatch": lambda: f"工人名单（{a['workers']}人）和工资名单（{a['wages']}笔）对不上",
+            "Wage_BadWorker": lambda: f"{a['worker']}不能列入工资名单：工人必须指明，且不能是总包方或分包方",
+            "Wage_ZeroWage": lambda: f"{a['worker']}的工资为零",
+            "Wage_DuplicateWorker": lambda: f"{a['worker']}在名单上出现了两次",
+            "Wage_AmountTooLarge": lambda: f"{a['amountFen']}超过了允许的最高金额{a['maxFen']}",
+            "Wage_UnknownPayroll": lambda: f"没有编号为{a['payrollId']}的工资批次",
+            "Wage_NotYetPayday": lambda: f"发薪日（{a['payday']}）之前，只有{a['sub']}可以发工资",
+            "Wage_NotOnPayroll": lambda: f"{a['worker']}不在第{a['payrollId']}批工资名单上",
+            "Wage_AlreadySettled": lambda: f"{a['worker']}的工资已经发放或退回",
+            "Wage_WorkerWalletOpen": lambda: f"{a['worker']}的钱包还开着：工资应当发给工人，不能收回",
+            "Wage_WagesPending": lambda: f"{a['subcontractor']}的钱包里还有{a['amountFen']}工人工资，不能注销",
+            "Wage_PaydayTooLate": lambda: "发薪日定得太远了",
+            "Wage_MainContractorWalletNeeded": lambda: f"{a['mainContractor']}拨付的工资还有{a['pendingFen']}没有发放，它的钱包不能注销",
             "Error": lambda: f"合约说“{a.get('message', '')}”",
             "Panic": lambda: "合约内部出错",
             "": lambda: "合约没有说明原因",
             "OutOfGas": lambda: "燃料（一笔交易的计算额度）用完了",
         }.get(name)
         return r() if r else None
+
+    def purpose_refused(self, a):
+        allowed = a.get("allowed")
+        rule = f"专项资金只能付给{self.allowed_payees(allowed)}"
+        if a.get("self_payee"):
+            return f"{rule}，企业不能付给自己"
+        if not a.get("purpose_code"):
+            return f"{rule}，而{a['payee']}不在收款方登记册上"
+        return f"{rule}，而{a['payee']}登记的用途是{a['purpose']}"
 
     def unknown_reason(self, name):
         return f"合约拒绝了（{name}）"
@@ -943,6 +1486,23 @@ class _Contract:
     courses: dict[int, _Course] = field(default_factory=dict)
     orders: dict[int, _Order] = field(default_factory=dict)
     purchases: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # id -> (buyer, merchant, total)
+    agency: str | None = None  # grants: who checks milestones
+    main: str | None = None  # wages: the main contractor
+    sub: str | None = None  # wages: the subcontractor
+    payments: dict[int, _Payment] = field(default_factory=dict)  # conditional payments
+    grants: dict[int, str] = field(default_factory=dict)  # grant id -> firm (address)
+    paydays: dict[int, int] = field(default_factory=dict)  # pay run id -> payday
+    window: int | None = None  # conditional payments: how long the verifier has to decide a dispute (seconds)
+
+
+@dataclass
+class _Payment:
+    payer: str
+    payee: str
+    verifier: str
+    amount: int
+    deadline: int
+    state: str = "pending"  # pending | disputed | released | returned
 
 
 _KIND_BY_EVENT = {
@@ -951,14 +1511,36 @@ _KIND_BY_EVENT = {
     "LessonRecorded": "escrow", "LessonsReleased": "escrow", "LessonsDisputed": "escrow", "DisputeResolved": "escrow",
     "LessonDelivered": "upfront", "DepositLocked": "upfront", "DepositReleased": "upfront", "DepositShared": "upfront",
     "CampaignFunded": "campaign", "PacketClaimed": "campaign", "PurchasePaid": "campaign", "CampaignSwept": "campaign",
+    "PayeeRegistered": "payees", "PayeeRemoved": "payees",
+    "ProgrammeFunded": "grants", "FirmAdmitted": "grants", "TranchePaid": "grants", "GrantSpent": "grants",
+    "GrantClawedBack": "grants", "MilestoneMissed": "grants", "DebtRepaid": "grants", "UnpaidWithdrawn": "grants",
+    "TrancheWithheld": "grants", "FirmExcluded": "grants", "GrantMoneyReturnedOnClose": "grants",
+    "PaymentCreated": "conditional", "PaymentReleased": "conditional", "PaymentReturned": "conditional",
+    "PaymentDisputed": "conditional",
+    "PayrollFunded": "wages", "WageAssigned": "wages", "WagePaid": "wages", "WageReturned": "wages",
 }
 _KIND_BY_LABEL = {"ECNY": "token", "MerchantRegistry": "registry", "escrow": "escrow", "risk_deposit": "upfront",
-                  "unsupervised": "upfront", "campaign": "campaign"}
+                  "unsupervised": "upfront", "campaign": "campaign",
+                  "PayeeRegistry": "payees", "GrantProgramme": "grants", "ConditionalPayment": "conditional",
+                  "WagePassThrough": "wages", "payees": "payees", "programme": "grants", "conditional": "conditional",
+                  "wages": "wages"}
+#: The subsidy contracts' default labels (artifact names and the wrappers' defaults): named by kind alone.
+_DEFAULT_LABELS = {"payees": {"PayeeRegistry", "payees"}, "grants": {"GrantProgramme", "programme"},
+                   "conditional": {"ConditionalPayment", "conditional"}, "wages": {"WagePassThrough", "wages"}}
+#: Functions that tell each subsidy contract apart when a deployment's arguments alone cannot.
+_KIND_BY_FUNCTION = {"registerPayees": "payees", "admitFirms": "grants", "reclaim": "conditional",
+                     "fundPayroll": "wages", "registerMerchants": "registry"}
 #: Token events that move or lock money; when the contract controlling them also speaks in the same
 #: transaction, its sentence tells the movement and these are not told twice.
 _EARMARK_EVENTS = {"Earmarked": "controller", "EarmarkReleased": "controller", "EarmarksReleased": "controller",
                    "EarmarkReturned": "controller", "EarmarkMoved": "controller", "AllEarmarksEnded": "controller"}
-_TIME_ARGS = {"start", "end", "expiry", "closesAt", "closedAt", "courseStart", "earliestChargeAt"}
+#: Subsidy events told together when one transaction has several (a batch of firms, workers or payees).
+_GROUPED = frozenset({"PayeeRegistered", "FirmAdmitted", "TranchePaid", "WageAssigned", "WagePaid"})
+_TIME_ARGS = {"start", "end", "expiry", "closesAt", "closedAt", "courseStart", "earliestChargeAt", "deadline", "payday"}
+#: Times years apart (a grant's promise, an exclusion): told as a day with its year.
+_DAY_ARGS = {"until", "breachedAt", "promiseEnd"}
+#: Milestones are numbered from 0 on chain and from 1 when told.
+_MILESTONE_ARGS = {"expected", "given", "milestone"}
 
 
 class Narrator(Reporter):
@@ -1143,7 +1725,25 @@ class Narrator(Reporter):
         bps = c.bps if c else None
         if kind == "upfront" and bps is None:
             bps = 0 if label == "unsupervised" else 1
+        if kind in NEW_KINDS:
+            return self.p.contract(kind, label, bps, label in _DEFAULT_LABELS[kind])
         return self.p.contract(kind, label, bps)
+
+    def _abi_kind(self, label: str) -> str | None:
+        """The kind of a deployed contract from its ABI's functions, when the chain is at hand."""
+        chain = getattr(self.label, "__self__", None)
+        try:
+            abi = chain.contract(label).abi  # type: ignore[union-attr]
+        except Exception:
+            return None
+        names = {e.get("name") for e in abi if e.get("type") == "function"}
+        return next((kind for fn, kind in _KIND_BY_FUNCTION.items() if fn in names), None)
+
+    def _is_token(self, address: Any) -> bool:
+        if not _is_address(address):
+            return False
+        label = self._by_address.get(address.lower())
+        return label is not None and self._contract(label).kind == "token"
 
     def _contract(self, label: str) -> _Contract:
         c = self._contracts.get(label)
@@ -1177,10 +1777,26 @@ class Narrator(Reporter):
             self._by_address[record.address.lower()] = record.contract
             c = self._contract(record.contract)
             args = list(record.args)
-            if len(args) == 2 and all(_is_address(a) for a in args):
+            if len(args) == 5 and isinstance(args[4], dict) and "allowedPurposes" in args[4]:
+                c.kind, c.terms, c.funder, c.agency = "grants", dict(args[4]), args[2], args[3]
+                if _is_address(args[1]) and args[1].lower() in self._by_address:
+                    self._contract(self._by_address[args[1].lower()]).kind = "payees"
+            elif len(args) == 3 and all(_is_address(a) for a in args) and (
+                    self._is_token(args[0]) or self._abi_kind(record.contract) == "wages"):
+                c.kind, c.main, c.sub = "wages", args[1], args[2]
+            elif (len(args) == 2 and isinstance(args[1], int) and not isinstance(args[1], bool)
+                  and (self._is_token(args[0]) or self._abi_kind(record.contract) == "conditional")):
+                c.kind, c.window = "conditional", args[1]
+            elif len(args) == 2 and all(_is_address(a) for a in args):
                 c.kind = "token"
             elif len(args) == 1 and _is_address(args[0]):
-                c.kind, c.registrar = "registry", args[0]
+                kind = self._abi_kind(record.contract) or _KIND_BY_LABEL.get(record.contract)
+                if kind == "conditional" or (kind is None and self._is_token(args[0])):
+                    c.kind = "conditional"
+                elif kind == "payees" or (kind is None and "payee" in record.contract.lower()):
+                    c.kind, c.registrar = "payees", args[0]
+                else:
+                    c.kind, c.registrar = "registry", args[0]
             elif len(args) >= 3 and isinstance(args[2], dict) and "disputeWindow" in args[2]:
                 c.kind = "upfront" if len(args) >= 4 else "escrow"
                 if len(args) >= 4 and isinstance(args[3], int):
@@ -1191,7 +1807,8 @@ class Narrator(Reporter):
             return
         for ev in result.events:
             c = self._contract(ev.contract)
-            if c.kind == "unknown" and ev.name in _KIND_BY_EVENT:
+            if ev.name in _KIND_BY_EVENT and (c.kind == "unknown" or (c.kind == "registry"
+                                                                   and _KIND_BY_EVENT[ev.name] == "payees")):
                 c.kind = _KIND_BY_EVENT[ev.name]
             a = ev.args
             if ev.name == "CoursePublished":
@@ -1204,6 +1821,21 @@ class Narrator(Reporter):
                 c.purchases[a["purchaseId"]] = (a["buyer"], a["merchant"], a["packetFen"] + a["ownFen"])
             elif ev.name == "CampaignFunded" and c.funder is None:
                 c.funder = a["funder"]
+            elif ev.name == "PaymentCreated":
+                c.payments[a["paymentId"]] = _Payment(a["payer"], a["payee"], a["verifier"], a["amountFen"],
+                                                      a["deadline"])
+            elif ev.name in ("PaymentDisputed", "PaymentReleased", "PaymentReturned") and a["paymentId"] in c.payments:
+                pay = c.payments[a["paymentId"]]
+                pay.state = {"PaymentDisputed": "disputed", "PaymentReleased": "released",
+                             "PaymentReturned": "returned"}[ev.name]
+                if isinstance(a.get("decideBy"), int):
+                    pay.deadline = a["decideBy"]  # the verifier's own deadline
+            elif ev.name == "FirmAdmitted":
+                c.grants[a["grantId"]] = a["firm"]
+            elif ev.name == "PayrollFunded":
+                c.paydays[a["payrollId"]] = a["payday"]
+            elif ev.name == "ProgrammeFunded" and c.funder is None:
+                c.funder = a["department"]
             elif ev.name in ("WalletOpened", "WalletTierChanged"):
                 self._wallet_tier[a["wallet"].lower()] = a["tier"]
             elif ev.name == "TierSet":
@@ -1240,7 +1872,7 @@ class Narrator(Reporter):
                                                and e.args["orderId"] == ev.args["orderId"] for e in events):
                 continue
             if name in ("LessonRecorded", "LessonDelivered", "LessonsReleased", "LessonSkipped", "WalletOpened",
-                        "TierSet", "MerchantRegistered", "DepositReleased"):
+                        "TierSet", "MerchantRegistered", "DepositReleased") or name in _GROUPED:
                 key = f"{ev.contract}|{name}"
                 if key not in groups:
                     groups[key] = []
@@ -1288,7 +1920,56 @@ class Narrator(Reporter):
                                       p.until(c.terms["expiry"]))]
         if c.kind == "registry" and c.registrar:
             return [p.deploy_registry(self._name(c.registrar))]
+        if c.kind == "payees" and c.registrar:
+            return [p.deploy_payees(self._name(c.registrar))]
+        if c.kind == "grants" and c.terms:
+            rules = c.terms
+            rate = rules.get("interestRateBps", 0)
+            exclusion = rules.get("exclusionDays", 0)
+            return [p.deploy_grants(self._name(c.funder), self._name(c.agency), self._allowed(record.contract),
+                                    f"{rate / 100:g}%" if rate else None, p.span(rules.get("promiseDays", 0)),
+                                    p.span(exclusion) if exclusion else None)]
+        if c.kind == "conditional":
+            window = c.window or 0
+            window_words = (p.count(window // DAY, "day") if window % DAY == 0 else p.count(window // HOUR, "hour")) \
+                if window >= HOUR else None
+            return [p.deploy_conditional(self._actor(record.actor), self._contract_name(record.contract),
+                                         window_words)]
+        if c.kind == "wages" and c.main and c.sub:
+            return [p.deploy_wages(self._name(c.main), self._name(c.sub))]
         return [p.deploy_other(self._actor(record.actor), self._contract_name(record.contract))]
+
+    @staticmethod
+    def _when(fmt: Callable[[int], str], ts: int) -> str:
+        """A time in words; a number past any calendar (a deadline of 2^64 seconds) stays a number."""
+        try:
+            return fmt(ts)
+        except (OverflowError, ValueError, OSError):
+            return f"{ts:,}"
+
+    def _allowed(self, label: str) -> str | None:
+        """The purposes a grant programme's money may pay, in words ("payroll, rent or suppliers")."""
+        c = self._contracts.get(label)
+        if c is None or c.kind != "grants" or not c.terms:
+            return None
+        bits = c.terms.get("allowedPurposes", 0)
+        codes = [code for code in range(1, 256) if (bits >> code) & 1]
+        return self.p.names_or([self.p.purpose(code) for code in codes]) or None
+
+    def _grant_firm(self, contract: str, grant_id: Any) -> str:
+        firm = self._contract(contract).grants.get(grant_id)
+        if firm is not None:
+            return self._name(firm)
+        return f"grant {grant_id}'s firm" if self.lang == "en" else f"第{grant_id}笔资助的企业"
+
+    def _party(self, address: str | None, role: str) -> str:
+        """A named party of a contract, or its role in words when the narrator never learnt it."""
+        if address:
+            return self._name(address)
+        return {"en": {"main": "the main contractor", "sub": "the subcontractor", "payer": "the payer",
+                       "payee": "the payee", "verifier": "the verifier", "registrar": "the registrar"},
+                "zh": {"main": "总包方", "sub": "分包方", "payer": "付款人", "payee": "收款人", "verifier": "核验方",
+                       "registrar": "登记机关"}}[self.lang][role]
 
     def _rules(self, contract: str, rules: dict, initial: bool) -> str:
         p = self.p
@@ -1418,6 +2099,60 @@ class Narrator(Reporter):
             funder = n(c.funder) if c.funder else self._contract_name(ev.contract)
             return p.campaign_swept(funder, m(a["sweptFen"]), m(a["unclaimedFen"]), m(a["unspentFen"]),
                                     nothing=a["sweptFen"] == 0)
+        # ---- payee register, grants, conditional payments, wages
+        if name == "PayeeRemoved":
+            return p.payee_removed(self._actor(record.actor), n(a["payee"]), p.purpose(a["purpose"]))
+        if name == "ProgrammeFunded":
+            return p.programme_funded(n(a["department"]), m(a["amountFen"]), self._contract_name(ev.contract))
+        if name == "UnpaidWithdrawn":
+            return p.unpaid_withdrawn(n(a["department"]), m(a["amountFen"]))
+        if name == "TrancheWithheld":
+            return p.tranche_withheld(n(a["firm"]), a["milestone"] + 1, m(a["withheldFen"]),
+                                      m(a["cancelledFen"]) if a["cancelledFen"] else None)
+        if name == "MilestoneMissed":
+            return p.milestone_missed(n(a["firm"]), a["milestone"] + 1, m(a["cancelledFen"]))
+        if name == "GrantSpent":
+            return p.grant_spent(n(a["firm"]), n(a["payee"]), p.purpose(a["purpose"]), m(a["amountFen"]))
+        if name == "GrantClawedBack":
+            fraud = bool(record.function == "recordBreach" and len(record.args) >= 3 and record.args[2] is True)
+            owed = a["principalFen"] + a["interestFen"]
+            return p.grant_clawed_back(n(a["firm"]), self._when(p.day, a["breachedAt"]), fraud, m(owed), m(a["principalFen"]),
+                                       m(a["interestFen"]), m(a["returnedUnspentFen"]), m(a["outstandingFen"]),
+                                       a["returnedUnspentFen"], a["outstandingFen"])
+        if name == "FirmExcluded":
+            return p.firm_excluded(n(a["firm"]), self._when(p.day, a["until"]))
+        if name == "DebtRepaid":
+            return p.debt_repaid(n(a["firm"]), m(a["amountFen"]), m(a["outstandingFen"]), a["outstandingFen"] == 0)
+        if name == "GrantMoneyReturnedOnClose":
+            return p.grant_returned_on_close(n(a["firm"]), m(a["amountFen"]))
+        if name == "PaymentCreated":
+            return p.payment_created(n(a["payer"]), n(a["payee"]), n(a["verifier"]), m(a["amountFen"]),
+                                     self._when(p.time, a["deadline"]))
+        if name in ("PaymentDisputed", "PaymentReleased", "PaymentReturned"):
+            pay = c.payments.get(a["paymentId"])
+            payer = self._party(pay.payer if pay else a.get("payer"), "payer")
+            payee = self._party(pay.payee if pay else a.get("payee"), "payee")
+            verifier = self._party(pay.verifier if pay else None, "verifier")
+            if name == "PaymentDisputed":
+                decide_by = a.get("decideBy")
+                return p.payment_disputed(payee, payer, verifier, m(pay.amount) if pay else None,
+                                          self._when(p.time, decide_by) if isinstance(decide_by, int) else None)
+            if name == "PaymentReleased":
+                by_payer = pay is not None and a["decidedBy"].lower() == pay.payer.lower()
+                return p.payment_released(payer, payee, m(a["amountFen"]), n(a["decidedBy"]), by_payer)
+            r = a["reason"]
+            reason = RETURN_REASONS[r] if isinstance(r, int) and 0 <= r < len(RETURN_REASONS) else None
+            return p.payment_returned(payer, payee, verifier, m(a["amountFen"]), reason,
+                                      self._when(p.time, pay.deadline) if pay else None)
+        if name == "PayrollFunded":
+            wages = [e.args["amountFen"] for e in events if e.name == "WageAssigned" and e.contract == ev.contract
+                     and e.args["payrollId"] == a["payrollId"]]
+            each = m(wages[0]) if wages and len(set(wages)) == 1 and len(wages) > 1 else None
+            return p.payroll_funded(self._party(c.main, "main"), self._party(c.sub, "sub"),
+                                    p.count(a["workers"], "worker"), m(a["totalFen"]), each, self._when(p.time, a["payday"]))
+        if name == "WageReturned":
+            return p.wage_returned(n(a["worker"]), m(a["amountFen"]), self._party(c.sub, "sub"),
+                                   self._party(c.main, "main"))
         return p.unknown_event(self._contract_name(ev.contract), name)
 
     def _enrolment(self, ev: Any, events: list) -> str:
@@ -1533,6 +2268,62 @@ class Narrator(Reporter):
             insts = {e.args["institution"] for e in evs}
             total = sum(e.args["amountFen"] for e in evs)
             return [p.deposit_released(self.p.names([self._name(i) for i in sorted(insts)]), m(total), len(evs))]
+        if name == "PayeeRegistered":
+            told = []
+            for purpose in dict.fromkeys(e.args["purpose"] for e in evs):
+                names = [self._name(e.args["payee"]) for e in evs if e.args["purpose"] == purpose]
+                listed = p.who(names, "payee") if len(names) <= 3 or self.lang == "en" else f"{names[0]}到{names[-1]}"
+                told.append(p.payees_registered(self._actor(record.actor), listed, p.purpose(purpose), len(names)))
+            return told
+        if name == "FirmAdmitted":
+            programme = self._contract_name(contract)
+            if len(evs) == 1:
+                a = evs[0].args
+                return [p.firm_admitted(self._name(a["firm"]), m(a["sizeFen"]), p.count(a["tranches"], "tranche"),
+                                        programme)]
+            sizes = {e.args["sizeFen"] for e in evs}
+            tranches = {e.args["tranches"] for e in evs}
+            firms = p.who([self._name(e.args["firm"]) for e in evs], "firm")
+            count = (p.count(next(iter(tranches)), "tranche") if len(tranches) == 1
+                     else ("tranches" if self.lang == "en" else "几期"))
+            return [p.firms_admitted(firms, len(evs), m(next(iter(sizes))) if len(sizes) == 1 else None,
+                                     m(sum(e.args["sizeFen"] for e in evs)), count, programme)]
+        if name == "TranchePaid":
+            allowed = self._allowed(contract)
+            told = []
+            for milestone in dict.fromkeys(e.args["milestone"] for e in evs):
+                batch = [e for e in evs if e.args["milestone"] == milestone]
+                if len(batch) == 1:
+                    a = batch[0].args
+                    told.append(p.tranche_paid(self._name(a["firm"]), milestone + 1, m(a["amountFen"]), allowed))
+                    continue
+                amounts = {e.args["amountFen"] for e in batch}
+                firms = p.who([self._name(e.args["firm"]) for e in batch], "firm")
+                told.append(p.tranches_paid(firms, len(batch), milestone + 1,
+                                            m(next(iter(amounts))) if len(amounts) == 1 else None,
+                                            m(sum(e.args["amountFen"] for e in batch)), allowed))
+            return told
+        if name == "WageAssigned":
+            if any(e.name == "PayrollFunded" and e.contract == contract for e in events):
+                return []  # the pay run's own sentence tells the wages
+            told = []
+            for run in dict.fromkeys(e.args["payrollId"] for e in evs):
+                batch = [e for e in evs if e.args["payrollId"] == run]
+                told.append(p.wages_assigned(run, p.who([self._name(e.args["worker"]) for e in batch], "worker"),
+                                             m(sum(e.args["amountFen"] for e in batch))))
+            return told
+        if name == "WagePaid":
+            c = self._contract(contract)
+            sub = self._party(c.sub, "sub")
+            told = []
+            for by in dict.fromkeys(e.args["paidBy"] for e in evs):
+                batch = [e for e in evs if e.args["paidBy"] == by]
+                amounts = [e.args["amountFen"] for e in batch]
+                payer = None if (c.sub and by.lower() == c.sub.lower()) else self._name(by)
+                workers = p.who([self._name(e.args["worker"]) for e in batch], "worker")
+                each = m(amounts[0]) if len(set(amounts)) == 1 and len(batch) > 1 else None
+                told.append(p.wages_paid(workers, sub, m(sum(amounts)), each, payer, len(batch) == 1))
+            return told
         return [self._event(record, e, events, {}) or "" for e in evs]  # pragma: no cover - every group is above
 
     # ------------------------------------------------------------------ refusals
@@ -1562,8 +2353,18 @@ class Narrator(Reporter):
                 out[key] = p.money(value)
             elif key.endswith("Seconds"):
                 out[key] = f"{round(value / DAY, 1):g}"
-            elif key in _TIME_ARGS:
-                out[key] = p.until(value) if key in ("expiry", "end", "closedAt") else p.time(value)
+            elif key in _TIME_ARGS or key in _DAY_ARGS:
+                try:
+                    out[key] = (p.day(value) if key in _DAY_ARGS else
+                                p.until(value) if key in ("expiry", "end", "closedAt") else p.time(value))
+                except (OverflowError, ValueError, OSError):  # not a date a calendar can show
+                    out[key] = f"{value:,}"
+            elif key in _MILESTONE_ARGS:
+                out[key] = value + 1
+            elif key == "purpose":
+                out[key], out["purpose_code"] = p.purpose(value), value
+            elif key == "disputeWindow":
+                out[key] = f"{round(value / DAY, 1):g}"
             elif key == "depositBps":
                 out[key] = f"{value / 100:g}%"
             else:
@@ -1575,6 +2376,18 @@ class Narrator(Reporter):
             out["lead"] = p.count(max(0, (args["courseStart"] - args["earliestChargeAt"]) // DAY), "day")
         c = self._contract(record.contract)
         out["where"] = self._campaign_where(c) if c.kind == "campaign" else p.where(None)
+        out["allowed"] = self._allowed(record.contract)
+        payee = args.get("payee")
+        out["self_payee"] = _is_address(payee) and self._label_of(payee) == record.actor
+        out["registrar"] = self._party(c.registrar, "registrar")
+        out["main"], out["sub"] = self._party(c.main, "main"), self._party(c.sub, "sub")
+        out["main_known"] = c.main is not None
+        pay = c.payments.get(args.get("paymentId")) if c.kind == "conditional" else None
+        out.setdefault("payer", self._party(pay.payer if pay else None, "payer"))
+        out.setdefault("payee", self._party(pay.payee if pay else None, "payee"))
+        out.setdefault("verifier", self._party(pay.verifier if pay else None, "verifier"))
+        out["state"] = pay.state if pay else None
+        out["function"] = record.function
         return out
 
     def _attempt(self, record: Any) -> str:
@@ -1597,6 +2410,16 @@ class Narrator(Reporter):
                }.get(fn, "generic")
         if fn == "unfreezeWallet":
             key = "generic"
+        if c.kind in NEW_KINDS:
+            key = {"registerPayees": "register_payees", "removePayee": "remove_payee", "fund": "grant_fund",
+                   "withdrawUnpaid": "withdraw_unpaid", "admitFirms": "admit", "attestMilestones": "attest",
+                   "recordMissedMilestone": "missed", "recordBreach": "breach", "spend": "spend", "repay": "repay",
+                   "create": "cond_create", "confirm": "cond_confirm", "reject": "cond_reject",
+                   "dispute": "cond_dispute", "reclaim": "cond_reclaim", "fundPayroll": "fund_payroll",
+                   "payWages": "pay_wages", "returnWage": "return_wage"}.get(fn, key)
+            if key == "constructor":
+                key = "deploy"
+            return p.attempt(key, self._subsidy_facts(key, facts, c, record))
         if key == "enrol":
             course = c.courses.get(arg(0))
             lessons = arg(1, 0)
@@ -1623,3 +2446,50 @@ class Narrator(Reporter):
         elif key == "approve_earmark":
             facts["controller"] = n(arg(0, ""))
         return p.attempt(key, facts)
+
+    def _subsidy_facts(self, key: str, facts: dict[str, Any], c: _Contract, record: Any) -> dict[str, Any]:
+        """What a refused call to a grant, conditional-payment, wage or payee contract tried, in words."""
+        p, n, m = self.p, self._name, self.p.money
+        a = list(record.args)
+
+        def arg(i: int, default: Any = None) -> Any:
+            return a[i] if len(a) > i else default
+
+        def many(value: Any, noun: str) -> str:
+            items = value if isinstance(value, list) else []
+            return p.who([n(x) for x in items], noun) if items else p.count(0, noun)
+
+        if key == "remove_payee":
+            facts["payee"] = n(arg(0, ""))
+        elif key in ("grant_fund", "withdraw_unpaid"):
+            facts["amount"] = m(arg(0, 0))
+        elif key == "admit":
+            facts["firms"] = many(arg(0), "firm")
+        elif key == "attest":
+            ids = arg(0) if isinstance(arg(0), list) else []
+            facts["firms"] = p.who([self._grant_firm(record.contract, i) for i in ids], "firm") or p.count(0, "firm")
+            facts["milestone"] = arg(1, 0) + 1
+        elif key == "missed":
+            facts["firm"], facts["milestone"] = self._grant_firm(record.contract, arg(0)), arg(1, 0) + 1
+        elif key == "breach":
+            facts["firm"] = self._grant_firm(record.contract, arg(0))
+        elif key == "spend":
+            facts["payee"], facts["amount"] = n(arg(0, "")), m(arg(1, 0))
+        elif key == "repay":
+            facts["amount"] = m(arg(1, 0))
+        elif key == "cond_create":
+            facts["payee"], facts["amount"] = n(arg(0, "")), m(arg(2, 0))
+        elif key.startswith("cond_"):
+            pay = c.payments.get(arg(0))
+            facts["payee"] = self._party(pay.payee if pay else None, "payee")
+            facts["payer"] = self._party(pay.payer if pay else None, "payer")
+            facts["amount"] = m(pay.amount) if pay else ("money" if self.lang == "en" else "钱")
+        elif key == "fund_payroll":
+            wages = arg(1) if isinstance(arg(1), list) else []
+            facts["workers"], facts["amount"] = many(arg(0), "worker"), m(sum(w for w in wages if isinstance(w, int)))
+            facts["sub"] = self._party(c.sub, "sub")
+        elif key == "pay_wages":
+            facts["workers"] = many(arg(1), "worker")
+        elif key == "return_wage":
+            facts["worker"] = n(arg(1, ""))
+        return facts

@@ -217,6 +217,46 @@ def _param_value(key: str, value: Any) -> str:
     return str(value)
 
 
+def _n(t: Text, count: int, one: str, many: str) -> str:
+    """A count in a sentence: "1 grant", "24 grants" in English; the bare number in Chinese (its unit is in the
+    sentence)."""
+    return f"{count:,}" if t.zh else f"{count:,} {one if count == 1 else many}"
+
+
+def _subsidy_sentences(totals: dict[str, int], counts: dict[str, int], t: Text) -> list[str]:
+    """What happened to a run's grant, conditional-payment and wage money, from summary.json's totals."""
+    m, out, sp = t.money, [], ("" if t.zh else " ")
+    if "budget_fen" in totals:
+        line = t["grants"].format(
+            budget=m(totals["budget_fen"]), grants=_n(t, counts.get("grants", 0), "grant", "grants"),
+            paid=m(totals.get("paid_to_firms_fen", 0)),
+            tranches=_n(t, counts.get("tranches_paid", 0), "tranche payment", "tranche payments"),
+            spent=m(totals.get("grant_spent_fen", 0)),
+            payments=_n(t, counts.get("grant_payments", 0), "payment", "payments"),
+            unspent=m(totals.get("grant_unspent_fen", 0)))
+        if totals.get("cancelled_fen"):
+            line += sp + t["grants_cancelled"].format(cancelled=m(totals["cancelled_fen"]))
+        if counts.get("clawbacks"):
+            line += sp + t["grants_clawback"].format(
+                clawbacks=_n(t, counts["clawbacks"], "clawback", "clawbacks"), owed=m(totals.get("owed_fen", 0)),
+                principal=m(totals.get("principal_fen", 0)), interest=m(totals.get("interest_fen", 0)),
+                returned=m(totals.get("returned_unspent_fen", 0)), withheld=m(totals.get("withheld_fen", 0)),
+                repaid=m(totals.get("repaid_fen", 0)), outstanding=m(totals.get("outstanding_fen", 0)))
+        out.append(line)
+    if "conditional_created_fen" in totals:
+        out.append(t["conditional"].format(
+            n=_n(t, counts.get("conditional_payments", 0), "conditional payment", "conditional payments"),
+            created=m(totals["conditional_created_fen"]), released=m(totals.get("conditional_released_fen", 0)),
+            returned=m(totals.get("conditional_returned_fen", 0)), pending=m(totals.get("conditional_pending_fen", 0)),
+            disputes=counts.get("conditional_disputes", 0)))
+    if "wages_funded_fen" in totals:
+        out.append(t["wages"].format(
+            runs=_n(t, counts.get("pay_runs", 0), "pay run", "pay runs"), funded=m(totals["wages_funded_fen"]),
+            paid=m(totals.get("wages_paid_fen", 0)), count=_n(t, counts.get("wages_paid", 0), "wage", "wages"),
+            returned=m(totals.get("wages_returned_fen", 0)), pending=m(totals.get("wages_pending_fen", 0))))
+    return out
+
+
 def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | None, text: Text,
                 made: Sequence[Chart], *, journal_name: str = "journal.jsonl", journal_lines: int = 0) -> str:
     s = summary or {}
@@ -282,6 +322,7 @@ def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | 
             returned=t.money(c.returned_to_funder_fen), swept_part=swept, refunded=t.money(c.refunded_to_buyers_fen),
             unspent=t.money(c.unspent_fen))
         sentences.append(_e(line))
+    sentences.extend(_e(line) for line in _subsidy_sentences(totals, counts, t))
     comparison = s.get("comparison")
     if comparison:
         models = _models(comparison)

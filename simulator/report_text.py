@@ -37,9 +37,9 @@ EN: dict[str, str] = {
     "axis_time": "Beijing time (UTC+8)",
     "axis_money": "Amount (yuan)",
     "locked_part": "{group}: locked part",
-    "flow_locked": "locked (earmarked under supervision or in packets)",
-    "flow_released": "released to institutions / merchants",
-    "flow_refunded": "refunded to parents / buyers",
+    "flow_locked": "locked (earmarked under supervision, in packets, grants, payments or wages)",
+    "flow_released": "released to institutions / merchants / payees",
+    "flow_refunded": "refunded to parents / buyers / payers",
     "flow_returned": "swept / returned to funders",
     "part_released": "released to the institution",
     "part_refunded": "refunded to parents",
@@ -63,6 +63,21 @@ EN: dict[str, str] = {
     "group_bank": "bank",
     "group_regulator": "regulator",
     "group_bureau": "commerce bureau",
+    "group_firm": "firms",
+    "group_department": "government department (funder)",
+    "group_agency": "milestone agency",
+    "group_payroll": "payroll payees",
+    "group_rent": "rent payees",
+    "group_suppliers": "supplier payees",
+    "group_supplier": "suppliers",
+    "group_landlord": "landlords",
+    "group_dealer": "dealers",
+    "group_wallet": "unregistered wallets",
+    "group_buyer": "car buyers",
+    "group_verifier": "verifiers",
+    "group_contractor": "contractors",
+    "group_worker": "workers",
+    "group_crony": "the subcontractor's crony",
     "group_other": "other",
     # tables
     "th_parameter": "parameter",
@@ -132,6 +147,19 @@ EN: dict[str, str] = {
     "campaign_back": "{returned} went back to the funder{swept_part}; {refunded} was refunded to buyers; "
                      "{unspent} is still in packets.",
     "campaign_swept": " ({swept} swept at expiry: {unclaimed} never claimed, {unspent} claimed but unspent)",
+    "grants": "A grant programme with a budget of {budget} made {grants} and paid {paid} into the firms' "
+              "wallets in {tranches}; the firms spent {spent} of it on registered payees of allowed purposes in "
+              "{payments}, and {unspent} is still unspent.",
+    "grants_cancelled": "{cancelled} of tranches was cancelled.",
+    "grants_clawback": "{clawbacks}: the firms owed {owed} ({principal} received plus {interest} "
+                       "interest); {returned} of unspent grant money went back at once, {withheld} of later "
+                       "tranches was withheld, {repaid} was repaid and {outstanding} is still owed.",
+    "conditional": "{n} locked {created} in the payers' own wallets: {released} was released "
+                   "to the payees, {returned} went back to the payers and {pending} is still undecided "
+                   "({disputes} disputed).",
+    "wages": "{runs} put {funded} of wages into the subcontractor's wallet, locked to the workers listed: "
+             "{paid} was paid to workers in {count}, {returned} went back to the main contractor and "
+             "{pending} is not yet paid.",
     "comparison": "The same term ran under {n} supervision models at once, on one chain. Parents lost {losses}.",
     "comparison_item": "{loss} under {model}",
     "and": "and",
@@ -140,9 +168,9 @@ EN: dict[str, str] = {
     "alerts_n": "{n} alerts were raised during the run.",
     "alerts_none": "No alerts were raised during the run.",
     "issued": "In all, the bank issued {issued} of e-CNY and redeemed {redeemed}.",
-    "money_explained": "Locked money is earmarked in a wallet under a supervision contract or a campaign: the "
-                       "owner sees it but cannot spend it. Released, refunded and returned are counted from the "
-                       "start of the run.",
+    "money_explained": "Locked money is earmarked in a wallet under a supervision contract, a campaign, a grant "
+                       "programme, a conditional payment or a wage contract: the owner sees it but cannot spend "
+                       "it freely. Released, refunded and returned are counted from the start of the run.",
     "groups_explained": "Lines: each group's wallet balances (free money plus earmarks). Shaded: the "
                         "earmarked (locked) part of them.",
     "none": "none",
@@ -185,9 +213,9 @@ ZH: dict[str, str] = {
     "axis_time": "北京时间（UTC+8）",
     "axis_money": "金额（元）",
     "locked_part": "{group}：其中锁定部分",
-    "flow_locked": "锁定（监管中或红包内）",
-    "flow_released": "已拨付给机构／商户",
-    "flow_refunded": "已退还家长／买家",
+    "flow_locked": "锁定（监管中、红包内、专项资金、条件支付或工资）",
+    "flow_released": "已拨付给机构／商户／收款方",
+    "flow_refunded": "已退还家长／买家／付款人",
     "flow_returned": "回收／退回出资方",
     "part_released": "拨付给机构",
     "part_refunded": "退还家长",
@@ -211,6 +239,21 @@ ZH: dict[str, str] = {
     "group_bank": "银行",
     "group_regulator": "监管部门",
     "group_bureau": "商务局",
+    "group_firm": "企业",
+    "group_department": "政府主管部门（出资方）",
+    "group_agency": "里程碑核验机构",
+    "group_payroll": "工资收款方",
+    "group_rent": "房租收款方",
+    "group_suppliers": "供应商收款方",
+    "group_supplier": "供应商",
+    "group_landlord": "房东",
+    "group_dealer": "经销商",
+    "group_wallet": "未登记的钱包",
+    "group_buyer": "购车人",
+    "group_verifier": "核验方",
+    "group_contractor": "承包商",
+    "group_worker": "工人",
+    "group_crony": "分包方的亲信",
     "group_other": "其他",
     "th_parameter": "参数",
     "th_value": "取值",
@@ -274,6 +317,15 @@ ZH: dict[str, str] = {
                 "计 {claimed}；{payments} 笔支付在 {merchants} 家商户消费了红包资金 {spent}，买家自有资金 {own}。",
     "campaign_back": "{returned} 退回出资方{swept_part}；{refunded} 退还给买家；{unspent} 仍在红包内。",
     "campaign_swept": "（到期回收 {swept}：未领取 {unclaimed}，已领取未使用 {unspent}）",
+    "grants": "专项资金预算 {budget}，共资助 {grants} 家企业，分 {tranches} 笔向企业钱包拨付 {paid}；企业按规定用途"
+              "向登记收款方付出 {spent}（{payments} 笔），仍有 {unspent} 未用。",
+    "grants_cancelled": "取消的分期资助共 {cancelled}。",
+    "grants_clawback": "共追回 {clawbacks} 笔：企业应退还 {owed}（已收资助 {principal} 加利息 {interest}）；其中未用的专项资金 "
+                       "{returned} 立即退回，后续分期抵扣 {withheld}，企业归还 {repaid}，仍欠 {outstanding}。",
+    "conditional": "{n} 笔条件支付在付款人自己的钱包里锁定了 {created}：{released} 已付给收款人，{returned} 已退回付款人，"
+                   "{pending} 仍待决定（{disputes} 笔有异议）。",
+    "wages": "{runs} 批工资共 {funded} 打入分包方的钱包，锁定给名单上的工人：{paid} 已分 {count} 笔发给工人，"
+             "{returned} 退回总包方，{pending} 尚未发放。",
     "comparison": "同一学期在同一条链上同时以 {n} 种监管模式运行。家长的损失：{losses}。",
     "comparison_item": "{model}为 {loss}",
     "and": "，",
@@ -281,7 +333,7 @@ ZH: dict[str, str] = {
     "alerts_n": "运行期间共触发 {n} 条预警。",
     "alerts_none": "运行期间未触发预警。",
     "issued": "银行共发行数字人民币 {issued}，兑回 {redeemed}。",
-    "money_explained": "锁定资金是在钱包中由监管合约或红包活动圈存的钱：持有人看得见，但不能动用。"
+    "money_explained": "锁定资金是在钱包中由监管合约、红包活动、专项资金、条件支付或工资合约圈存的钱：持有人看得见，但不能随意动用。"
                        "已拨付、已退款和退回出资方的金额均从运行开始累计。",
     "groups_explained": "折线：各类参与者的钱包余额（可用资金加圈存资金）。阴影：其中被圈存锁定的部分。",
     "none": "无",
@@ -310,6 +362,11 @@ TITLES_ZH = {
     "redpacket_refund_after_expiry": "红包加自有资金的消费在到期后退款：自有资金退给买家，红包资金退给出资方",
     "redpacket_rules": "红包规则：红包资金不能做的事，逐一被拒绝或按规则处理",
     "wallet_tier_limit": "最低等级钱包试图预付 3,000 元：超出单笔限额被拒绝",
+    "sme_special_funds": "深圳数字人民币专项资金：6.16 亿元分期拨付给 2,422 家中小企业，每期以核验的里程碑为准",
+    "sme_relocation_clawback": "企业第三年迁离深圳，连本带息退还资助",
+    "grant_purpose_binding": "专款专用：专项资金可付工资和房租，其他用途一律被拒，自有资金不受限制",
+    "car_prepayment": "购车预付款锁定至交车，新能源汽车补贴在上牌后发放",
+    "wage_passthrough": "工程工资经分包方穿透发放：分包方看得见工资，却挪不走",
 }
 
 PARAMS_ZH = {
@@ -326,6 +383,23 @@ PARAMS_ZH = {
     "packet_money_spent_fen": "红包消费", "scale": "规模比例", "valid_from": "生效时间", "valid_until": "失效时间",
     "block_size": "每块交易数", "block_window_minutes": "出块时间窗（分钟）", "wallet_batch": "开户批量",
     "days_valid": "有效天数", "purchase_fen": "消费金额",
+    # grants
+    "firms": "企业数", "budget_fen": "预算", "tranche_split_pct": "各期占资助比例（%）",
+    "days_to_milestone": "各里程碑距获批（天）", "size_spread_pct": "资助额上下浮动（%）",
+    "missed_milestone_bps": "未达里程碑的企业比例（基点）", "spend_share_pct": "首期资金花掉的比例（%）",
+    "payees_per_purpose": "每种用途的收款方数", "tranches_fen": "各期金额", "days_between_tranches": "每期间隔（天）",
+    "spent_on_payroll_fen": "专项资金付工资", "spent_on_rent_fen": "专项资金付房租",
+    "move_out_day": "首期拨付后第几天迁出", "interest_rate_bps": "年利率（基点）", "promise_years": "承诺留驻（年）",
+    "firm_own_money_fen": "企业自有资金", "grant_fen": "资助金额", "own_money_fen": "企业自有资金",
+    "payroll_fen": "工资", "rent_fen": "房租", "equipment_fen": "设备款（不属允许用途）",
+    "allowed_purposes": "允许的用途", "cheating_firm": "有一家企业弄虚作假",
+    # conditional payments
+    "deposit_fen": "每辆车预付款", "delivery_days": "承诺交车期限（天）", "on_time_day": "按时交车在第几天",
+    "subsidy_fen": "每辆车新能源补贴", "registration_days": "上牌核验期限（天）",
+    "dispute_window_days": "异议后核验方决定期限（天）",
+    # wages
+    "workers": "工人数", "monthly_wage_fen": "月工资", "wage_spread_fen": "工资浮动", "months": "月数",
+    "stalled_workers": "分包方拖着不发的工人数", "subcontractor_own_fen": "分包方自有资金",
 }
 
 TOTALS = {
@@ -346,6 +420,34 @@ TOTALS = {
     "swept_unspent_fen": ("swept: claimed but unspent", "回收：已领取未使用"),
     "packet_money_with_merchants_fen": ("packet money kept by merchants", "商户留存的红包资金"),
     "packet_money_unspent_fen": ("packet money still in packets", "仍在红包内的资金"),
+    # grant programmes
+    "budget_fen": ("grant budget (funded less taken back)", "专项资金预算（注资减收回）"),
+    "paid_out_fen": ("tranches settled (paid to firms or withheld)", "已结算的分期资助（拨付或抵扣）"),
+    "paid_to_firms_fen": ("grant money paid to firms", "拨付给企业的专项资金"),
+    "unpaid_fen": ("budget not paid out", "未拨付的预算"),
+    "cancelled_fen": ("tranches cancelled", "取消的分期资助"),
+    "grant_spent_fen": ("grant money spent on allowed payees", "按规定用途付出的专项资金"),
+    "grant_unspent_fen": ("grant money unspent in firms' wallets", "企业钱包中未用的专项资金"),
+    "paid_with_own_money_fen": ("paid with the firm's own money", "企业用自有资金支付"),
+    "principal_fen": ("clawed back: grant received", "追回：已收资助（本金）"),
+    "interest_fen": ("clawed back: interest", "追回：利息"),
+    "owed_fen": ("owed in all (grant received + interest)", "应退还合计（本金＋利息）"),
+    "returned_unspent_fen": ("unspent grant money returned at once", "立即退回的未用专项资金"),
+    "withheld_fen": ("later tranches withheld against debts", "抵扣欠款的后续分期"),
+    "repaid_fen": ("repaid from firms' own money", "企业用自有资金归还"),
+    "outstanding_fen": ("still owed", "仍欠"),
+    "returned_on_close_fen": ("grant money returned when wallets closed", "钱包注销时退回的专项资金"),
+    "programme_balance_fen": ("left in the programme's budget", "专项资金预算余额"),
+    # conditional payments
+    "conditional_created_fen": ("locked in conditional payments", "条件支付锁定"),
+    "conditional_released_fen": ("released to payees", "已付给收款人"),
+    "conditional_returned_fen": ("returned to payers", "已退回付款人"),
+    "conditional_pending_fen": ("still locked, undecided", "仍锁定、待决定"),
+    # wages
+    "wages_funded_fen": ("wages funded by the main contractor", "总包方拨付的工资"),
+    "wages_paid_fen": ("wages paid to workers", "已发给工人的工资"),
+    "wages_returned_fen": ("wages returned to the main contractor", "退回总包方的工资"),
+    "wages_pending_fen": ("wages not yet paid", "尚未发放的工资"),
 }
 
 COUNTS = {
@@ -358,10 +460,19 @@ COUNTS = {
     "refunds": ("refunds", "退款笔数"),
     "claimed_packets": ("packets claimed", "领取的红包"),
     "payments": ("payments", "支付笔数"),
+    "grants": ("grants", "资助笔数"),
+    "tranches_paid": ("tranches paid", "已拨付的分期"),
+    "milestones_missed": ("milestones missed", "未达成的里程碑"),
+    "grant_payments": ("payments of grant money", "专项资金支付笔数"),
+    "clawbacks": ("clawbacks", "追回笔数"),
+    "conditional_payments": ("conditional payments", "条件支付笔数"),
+    "conditional_disputes": ("disputed payments", "有异议的付款"),
+    "pay_runs": ("pay runs", "工资批次"),
+    "wages_paid": ("wages paid", "已发工资笔数"),
 }
 
 _LABEL_ZH = {"escrow": "按课时托管", "risk_deposit": "风险保证金", "unsupervised": "无监管", "risk deposit": "风险保证金",
-             "packets": "红包"}
+             "packets": "红包", "grants": "专项资金", "conditional": "条件支付", "wages": "工资"}
 
 INVARIANTS_ZH = {
     "money is conserved: supply = issued - redeemed": "货币守恒：总量 = 发行 − 兑回",
@@ -417,6 +528,57 @@ INVARIANTS_ZH = {
     "the school was paid for exactly the lessons not refunded": "学校恰好收到未退款课时的费用",
     "the sweep took back exactly the unspent packets": "回收恰好收回了未使用的红包",
     "expected_refusals_happened": "预期的拒绝都发生了",
+    # grant programmes (also "grants: ..." for the programme-wide checks)
+    "paid out = budget - unpaid": "已结算 = 预算 − 未拨付",
+    "owed = principal + interest = returned unspent + repaid + withheld + outstanding":
+        "应退还 = 本金 + 利息 = 立即退回的未用资金 + 归还 + 抵扣 + 仍欠",
+    "programme balance = budget - paid out + returned unspent + repaid + withheld + returned on close":
+        "预算余额 = 预算 − 已结算 + 立即退回的未用资金 + 归还 + 抵扣 + 注销时退回",
+    "grant money paid to firms is spent, unspent, or back in the programme":
+        "拨付给企业的专项资金要么已按用途付出，要么尚未使用，要么已退回专项资金",
+    "each clawback's interest is floor(amount x rate x days / (10,000 x 365)) per payment":
+        "每笔追回的利息按每次拨付单独计算：金额 × 年利率 × 天数 ÷ (10,000 × 365)，向下取整",
+    "grant money reached only payees of allowed purposes": "专项资金只付给了允许用途的收款方",
+    "grant money reached only payees registered for an allowed purpose at the time":
+        "专项资金只付给了付款时登记为允许用途的收款方",
+    "paid out = budget - unpaid (unpaid read from the grants' tranche records)":
+        "已结算 = 预算 − 未拨付（未拨付按各笔资助的分期记录计算）",
+    "the token moved exactly the tranches paid into firms' wallets, and exactly the returns and repayments back":
+        "数字人民币系统转入企业钱包的恰为已拨付的分期，转回的恰为退回和归还的金额",
+    "every firm that met its milestones received its whole grant": "每家达成全部里程碑的企业都拿到了全部资助",
+    "unpaid budget is exactly the cancelled tranches": "未拨付的预算恰好等于取消的分期资助",
+    "the budget holds exactly the cancelled tranches and what a cheat paid back":
+        "预算余额恰好等于取消的分期资助加上弄虚作假企业退还的钱",
+    "the cheat owes exactly what it received plus interest, and repaid all of it":
+        "弄虚作假的企业应退还的恰为已收资助加利息，并已全部还清",
+    "interest equals the per-payment formula worked by hand": "利息与按每次拨付手工计算的结果一致",
+    "principal is what the firm received": "本金等于企业收到的资助",
+    "owed = returned unspent + withheld + repaid": "应退还 = 立即退回的未用资金 + 抵扣 + 归还",
+    "the grant is settled with nothing outstanding": "资助已结清，没有欠款",
+    "the firm keeps no grant money": "企业手中不再有专项资金",
+    "grant money left is the grant less payroll and rent": "剩余专项资金等于资助减去工资和房租",
+    "the equipment dealer received only the firm's own money": "设备经销商只收到了企业的自有资金",
+    "the firm's own money is free and reduced only by the lathe": "企业的自有资金可以自由使用，只因买车床而减少",
+    "the unregistered wallet received nothing": "未登记的钱包没有收到任何钱",
+    # conditional payments (also "conditional: ...")
+    "created = released + returned + still pending": "设立 = 已付出 + 已退回 + 仍待决定",
+    "money held equals the undecided payments": "锁定的钱等于尚未决定的付款",
+    "the token locked, released and returned exactly what the payments say": "数字人民币系统锁定、付出和退回的金额与各笔付款记录完全一致",
+    "each registered owner received the subsidy": "每位上了牌的车主都拿到了补贴",
+    "every deposit and subsidy is decided": "每笔预付款和补贴都已有结果",
+    "the dealer received the two delivered cars' deposits": "经销商收到了两辆已交付汽车的预付款",
+    "the late car's buyer has the whole deposit back, free to spend": "车辆延误的买家拿回了全部预付款，可以自由使用",
+    # wages (also "wages: ...")
+    "funded = paid + returned + still pending": "拨付 = 已发放 + 已退回 + 尚未发放",
+    "every pay run's listed wages add up to its total": "每批名单上的工资加起来等于该批总额",
+    "each worker received from the subcontractor's wallet exactly the wages listed for them, and nobody else received any":
+        "每名工人从分包方钱包恰好领到名单上的工资，名单外的人分文未得",
+    "the token moved each pay run's total into the subcontractor's wallet": "数字人民币系统把每批工资总额转入了分包方的钱包",
+    "every wage paid went to the worker it was listed for, in its listed amount": "每笔工资都按名单金额发给了名单上的工人",
+    "every worker received exactly their listed wages": "每名工人恰好拿到名单上的工资",
+    "no wages are left in the subcontractor's wallet": "分包方的钱包里没有剩下的工资",
+    "the crony received nothing": "分包方的亲信什么也没拿到",
+    "the subcontractor's own money is untouched": "分包方的自有资金原封未动",
 }
 
 

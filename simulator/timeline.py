@@ -7,12 +7,15 @@
 Everything comes from the decoded events in the journal's transaction lines; nothing is recomputed from
 the scenario's parameters. After each transaction line (its block time) the running totals are:
 
-- ``locked``: money earmarked under a supervision contract or a red-packet campaign, in whoever's wallet;
-- ``released``: paid out of an earmark to an institution or a merchant (lesson fees, purchases, a
-  deposit handed back to its school), counted since the start;
-- ``refunded``: paid back to the parent or buyer it came from;
+- ``locked``: money earmarked under a supervision contract, a red-packet campaign, a grant programme, a
+  conditional payment or a wage contract, in whoever's wallet;
+- ``released``: paid out of an earmark to an institution, a merchant or another payee (lesson fees,
+  purchases, a deposit handed back to its school, grant money paid to a registered payee, a conditional
+  payment released, wages paid to a worker), counted since the start;
+- ``refunded``: paid back to the parent, buyer or payer it came from;
 - ``returned``: swept or returned to a funder (a campaign's expiry sweep, expired packet refunds,
-  packets returned when a wallet closes).
+  packets returned when a wallet closes, budget a grant department takes back, wages sent back to the
+  main contractor).
 
 Per actor and per actor group (the name's prefix before ':', e.g. ``parent``) the wallet balances
 (free money plus earmarks, as ``ECNY.balanceOf`` counts them) follow the token's events: Issued, Redeemed,
@@ -46,6 +49,10 @@ FLOWS = ("locked", "released", "refunded", "returned")
 
 PREPAID_ARTIFACTS = frozenset({"PrepaidEscrow", "BrokenRefundEscrow", "UpfrontPrepaid"})
 CAMPAIGN_ARTIFACTS = frozenset({"RedPacketCampaign"})
+WAGE_ARTIFACTS = frozenset({"WagePassThrough"})
+#: Controllers whose releases always go to a payee (grant money spent, a conditional payment released, wages
+#: paid) and whose returns go back to the payer, or to a funder (budget taken back, wages sent back).
+SUBSIDY_ARTIFACTS = frozenset({"GrantProgramme", "ConditionalPayment", "WagePassThrough"})
 OTHER = "other"
 #: The engine's fixed roles, named even in a run where they send nothing.
 KNOWN_ROLES = ("bank", "regulator", "bureau:commerce")
@@ -259,10 +266,15 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
     payers: set[str] = set()  # parents, buyers, winners: money coming back to them is a refund
     funders: set[str] = set()
     for tx in run.txs:
+        if (tx.get("function") == "constructor" and tx.get("status") == 1
+                and contracts.get(tx["contract"]) in WAGE_ARTIFACTS and len(tx.get("args") or []) >= 2):
+            funders.add(name(tx["args"][1]))  # the main contractor: wages sent back go to it
         for ev in tx.get("events") or ():
             a = ev["args"]
             if ev["name"] == "OrderPlaced":
                 payers.add(name(a["parent"]))
+            elif ev["name"] == "ProgrammeFunded":  # budget taken back returns to the department
+                funders.add(name(a["department"]))
             elif ev["name"] == "PurchasePaid":
                 payers.add(name(a["buyer"]))
             elif ev["name"] == "PacketClaimed":
@@ -270,7 +282,11 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
             elif ev["name"] == "CampaignFunded":
                 funders.add(name(a["funder"]))
 
-    def kind_of(destination: str) -> str:
+    subsidy_controllers = {label for label, art in contracts.items() if art in SUBSIDY_ARTIFACTS}
+
+    def kind_of(destination: str, controller: str | None = None, returned: bool = False) -> str:
+        if controller in subsidy_controllers:
+            return "returned" if destination in funders else ("refunded" if returned else "released")
         if destination in funders:
             return "returned"
         if destination in payers:
@@ -369,7 +385,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
                     amount = a["amountFen"]
                     earmarks[ctl][w] -= amount
                     totals["locked"] -= amount
-                    totals[kind_of(payee)] += amount
+                    totals[kind_of(payee, ctl)] += amount
                     add(w, -amount, locked=True)
                     free[payee] += amount
                     add(payee, amount, locked=False)
@@ -389,7 +405,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
                     earmarks[ctl][w] -= a["amountFen"]
                     free[w] += a["amountFen"]
                     totals["locked"] -= a["amountFen"]
-                    totals[kind_of(w)] += a["amountFen"]
+                    totals[kind_of(w, ctl, returned=True)] += a["amountFen"]
                     group_locked[group_of(w)] -= a["amountFen"]
                     touched[w] = None
                 elif n == "EarmarkMoved":

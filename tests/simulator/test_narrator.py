@@ -25,7 +25,7 @@ from ecny_sim.narrator import LANGUAGES, Chinese, English, Narrator
 ALL = scenarios.builtin_names()
 ARTIFACTS = Path(engine.__file__).parent / "artifacts"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-RAW_ERROR = re.compile(r"\b(ECNY|Prepaid|Campaign|Registry)_[A-Z]")
+RAW_ERROR = re.compile(r"\b(ECNY|Prepaid|Campaign|Registry|Payees|Grant|Conditional|Wage)_[A-Z]")
 
 
 def zh_money(fen: int) -> str:
@@ -238,13 +238,83 @@ def test_packets_say_where_and_until_when_in_beijing_time(told):
     assert any(s.endswith("领取了一个200元红包：只能在罗湖的商户使用，截止10月18日24:00。") for s in luohu["zh"].sentences)
 
 
+# ------------------------------------------------------------------ grants, conditional payments, wages
+
+
+def test_a_grant_programme_states_its_rules_when_set_up(told):
+    for name in ("sme_special_funds", "sme_relocation_clawback", "grant_purpose_binding"):
+        en, zh = (told[name].narrators[lang].sentences for lang in ("en", "zh"))
+        (rules,) = [s for s in en if "sets up a grant programme" in s]
+        assert "payees registered for payroll, rent or suppliers" in rules
+        assert "stay 15 years" in rules and "3.45% yearly interest" in rules and "no new grant for 3 years" in rules
+        (rules,) = [s for s in zh if "设立专项资金计划" in s]
+        assert "工资、房租或供应商货款" in rules and "15年" in rules and "年利率3.45%" in rules and "3年内" in rules
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_clawback_says_what_is_owed_returned_and_still_owed(told, lang):
+    run = told["sme_relocation_clawback"]
+    (ev,) = [e for e in run.sim.events if e.name == "GrantClawedBack"]
+    a, m = ev.args, MONEY[lang]
+    firm = run.sim.chain.label(a["firm"])
+    figures = [m(a["principalFen"] + a["interestFen"]), m(a["principalFen"]), m(a["interestFen"]),
+               m(a["returnedUnspentFen"]), m(a["outstandingFen"])]
+    matching = [s for s in run.narrators[lang].sentences if s.startswith(firm) and all(f in s for f in figures)]
+    assert len(matching) == 1, figures
+    if lang == "en":
+        assert (f"so it owes {figures[0]} ({figures[1]} of grant received plus {figures[2]} interest); {figures[3]} "
+                f"of unspent grant money goes back at once, {figures[4]} is still owed") in matching[0]
+    else:
+        assert f"须退还{figures[0]}（已收到的资助{figures[1]}加利息{figures[2]}）" in matching[0]
+
+
+def test_grant_money_refused_for_a_purpose_not_allowed(told):
+    en = told["grant_purpose_binding"].narrators["en"].sentences
+    zh = told["grant_purpose_binding"].narrators["zh"].sentences
+    rule = "grant money can only pay payees registered for payroll, rent or suppliers"
+    assert any(re.search(rf"{rule}, and \S+ is registered for equipment$", s) for s in en)
+    assert any(re.search(rf"{rule}, and \S+ is not on the payee register$", s) for s in en)
+    assert any("专项资金只能付给登记用途为工资、房租或供应商货款的收款方，而" in s and s.endswith("登记的用途是设备款。")
+               for s in zh)
+    assert any(re.search(r"pays ¥[\d,.]+ of grant money to \S+ for rent$", s) for s in en)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_conditional_payment_is_told_with_its_parties_and_amount(told, lang):
+    run = told["car_prepayment"]
+    name, m = run.sim.chain.label, MONEY[lang]
+    sentences = run.narrators[lang].sentences
+    created = {e.args["paymentId"]: e.args for e in run.sim.events if e.name == "PaymentCreated"}
+    assert created
+    for ev in run.sim.events:
+        if ev.name in ("PaymentCreated", "PaymentReleased", "PaymentReturned"):
+            payment = created[ev.args["paymentId"]]
+            who = [name(payment["payer"]), name(payment["payee"]), m(payment["amountFen"])]
+            assert any(all(w in s for w in who) for s in sentences), (ev.name, who)
+    deployed = [s for s in sentences if "conditional-payment contract" in s or "条件支付合约" in s]
+    assert any("car_deposits" in s for s in deployed) and any("nev_subsidies" in s for s in deployed)
+
+
+def test_wages_name_both_contractors_and_who_paid(told):
+    en = told["wage_passthrough"].narrators["en"].sentences
+    zh = told["wage_passthrough"].narrators["zh"].sentences
+    assert any(s.startswith("A wage contract is set up for contractor:main, the main contractor, and contractor:sub, "
+                            "the subcontractor") for s in en)
+    assert any(s.startswith("为总包方contractor:main和分包方contractor:sub设立工资支付合约") for s in zh)
+    assert any("into contractor:sub's wallet, locked: contractor:sub can pay it only to those workers" in s for s in en)
+    assert any(s.endswith("paid out by contractor:main because payday has come") for s in en)
+    assert any("is not on pay run 1" in s and "but it is refused" in s for s in en)
+
+
 # ------------------------------------------------------------------ every event and error of the contracts
 
 
 def _abi_entries(kind: str) -> dict[str, tuple[str, dict]]:
     """name -> (contract label, ABI entry) for every event or error of the deployable contracts."""
     labels = {"ECNY": "ECNY", "PrepaidEscrow": "escrow", "UpfrontPrepaid": "risk_deposit",
-              "RedPacketCampaign": "campaign", "MerchantRegistry": "MerchantRegistry"}
+              "RedPacketCampaign": "campaign", "MerchantRegistry": "MerchantRegistry",
+              "PayeeRegistry": "PayeeRegistry", "GrantProgramme": "GrantProgramme",
+              "ConditionalPayment": "ConditionalPayment", "WagePassThrough": "WagePassThrough"}
     found = {}
     for artifact, label in labels.items():
         abi = json.loads((ARTIFACTS / f"{artifact}.json").read_text())["abi"]
@@ -282,7 +352,7 @@ def _record(label: str, function: str, events=(), error=None) -> TxRecord:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_event_of_the_contracts_has_its_own_sentence(lang):
     events = _abi_entries("event")
-    assert len(events) >= 40
+    assert len(events) >= 64  # the e-CNY, tuition, red-packet and register contracts, and the subsidy contracts
     for name, (label, entry) in sorted(events.items()):
         args = {p["name"]: _value(p, i) for i, p in enumerate(entry["inputs"])}
         if name == "LessonSkipped":
@@ -302,7 +372,7 @@ def test_every_event_of_the_contracts_has_its_own_sentence(lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_custom_error_of_the_contracts_has_a_plain_reason(lang):
     errors = _abi_entries("error")
-    assert len(errors) >= 70
+    assert len(errors) >= 132
     book = English() if lang == "en" else Chinese()
     for name, (label, entry) in sorted(errors.items()):
         args = {p["name"]: _value(p, i) for i, p in enumerate(entry["inputs"])}

@@ -106,6 +106,20 @@ def test_report_states_the_runs_key_figures(runs, name, lang):
         for model, row in summary["comparison"].items():
             assert text.model(model) in page
             assert fmt_fen(row["parent_loss_fen"]) in page
+    # Grant, conditional-payment and wage runs say in words where their money went (amounts as sentences
+    # write them: "1,200 元" in Chinese, unlike the tables' "¥1,200").
+    totals = summary["totals"]
+    worded = {"budget_fen": ("budget_fen", "paid_to_firms_fen", "grant_spent_fen", "grant_unspent_fen"),
+              "conditional_created_fen": ("conditional_released_fen", "conditional_returned_fen",
+                                          "conditional_pending_fen"),
+              "wages_funded_fen": ("wages_funded_fen", "wages_paid_fen", "wages_returned_fen", "wages_pending_fen")}
+    what = page[page.index('id="what-happened"'):page.index('id="parameters"')]
+    for marker, keys in worded.items():
+        if marker in totals:
+            for key in keys:
+                assert text.money(totals[key]) in what, key
+    if totals.get("owed_fen"):
+        assert text.money(totals["owed_fen"]) in what and text.money(totals["interest_fen"]) in what
     if lang == "zh":
         assert "元" in page and "北京时间" in page
 

@@ -49,7 +49,11 @@ def test_flows_agree_with_the_summary_totals(name, runs, timelines):
     assert end.issued == totals["issued_fen"] and end.redeemed == totals["redeemed_fen"]
     campaigns = "funded_fen" in totals
     prepaid = "paid_in_fen" in totals
-    locked = totals.get("locked_fen", 0) + totals.get("packet_money_unspent_fen", 0)
+    grants, conditional, wages = "budget_fen" in totals, "conditional_created_fen" in totals, "wages_funded_fen" in totals
+    # Earmarked at the end: unconsumed fees, packet money, a grant programme's budget and the firms' unspent
+    # grant money, undecided conditional payments, wages not yet paid.
+    locked = sum(totals.get(k, 0) for k in ("locked_fen", "packet_money_unspent_fen", "programme_balance_fen",
+                                            "grant_unspent_fen", "conditional_pending_fen", "wages_pending_fen"))
     assert end.locked == locked
     if prepaid and not campaigns:
         assert (end.released, end.refunded, end.returned) == (totals["released_fen"], totals["refunded_fen"], 0)
@@ -57,6 +61,13 @@ def test_flows_agree_with_the_summary_totals(name, runs, timelines):
         assert end.released == totals["spent_from_packets_fen"] + totals["own_money_spent_fen"]
         assert end.refunded == totals["refunded_to_buyer_fen"]
         assert end.returned == totals["returned_to_funder_fen"]
+    if grants and not (prepaid or campaigns or conditional or wages):
+        assert end.released == totals["grant_spent_fen"]
+        assert end.refunded == 0
+    if conditional and not (prepaid or campaigns or grants or wages):
+        assert (end.released, end.refunded) == (totals["conditional_released_fen"], totals["conditional_returned_fen"])
+    if wages and not (prepaid or campaigns or grants or conditional):
+        assert (end.released, end.returned) == (totals["wages_paid_fen"], totals["wages_returned_fen"])
 
 
 @pytest.mark.parametrize("name", NAMES)
