@@ -124,15 +124,7 @@ contract GrantProgramme is GrantBook {
 
     /// @inheritdoc IGrantProgramme
     function recordBreach(uint256 grantId, uint256 breachedAt, bool fraud) external onlyAgency {
-        Grant storage g = _existing(grantId);
-        if (g.status == GrantStatus.ClawedBack || g.status == GrantStatus.Settled) {
-            revert Grant_AlreadyClawedBack(grantId);
-        }
-        if (g.paidFen == 0 && !fraud) revert Grant_NothingReceived(grantId);
-        if (breachedAt < g.admittedAt || breachedAt > block.timestamp) revert Grant_BadBreachTime(grantId, breachedAt);
-        uint256 promiseEnd = uint256(g.admittedAt) + uint256(_rules.promiseDays) * 1 days;
-        if (!fraud && breachedAt >= promiseEnd) revert Grant_PromiseKept(grantId, promiseEnd);
-
+        Grant storage g = _breachable(grantId, breachedAt, fraud);
         (uint256 principal, uint256 interest) = clawbackQuote(grantId, breachedAt);
         uint256 owed = principal + interest;
         uint256 unspent = _token.earmarkedOf(g.firm, address(this));
@@ -146,6 +138,7 @@ contract GrantProgramme is GrantBook {
         _totals.interestFen += uint128(interest);
         _totals.returnedUnspentFen += uint128(returned);
         if (owed == returned) _settle(g, grantId);
+        else _liveGrant[g.firm] = grantId; // an old grant found fraudulent becomes live again: its debt bars new ones
         emit GrantClawedBack(grantId, g.firm, principal, interest, returned, owed - returned, breachedAt);
         if (fraud) {
             uint256 until = block.timestamp + uint256(_rules.exclusionDays) * 1 days;
@@ -209,6 +202,22 @@ contract GrantProgramme is GrantBook {
     }
 
     // ------------------------------------------------------------------ internals
+
+    function _breachable(uint256 grantId, uint256 breachedAt, bool fraud) private view returns (Grant storage g) {
+        g = _existing(grantId);
+        if (g.status == GrantStatus.ClawedBack || g.status == GrantStatus.Settled) {
+            revert Grant_AlreadyClawedBack(grantId);
+        }
+        if (g.paidFen == 0 && !fraud) revert Grant_NothingReceived(grantId);
+        // One debt at a time, on the firm's one live grant: a later grant is dealt with first.
+        uint256 live = currentGrantOf(g.firm);
+        if (live != 0 && live != grantId) revert Grant_AnotherGrantLive(grantId, live);
+        // Unspent money, repayments and withheld tranches all go back into the department's wallet.
+        if (!_token.isOpen(department)) revert Grant_DepartmentWalletNeeded(department);
+        if (breachedAt < g.admittedAt || breachedAt > block.timestamp) revert Grant_BadBreachTime(grantId, breachedAt);
+        uint256 promiseEnd = promiseEndOf(grantId);
+        if (!fraud && breachedAt >= promiseEnd) revert Grant_PromiseKept(grantId, promiseEnd);
+    }
 
     /// @dev A tranche due to a firm that owes the programme is kept against the debt; any excess is
     /// cancelled, as is every later tranche once the debt is cleared.

@@ -30,6 +30,7 @@ interface IGrantProgramme is IEarmarkController {
     error Grant_FirmUnderPromise(address firm, uint256 grantId, uint256 promiseEnd);
     error Grant_InvalidFirm(address firm);
     error Grant_FirmWalletClosed(uint256 grantId, address firm);
+    error Grant_AnotherGrantLive(uint256 grantId, uint256 liveGrantId);
     error Grant_FirmExcluded(address firm, uint256 until);
     error Grant_UnknownGrant(uint256 grantId);
     error Grant_NotActive(uint256 grantId);
@@ -110,9 +111,9 @@ interface IGrantProgramme is IEarmarkController {
     /// promise period), or cheated (`fraud`, at any time). The firm owes principal plus interest; its
     /// unspent grant money returns to the programme at once; the rest is a debt. A cheating firm is
     /// excluded from new grants for `exclusionDays`.
-    /// Requirements: caller is the agency; the grant was not clawed back before; `breachedAt` between
-    /// admission and now; unless `fraud`, the grant paid the firm something and `breachedAt` is within the
-    /// promise period.
+    /// Requirements: caller is the agency; the grant was not clawed back before and no other grant of the
+    /// firm is live; the department's wallet is open; `breachedAt` between admission and now; unless
+    /// `fraud`, the grant paid the firm something and `breachedAt` is within the promise period.
     /// Emits a {GrantClawedBack} event, and a {FirmExcluded} event for fraud.
     function recordBreach(uint256 grantId, uint256 breachedAt, bool fraud) external;
 

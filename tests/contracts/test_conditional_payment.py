@@ -3,7 +3,9 @@
 The module's world is the base world (conftest) plus one ConditionalPayment registered as a token controller
 and a car prepayment's parties: a buyer (id-verified wallet, ¥40,000), two dealers (corporate wallets) and a
 verifier (the vehicle registration office, which needs no wallet). The clock starts at START; the default
-payment (¥20,000) runs until DEADLINE, a week later. Every test runs between a snapshot and a revert.
+payment (¥20,000) runs until DEADLINE, a week later. The contract's dispute window is WINDOW (two weeks): a
+dispute gives the verifier until WINDOW after the dispute to decide. Every test runs between a snapshot and a
+revert.
 
 Enums (types/SubsidyTypes.sol): PaymentStatus(None, Pending, Disputed, Released, Returned) and
 ReturnReason(ConditionFailed, PayeeDeclined, DeadlinePassed).
@@ -30,6 +32,8 @@ DEALER_FUND = 50_000  # ¥500
 AMOUNT = 2_000_000  # ¥20,000
 START = T0 + DAY
 DEADLINE = START + 7 * DAY
+WINDOW = 14 * DAY  # the dispute window: longer than the default payment's week
+MAX_WINDOW = 3650 * DAY
 PER_PAYMENT = WALLET_TIERS["id_verified"].per_payment_fen
 U128 = 2**128
 U64 = 2**64
@@ -53,7 +57,7 @@ class Reason(IntEnum):
 def world(world):
     """The conftest world plus the ConditionalPayment contract (`world.cp`) and the parties' wallets."""
     art = world.art["ConditionalPayment"]
-    world.cp = world.chain.deploy("conditional", art["abi"], art["bytecode"], BANK, (world.token,))
+    world.cp = world.chain.deploy("conditional", art["abi"], art["bytecode"], BANK, (world.token, WINDOW))
     world.tok(BANK, "setController", world.cp, True)
     world.open_wallet(BUYER, "id_verified", BUYER_FUND)
     world.open_wallet(DEALER, "corporate", DEALER_FUND)
@@ -91,6 +95,16 @@ def tok_events(r) -> list[tuple[str, dict]]:
     return [(e.name, e.args) for e in r.events if e.contract == "ECNY"]
 
 
+def disputed(w, pid: int, at: int | None = None) -> int:
+    """The dealer disputes payment `pid` (at `at`, if given); returns the verifier's new deadline."""
+    if at is not None:
+        w.chain.set_time(at)
+    r = w.send(DEALER, w.cp, "dispute", pid)
+    decide_by = r.timestamp + WINDOW
+    assert info(w, pid)["deadline"] == decide_by
+    return decide_by
+
+
 def untouched(w, pid: int = 1, amount: int = AMOUNT) -> None:
     """The payment is still locked in the buyer's wallet; the dealer got nothing."""
     assert w.earmarked(BUYER, w.cp) == amount
@@ -104,6 +118,7 @@ def untouched(w, pid: int = 1, amount: int = AMOUNT) -> None:
 
 def test_constructor_and_views_of_a_fresh_contract(w):
     assert w.call(w.cp, "token") == w.token.address
+    assert w.call(w.cp, "disputeWindow") == WINDOW
     assert w.call(w.cp, "paymentCount") == 0
     assert info(w, 1) == {"payer": ZERO, "createdAt": 0, "deadline": 0, "payee": ZERO, "amountFen": 0,
                           "verifier": ZERO, "status": Status.NONE}
@@ -114,8 +129,36 @@ def test_constructor_and_views_of_a_fresh_contract(w):
 def test_constructor_rejects_zero_token(w):
     art = w.art["ConditionalPayment"]
     with pytest.raises(ContractRevert) as exc:
-        w.chain.deploy("bad", art["abi"], art["bytecode"], BANK, (ZERO,))
+        w.chain.deploy("bad", art["abi"], art["bytecode"], BANK, (ZERO, WINDOW))
     assert exc.value.error_name == "Conditional_ZeroAddress"
+    with pytest.raises(ContractRevert) as exc:  # the token is checked first
+        w.chain.deploy("bad", art["abi"], art["bytecode"], BANK, (ZERO, 0))
+    assert exc.value.error_name == "Conditional_ZeroAddress"
+
+
+@pytest.mark.parametrize("window", [0, MAX_WINDOW + 1, 2**64, MAX_UINT],
+                         ids=["zero", "3650-days-and-1-s", "2^64", "max-uint"])
+def test_constructor_rejects_an_invalid_dispute_window(w, window):
+    art = w.art["ConditionalPayment"]
+    with pytest.raises(ContractRevert) as exc:
+        w.chain.deploy("bad", art["abi"], art["bytecode"], BANK, (w.token, window))
+    assert exc.value.error_name == "Conditional_InvalidDisputeWindow"
+    assert exc.value.args == {"disputeWindow": window}
+
+
+@pytest.mark.parametrize("window", [1, MAX_WINDOW], ids=["one-second", "3650-days"])
+def test_constructor_accepts_the_dispute_windows_bounds(w, window):
+    art = w.art["ConditionalPayment"]
+    cp = w.chain.deploy(f"conditional-{window}", art["abi"], art["bytecode"], BANK, (w.token, window))
+    assert w.call(cp, "disputeWindow") == window
+    assert w.call(cp, "token") == w.token.address
+    # the longest window still fits the 64-bit deadline: a dispute works and sets it
+    w.tok(BANK, "setController", cp, True)
+    w.tok(BUYER, "approveEarmark", cp, AMOUNT)
+    pid = w.send(BUYER, cp, "create", DEALER, VERIFIER, AMOUNT, DEADLINE).return_value
+    r = w.send(DEALER, cp, "dispute", pid)
+    assert r.event("PaymentDisputed").args["decideBy"] == r.timestamp + window
+    assert w.call(cp, "paymentOf", pid)["deadline"] == r.timestamp + window
 
 
 # ========================================================================================== create
@@ -159,12 +202,18 @@ def test_payments_are_numbered_and_independent(w):
     assert w.free(DEALER) == DEALER_FUND
 
 
-def test_the_payer_may_also_be_the_verifier(w):
-    pid = new_payment(w, verifier=BUYER)
-    assert info(w, pid)["verifier"] == w.addr(BUYER)
-    w.send(BUYER, w.cp, "reject", pid)  # as verifier: the condition failed
-    assert status(w, pid) == Status.RETURNED
-    assert w.free(BUYER) == BUYER_FUND
+def test_the_payer_may_not_be_the_verifier(w):
+    """A payer verifying itself could take the money back as "condition failed": three distinct parties."""
+    w.tok(BUYER, "approveEarmark", w.cp, AMOUNT)
+    w.reverts(BUYER, w.cp, "create", DEALER, BUYER, AMOUNT, DEADLINE, error="Conditional_InvalidParties",
+              payer=BUYER, payee=DEALER, verifier=BUYER)
+    assert w.call(w.cp, "paymentCount") == 0
+    assert w.earmarked(BUYER, w.cp) == 0 and w.free(BUYER) == BUYER_FUND
+    assert w.view("earmarkAllowance", BUYER, w.cp) == AMOUNT  # nothing used
+    # with another verifier the same payment is accepted, and the payer cannot reject it
+    pid = w.send(BUYER, w.cp, "create", DEALER, VERIFIER, AMOUNT, DEADLINE).return_value
+    w.reverts(BUYER, w.cp, "reject", pid, error="Conditional_NotAllowed", paymentId=pid, caller=BUYER)
+    untouched(w, pid)
 
 
 @pytest.mark.parametrize("which", ["payee", "verifier", "both"])
@@ -177,8 +226,8 @@ def test_create_rejects_zero_address(w, which):
     assert w.free(BUYER) == BUYER_FUND
 
 
-@pytest.mark.parametrize("payee, verifier", [(BUYER, VERIFIER), (DEALER, DEALER), (BUYER, BUYER)],
-                         ids=["payee-is-payer", "payee-is-verifier", "all-three-the-same"])
+@pytest.mark.parametrize("payee, verifier", [(BUYER, VERIFIER), (DEALER, DEALER), (DEALER, BUYER), (BUYER, BUYER)],
+                         ids=["payee-is-payer", "payee-is-verifier", "verifier-is-payer", "all-three-the-same"])
 def test_create_rejects_invalid_parties(w, payee, verifier):
     w.tok(BUYER, "approveEarmark", w.cp, AMOUNT)
     w.reverts(BUYER, w.cp, "create", payee, verifier, AMOUNT, DEADLINE, error="Conditional_InvalidParties",
@@ -351,6 +400,47 @@ def test_verifier_confirms_from_a_frozen_payers_wallet(w):
     w.tok(REGULATOR, "freezeWallet", BUYER)
     r = w.send(VERIFIER, w.cp, "confirm", pid)
     _released(w, r, pid, VERIFIER)
+    assert w.view("isFrozen", BUYER) is True
+
+
+def test_verifier_confirms_a_frozen_payers_disputed_payment(w):
+    pid = new_payment(w)
+    disputed(w, pid)
+    w.tok(REGULATOR, "freezeWallet", BUYER)
+    w.reverts(BUYER, w.cp, "confirm", pid, error="Conditional_WalletFrozen", payer=BUYER)
+    r = w.send(VERIFIER, w.cp, "confirm", pid)
+    _released(w, r, pid, VERIFIER)
+
+
+def test_a_frozen_payer_cannot_confirm(w):
+    """A freeze stops the owner's own moves: the payer cannot release its money while frozen."""
+    pid = new_payment(w)
+    w.tok(REGULATOR, "freezeWallet", BUYER)
+    r = w.reverts(BUYER, w.cp, "confirm", pid, error="Conditional_WalletFrozen", payer=BUYER)
+    assert tok_events(r) == [] and cp_events(r) == []
+    assert status(w, pid) == Status.PENDING
+    untouched(w, pid)
+    # nor after the deadline, when the payer's confirmation is otherwise still allowed
+    w.chain.set_time(DEADLINE + DAY)
+    w.reverts(BUYER, w.cp, "confirm", pid, error="Conditional_WalletFrozen", payer=BUYER)
+    untouched(w, pid)
+    # once unfrozen it may
+    w.tok(REGULATOR, "unfreezeWallet", BUYER)
+    r = w.send(BUYER, w.cp, "confirm", pid)
+    _released(w, r, pid, BUYER)
+
+
+def test_a_frozen_payers_payment_still_returns(w):
+    """The freeze blocks only the payer's confirmation: the payee may still decline, the deadline still returns."""
+    p1 = new_payment(w)
+    p2 = new_payment(w, amount=100_000)
+    w.tok(REGULATOR, "freezeWallet", BUYER)
+    r = w.send(DEALER, w.cp, "reject", p1)
+    assert r.event("PaymentReturned").args["reason"] == Reason.PAYEE_DECLINED
+    w.chain.set_time(DEADLINE)
+    r = w.send(OTHER, w.cp, "reclaim", p2)
+    assert r.event("PaymentReturned").args["reason"] == Reason.DEADLINE_PASSED
+    assert w.earmarked(BUYER, w.cp) == 0 and w.free(BUYER) == BUYER_FUND
 
 
 # ========================================================================================== reject
@@ -414,41 +504,111 @@ def test_payee_disputes(w):
     pid = new_payment(w)
     w.chain.set_time(DEADLINE - 1)
     r = w.send(DEALER, w.cp, "dispute", pid)
-    assert cp_events(r) == [("PaymentDisputed", {"paymentId": pid, "payee": w.addr(DEALER)})]
+    decide_by = DEADLINE - 1 + WINDOW
+    assert cp_events(r) == [("PaymentDisputed", {"paymentId": pid, "payee": w.addr(DEALER),
+                                                 "decideBy": decide_by})]
     assert tok_events(r) == []
     assert status(w, pid) == Status.DISPUTED
+    assert info(w, pid)["deadline"] == decide_by  # the verifier's own deadline replaces the payment's
     untouched(w, pid)
-    # the deadline no longer returns the money
+    # the original deadline no longer returns the money: the verifier has the dispute window
     assert w.call(w.cp, "isReclaimable", pid) is False
     w.chain.set_time(DEADLINE + DAY)
     assert w.call(w.cp, "isReclaimable", pid) is False
-    w.reverts(OTHER, w.cp, "reclaim", pid, error="Conditional_NotPending", paymentId=pid)
-    w.reverts(BUYER, w.cp, "reclaim", pid, error="Conditional_NotPending", paymentId=pid)
+    w.reverts(OTHER, w.cp, "reclaim", pid, error="Conditional_DeadlineNotReached", paymentId=pid,
+              deadline=decide_by)
+    w.chain.set_time(decide_by - 1)
+    assert w.call(w.cp, "isReclaimable", pid) is False
+    w.reverts(BUYER, w.cp, "reclaim", pid, error="Conditional_DeadlineNotReached", paymentId=pid,
+              deadline=decide_by)
+    assert status(w, pid) == Status.DISPUTED
     untouched(w, pid)
 
 
-def test_after_a_dispute_the_verifier_confirms_after_the_deadline(w):
+def test_a_disputed_payment_nobody_decides_returns_to_the_payer(w):
+    """A disputed payment is no longer stuck: once the dispute's deadline passes, anyone may reclaim it."""
     pid = new_payment(w)
-    w.send(DEALER, w.cp, "dispute", pid)
-    w.chain.set_time(DEADLINE + 30 * DAY)
+    decide_by = disputed(w, pid)
+    w.chain.set_time(decide_by)
+    assert w.call(w.cp, "isReclaimable", pid) is True
+    r = w.send(OTHER, w.cp, "reclaim", pid)
+    assert r.timestamp == decide_by
+    _returned(w, r, pid, Reason.DEADLINE_PASSED)
+
+
+@pytest.mark.parametrize("caller", [BUYER, DEALER, VERIFIER])
+def test_a_disputed_payment_is_reclaimable_by_any_party_long_after(w, caller):
+    pid = new_payment(w)
+    decide_by = disputed(w, pid)
+    w.chain.set_time(decide_by + 365 * DAY)
+    assert w.call(w.cp, "isReclaimable", pid) is True
+    r = w.send(caller, w.cp, "reclaim", pid)
+    _returned(w, r, pid, Reason.DEADLINE_PASSED)
+
+
+def test_after_a_dispute_the_verifier_confirms_after_the_original_deadline(w):
+    pid = new_payment(w)
+    decide_by = disputed(w, pid)
+    assert decide_by > DEADLINE + DAY
+    w.chain.set_time(DEADLINE + DAY)
     r = w.send(VERIFIER, w.cp, "confirm", pid)
     _released(w, r, pid, VERIFIER)
 
 
-def test_after_a_dispute_the_verifier_rejects_after_the_deadline(w):
+def test_after_a_dispute_the_verifier_confirms_in_the_last_second(w):
     pid = new_payment(w)
-    w.send(DEALER, w.cp, "dispute", pid)
-    w.chain.set_time(DEADLINE + 30 * DAY)
+    decide_by = disputed(w, pid)
+    w.chain.set_time(decide_by - 1)
+    r = w.send(VERIFIER, w.cp, "confirm", pid)
+    assert r.timestamp == decide_by - 1
+    _released(w, r, pid, VERIFIER)
+
+
+def test_after_a_dispute_the_verifier_rejects_after_the_original_deadline(w):
+    pid = new_payment(w)
+    decide_by = disputed(w, pid)
+    w.chain.set_time(decide_by - 1)
+    assert decide_by - 1 > DEADLINE
     r = w.send(VERIFIER, w.cp, "reject", pid)
     _returned(w, r, pid, Reason.CONDITION_FAILED)
 
 
+@pytest.mark.parametrize("fn", ["confirm", "reject"])
+def test_after_a_dispute_the_verifier_too_late(w, fn):
+    pid = new_payment(w)
+    decide_by = disputed(w, pid)
+    w.chain.set_time(decide_by)
+    w.reverts(VERIFIER, w.cp, fn, pid, error="Conditional_DeadlinePassed", paymentId=pid, deadline=decide_by)
+    w.chain.advance(days=30)
+    w.reverts(VERIFIER, w.cp, fn, pid, error="Conditional_DeadlinePassed", paymentId=pid, deadline=decide_by)
+    assert status(w, pid) == Status.DISPUTED
+    untouched(w, pid)
+    r = w.send(OTHER, w.cp, "reclaim", pid)
+    _returned(w, r, pid, Reason.DEADLINE_PASSED)
+
+
+def test_a_dispute_window_shorter_than_the_deadline_brings_it_forward(w):
+    """The dispute's deadline replaces the payment's, also when it comes earlier."""
+    far = START + 60 * DAY
+    pid = new_payment(w, deadline=far)
+    decide_by = disputed(w, pid)
+    assert decide_by < far
+    w.chain.set_time(decide_by)
+    w.reverts(VERIFIER, w.cp, "confirm", pid, error="Conditional_DeadlinePassed", paymentId=pid,
+              deadline=decide_by)
+    assert w.call(w.cp, "isReclaimable", pid) is True
+    r = w.send(OTHER, w.cp, "reclaim", pid)
+    _returned(w, r, pid, Reason.DEADLINE_PASSED)
+
+
 def test_after_a_dispute_payer_may_still_confirm_and_payee_decline(w):
+    """The dispute's deadline binds only the verifier: the payer and payee may still decide after it."""
     p1 = new_payment(w)
     p2 = new_payment(w)
-    w.send(DEALER, w.cp, "dispute", p1)
-    w.send(DEALER, w.cp, "dispute", p2)
-    w.chain.set_time(DEADLINE)
+    disputed(w, p1)
+    decide_by = disputed(w, p2)
+    w.chain.set_time(decide_by + DAY)
+    assert w.call(w.cp, "isReclaimable", p1) is True
     r = w.send(BUYER, w.cp, "confirm", p1)
     assert r.event("PaymentReleased").args["decidedBy"] == w.addr(BUYER)
     r = w.send(DEALER, w.cp, "reject", p2)
@@ -492,6 +652,19 @@ def test_reclaim_before_the_deadline(w):
     untouched(w, pid)
 
 
+def test_reclaim_before_the_disputes_deadline(w):
+    pid = new_payment(w)
+    w.chain.set_time(DEADLINE - DAY)
+    decide_by = disputed(w, pid)
+    assert decide_by == DEADLINE - DAY + WINDOW
+    for t in (DEADLINE, decide_by - 1):
+        w.chain.set_time(t)
+        assert w.call(w.cp, "isReclaimable", pid) is False
+        w.reverts(OTHER, w.cp, "reclaim", pid, error="Conditional_DeadlineNotReached", paymentId=pid,
+                  deadline=decide_by)
+    untouched(w, pid)
+
+
 @pytest.mark.parametrize("caller", [OTHER, BUYER, DEALER, VERIFIER])
 def test_reclaim_after_the_deadline_by_anyone(w, caller):
     pid = new_payment(w)
@@ -526,11 +699,14 @@ def test_unknown_payment(w, fn):
 
 
 @pytest.mark.parametrize("decide", ["payer-confirms", "verifier-confirms", "payee-declines", "verifier-rejects",
-                                    "reclaimed"])
+                                    "reclaimed", "reclaimed-after-dispute"])
 def test_a_decided_payment_cannot_be_decided_again(w, decide):
     pid = new_payment(w)
     if decide == "reclaimed":
         w.chain.set_time(DEADLINE)
+        w.send(OTHER, w.cp, "reclaim", pid)
+    elif decide == "reclaimed-after-dispute":
+        w.chain.set_time(disputed(w, pid))
         w.send(OTHER, w.cp, "reclaim", pid)
     else:
         actor = {"payer-confirms": BUYER, "verifier-confirms": VERIFIER, "payee-declines": DEALER,

@@ -5,7 +5,8 @@ funds it with ¥20,000,000 (earmarked in its own wallet), an audit agency attest
 breaches, three firms each hold ¥500,000 of their own money, and the funds office registers payees by purpose
 (payroll = 1, rent = 2, suppliers = 3 allowed; equipment = 4 registered but not allowed; one payee never
 registered). Rules: 3.45 % simple yearly interest on clawed-back money, a 15-year stay promise, 3 years'
-exclusion for fraud. Every test runs between a snapshot and a revert of the module's chain.
+exclusion for fraud. A firm holds at most one live grant: active, clawed back and owing, or paid (completed or
+ended) and still under its promise. Every test runs between a snapshot and a revert of the module's chain.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ TRANCHES = [30_000_000, 30_000_000, 40_000_000]  # ¥300,000 + ¥300,000 + ¥400
 U128 = 2**128 - 1
 
 START = T0 + DAY  # 2022-05-10 09:00: tests that need exact times start here
+PROMISE_END = START + PROMISE_DAYS * DAY  # the promise end of a grant admitted at START
 
 
 class GrantStatus(IntEnum):
@@ -235,6 +237,7 @@ def test_constructor_and_views(w):
                           "returnedUnspentFen": 0, "repaidFen": 0, "withheldFen": 0}
     assert w.tranches(1) == []
     assert w.gv("currentGrantOf", FA) == 0
+    assert w.gv("promiseEndOf", 1) == 0 and w.gv("promiseEndOf", 0) == 0
     assert w.gv("excludedUntil", FA) == 0
     assert w.gv("outstandingOf", 1) == 0
     assert w.gv("clawbackQuote", 1, w.chain.now) == (0, 0)
@@ -408,6 +411,7 @@ def test_admit_firms(w):
     assert w.tranches(2) == [{"amountFen": MILLION, "paidAt": 0}]
     assert w.gv("grantCount") == 2
     assert w.gv("currentGrantOf", FA) == 1 and w.gv("currentGrantOf", FB) == 2 and w.gv("currentGrantOf", FC) == 0
+    assert w.gv("promiseEndOf", 1) == w.gv("promiseEndOf", 2) == PROMISE_END
     assert w.totals() == totals_with(fundedFen=BUDGET, committedFen=sum(TRANCHES) + MILLION)
     assert w.balance_fen() == BUDGET
     assert w.gv("withdrawableFen") == BUDGET - sum(TRANCHES) - MILLION
@@ -453,10 +457,17 @@ def test_admit_zero_tranche(w):
     w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1_000, 0, 1_000]], error="Grant_ZeroAmount")
 
 
-@pytest.mark.parametrize("firm", [ZERO, DEPT], ids=["zero", "department"])
-def test_admit_zero_address_or_the_department(w, firm):
-    w.reverts(DEPT, w.gp, "admitFirms", [FA, firm], [TRANCHES, TRANCHES], error="Grant_ZeroAddress")
+def test_admit_zero_address(w):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA, ZERO], [TRANCHES, TRANCHES], error="Grant_ZeroAddress")
     assert w.gv("grantCount") == 0 and w.gv("currentGrantOf", FA) == 0  # all or nothing
+
+
+@pytest.mark.parametrize("firm", [DEPT, AGENCY], ids=["department", "agency"])
+def test_admit_the_department_or_the_agency(w, firm):
+    w.reverts(DEPT, w.gp, "admitFirms", [FA, firm], [TRANCHES, TRANCHES], error="Grant_InvalidFirm", firm=firm)
+    w.reverts(DEPT, w.gp, "admitFirms", [firm], [[1]], error="Grant_InvalidFirm", firm=firm)
+    assert w.gv("grantCount") == 0 and w.gv("currentGrantOf", FA) == 0  # all or nothing
+    assert w.gv("currentGrantOf", firm) == 0
 
 
 def test_admit_beyond_the_budget(w):
@@ -483,16 +494,50 @@ def test_admit_a_firm_with_an_active_grant(w):
     assert w.gv("grantCount") == 1
 
 
-def test_admit_again_after_a_completed_or_ended_grant(w):
+def test_a_paid_grant_stays_live_until_its_promise_ends(w):
+    """A completed grant, and an ended grant that paid something, bar a new grant until the promise ends."""
+    at_start(w)
     a, b = 1, 2
     assert w.admit((FA, [MILLION]), (FB, TRANCHES)) == a
     w.attest([a, b], 0)
-    assert w.status(a) == GrantStatus.COMPLETED and w.gv("currentGrantOf", FA) == 0
+    assert w.status(a) == GrantStatus.COMPLETED and w.gv("currentGrantOf", FA) == a
     w.g(AGENCY, "recordMissedMilestone", b, 1)
-    assert w.status(b) == GrantStatus.ENDED and w.gv("currentGrantOf", FB) == 0
+    assert w.status(b) == GrantStatus.ENDED and w.gv("currentGrantOf", FB) == b
+    assert w.gv("promiseEndOf", a) == w.gv("promiseEndOf", b) == PROMISE_END
+    for firm, gid in ((FA, a), (FB, b)):
+        w.reverts(DEPT, w.gp, "admitFirms", [firm], [[1_000]], error="Grant_FirmUnderPromise", firm=firm,
+                  grantId=gid, promiseEnd=PROMISE_END)
+    w.chain.set_time(PROMISE_END - 1)
+    assert w.gv("currentGrantOf", FA) == a
+    w.reverts(DEPT, w.gp, "admitFirms", [FC, FB], [[1_000], [1_000]], error="Grant_FirmUnderPromise", firm=FB,
+              grantId=b, promiseEnd=PROMISE_END)
+    assert w.gv("grantCount") == 2
+    # the promise ends: the firms are free to apply again
+    w.chain.set_time(PROMISE_END)
     r = w.g(DEPT, "admitFirms", [FA, FB], [[1_000], [2_000]])
-    assert r.return_value == 3
+    assert r.timestamp == PROMISE_END and r.return_value == 3
     assert w.gv("currentGrantOf", FA) == 3 and w.gv("currentGrantOf", FB) == 4
+    assert w.status(a) == GrantStatus.COMPLETED and w.status(b) == GrantStatus.ENDED
+    check_books(w)
+
+
+def test_current_grant_is_zero_once_the_promise_ends(w):
+    gid, _ = paid_grant(w, FA, [MILLION])
+    assert w.gv("currentGrantOf", FA) == gid
+    w.chain.set_time(PROMISE_END - 1)  # views run at the next block's time: the promise's last second
+    assert w.gv("currentGrantOf", FA) == gid
+    w.chain.set_time(PROMISE_END)
+    assert w.gv("currentGrantOf", FA) == 0
+    assert w.status(gid) == GrantStatus.COMPLETED and w.money(FA) == MILLION  # the money stays the firm's
+
+
+def test_admit_again_at_once_after_a_grant_that_paid_nothing(w):
+    gid = w.admit((FA, TRANCHES))
+    w.g(AGENCY, "recordMissedMilestone", gid, 0)
+    assert w.status(gid) == GrantStatus.ENDED and w.grant(gid)["paidFen"] == 0
+    assert w.gv("currentGrantOf", FA) == 0  # nothing received: no promise to keep
+    assert w.admit((FA, [MILLION])) == gid + 1
+    assert w.gv("currentGrantOf", FA) == gid + 1
     check_books(w)
 
 
@@ -542,7 +587,7 @@ def test_attest_pays_the_tranche_into_the_firms_wallet_as_grant_money(w):
     assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.ACTIVE, 1, TRANCHES[0])
     g = w.grant(2)
     assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.COMPLETED, 1, MILLION)
-    assert w.gv("currentGrantOf", FA) == 1 and w.gv("currentGrantOf", FB) == 0
+    assert w.gv("currentGrantOf", FA) == 1 and w.gv("currentGrantOf", FB) == 2  # B's is completed, under promise
     paid = TRANCHES[0] + MILLION
     assert w.totals() == totals_with(fundedFen=BUDGET, committedFen=sum(TRANCHES) - TRANCHES[0],
                                      paidOutFen=paid, paidToFirmsFen=paid)
@@ -556,7 +601,7 @@ def test_attest_every_milestone_completes_the_grant(w):
     g = w.grant(gid)
     assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.COMPLETED, 3, sum(TRANCHES))
     assert w.money(FA) == sum(TRANCHES)
-    assert w.gv("currentGrantOf", FA) == 0
+    assert w.gv("currentGrantOf", FA) == gid  # completed, and its promise still runs
     w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 3, error="Grant_NotActive", grantId=gid)
     check_books(w)
 
@@ -606,15 +651,42 @@ def test_attest_not_active(w):
     w.reverts(AGENCY, w.gp, "attestMilestones", [b], 0, error="Grant_NotActive", grantId=b)
 
 
-def test_attest_into_a_closed_wallet_is_refused_by_the_token(w):
+def test_attest_into_a_closed_wallet_is_refused(w):
     gid = w.admit((FA, TRANCHES))
-    w.attest([gid], 0)
+    other = w.admit((FB, TRANCHES))
+    w.attest([gid, other], 0)
     w.tok(FA, "closeWallet", FA)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="ECNY_WalletNotOpen", wallet=FA)
+    r = w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_FirmWalletClosed", grantId=gid,
+                  firm=FA)
+    assert r.events == []
+    # a batch with the closed wallet is refused as a whole
+    w.reverts(AGENCY, w.gp, "attestMilestones", [other, gid], 1, error="Grant_FirmWalletClosed", grantId=gid,
+              firm=FA)
+    assert w.grant(other)["tranchesSettled"] == 1 and w.money(FB) == TRANCHES[0]
+    assert w.grant(gid)["tranchesSettled"] == 1 and w.tranches(gid)[1]["paidAt"] == 0
     # the agency ends the grant instead: its budget is free again
+    w.attest([other], 1)
+    w.g(AGENCY, "recordMissedMilestone", other, 2)
     r = w.g(AGENCY, "recordMissedMilestone", gid, 1)
     assert r.event("MilestoneMissed").args["cancelledFen"] == TRANCHES[1] + TRANCHES[2]
-    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    # B's two tranches are paid; A's unspent first tranche came back when its wallet closed
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET - TRANCHES[0] - TRANCHES[1]
+    assert w.totals()["committedFen"] == 0
+    assert w.totals()["returnedOnCloseFen"] == TRANCHES[0]
+    check_books(w)
+
+
+def test_a_closed_wallet_does_not_stop_withholding(w):
+    """Only a tranche to be paid needs the firm's wallet: one withheld against a debt does not."""
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES)
+    w.spend(FA, P_SUPPLIER, TRANCHES[0])
+    w.breach(gid, paid_at)
+    w.tok(FA, "closeWallet", FA)
+    r = w.attest([gid], 1)
+    assert w.events(r) == [("TrancheWithheld", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "withheldFen": TRANCHES[0],
+                                                "cancelledFen": TRANCHES[1] - TRANCHES[0] + TRANCHES[2]})]
+    assert w.status(gid) == GrantStatus.SETTLED
     check_books(w)
 
 
@@ -635,7 +707,10 @@ def test_missed_milestone_ends_the_grant_and_frees_its_budget(w):
     assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.ENDED, 3, TRANCHES[0])
     assert w.tranches(gid)[1:] == [{"amountFen": TRANCHES[1], "paidAt": 0}, {"amountFen": TRANCHES[2], "paidAt": 0}]
     assert w.totals()["committedFen"] == 0
-    assert w.gv("currentGrantOf", FA) == 0
+    # paid something: the grant stays the firm's live one while its promise runs
+    assert w.gv("currentGrantOf", FA) == gid
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmUnderPromise", firm=FA, grantId=gid,
+              promiseEnd=w.gv("promiseEndOf", gid))
     # the money already paid stays the firm's, still bound to its purpose
     assert w.money(FA) == TRANCHES[0]
     w.spend(FA, P_RENT, TRANCHES[0])
@@ -651,8 +726,17 @@ def test_missed_first_milestone_cancels_everything(w):
     assert r.event("MilestoneMissed").args == {"grantId": gid, "firm": w.addr(FA), "milestone": 0,
                                                "cancelledFen": sum(TRANCHES)}
     assert w.gv("withdrawableFen") == BUDGET
-    # nothing received: nothing to claw back
-    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, True, error="Grant_NothingReceived", grantId=gid)
+    assert w.gv("currentGrantOf", FA) == 0  # nothing received: the firm may apply again at once
+    # nothing received: nothing to claw back for a broken promise
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, False, error="Grant_NothingReceived", grantId=gid)
+    # cheating is still recorded: nothing owed, but the firm is excluded
+    r = w.breach(gid, w.chain.now, fraud=True)
+    assert r.event("GrantClawedBack").args["outstandingFen"] == 0
+    assert r.event("FirmExcluded").args["firm"] == w.addr(FA)
+    assert w.status(gid) == GrantStatus.SETTLED
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmExcluded", firm=FA,
+              until=r.event("FirmExcluded").args["until"])
+    check_books(w)
 
 
 @pytest.mark.parametrize("caller", [DEPT, FA, BANK])
@@ -672,6 +756,56 @@ def test_missed_milestone_reverts(w):
     done = w.admit((FB, [MILLION]))
     w.attest([done], 0)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", done, 1, error="Grant_NotActive", grantId=done)  # completed
+    # clawed back with no tranche left; settled
+    w.spend(FB, P_SUPPLIER, MILLION)
+    w.breach(done, w.chain.now)
+    assert w.status(done) == GrantStatus.CLAWED_BACK
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", done, 1, error="Grant_NotActive", grantId=done)
+    settled = w.admit((FC, TRANCHES))
+    w.attest([settled], 0)
+    w.breach(settled, w.chain.now)  # unspent money covers the debt: settled at once
+    assert w.status(settled) == GrantStatus.SETTLED
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", settled, 1, error="Grant_NotActive", grantId=settled)
+
+
+def test_missed_milestone_of_a_clawed_back_grant_cancels_its_tranches(w):
+    """The firm broke its promise and will not earn its remaining tranches: the agency cancels them, the debt
+    stays."""
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_SUPPLIER, TRANCHES[0])
+    w.chain.set_time(paid_at + 100 * DAY)
+    w.breach(gid, paid_at + 100 * DAY)
+    owed = TRANCHES[0] + interest(TRANCHES[0], 100)
+    assert w.gv("outstandingOf", gid) == owed
+    assert w.totals()["committedFen"] == TRANCHES[1] + TRANCHES[2]
+    free_before = w.gv("withdrawableFen")
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 2, error="Grant_WrongMilestone", grantId=gid,
+              expected=1, given=2)
+    r = w.g(AGENCY, "recordMissedMilestone", gid, 1)
+    cancelled = TRANCHES[1] + TRANCHES[2]
+    assert w.events(r) == [("MilestoneMissed", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "cancelledFen": cancelled})]
+    assert [e for e in r.events if e.contract == "ECNY"] == []
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["withheldFen"]) == (GrantStatus.CLAWED_BACK, 3, 0)
+    assert w.totals()["committedFen"] == 0
+    assert w.gv("withdrawableFen") == free_before + cancelled
+    # the debt is untouched, and still bars the firm
+    assert w.gv("outstandingOf", gid) == owed
+    assert w.gv("currentGrantOf", FA) == gid
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=owed)
+    # no tranche left to pay, withhold or cancel
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 3, error="Grant_NotActive", grantId=gid)
+    check_books(w)
+    # repaid in full: settled, nothing more to cancel
+    r = w.repay(FA, gid, owed)
+    assert r.event("DebtRepaid").args["outstandingFen"] == 0
+    assert w.status(gid) == GrantStatus.SETTLED and w.gv("currentGrantOf", FA) == 0
+    assert w.totals()["committedFen"] == 0
+    assert w.admit((FA, [1])) == gid + 1
+    check_books(w)
 
 
 # ========================================================================================== spend
@@ -901,9 +1035,12 @@ def test_clawback_covered_by_unspent_money_settles_at_once(w):
 
 
 def test_clawback_returns_at_most_what_is_owed(w):
-    """Grant money from an earlier grant sits in the same earmark: only the amount owed is taken back."""
+    """Grant money of an earlier grant whose promise was kept sits in the same earmark: only the amount owed
+    is taken back."""
     first, _ = paid_grant(w, FA, [MILLION])  # completed, kept unspent
+    w.chain.set_time(PROMISE_END)  # the first grant's promise is kept: the firm may take another
     second = w.admit((FA, TRANCHES))
+    assert w.gv("currentGrantOf", FA) == second
     w.chain.advance(days=10)
     w.attest([second], 0)
     assert w.money(FA) == MILLION + TRANCHES[0]
@@ -912,18 +1049,26 @@ def test_clawback_returns_at_most_what_is_owed(w):
     assert r.event("GrantClawedBack").args["outstandingFen"] == 0
     assert w.money(FA) == MILLION
     assert w.status(second) == GrantStatus.SETTLED and w.status(first) == GrantStatus.COMPLETED
+    assert w.gv("currentGrantOf", FA) == 0
     check_books(w)
 
 
-def test_clawback_of_a_completed_grant_makes_it_current_again(w):
+def test_clawback_of_a_completed_grant_keeps_it_current_as_a_debt(w):
     gid, times = paid_grant(w, FA, TRANCHES, paid=3)
     w.spend(FA, P_SUPPLIER, sum(TRANCHES))
-    assert w.gv("currentGrantOf", FA) == 0
+    assert w.gv("currentGrantOf", FA) == gid  # completed, under its promise
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmUnderPromise", firm=FA, grantId=gid,
+              promiseEnd=PROMISE_END)
     w.chain.advance(days=500)
     breached_at = w.chain.now
     w.breach(gid, breached_at)
     owed = sum(TRANCHES) + sum(interest(a, (breached_at - t) // DAY) for a, t in zip(TRANCHES, times))
     assert w.gv("outstandingOf", gid) == owed
+    assert w.gv("currentGrantOf", FA) == gid
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=owed)
+    # a debt outlives the promise period
+    w.chain.set_time(PROMISE_END + DAY)
     assert w.gv("currentGrantOf", FA) == gid
     w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
               outstandingFen=owed)
@@ -956,7 +1101,51 @@ def test_breach_unknown_grant(w):
 
 def test_breach_before_any_payment(w):
     gid = w.admit((FA, TRANCHES))
-    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, True, error="Grant_NothingReceived", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, False, error="Grant_NothingReceived", grantId=gid)
+    assert w.status(gid) == GrantStatus.ACTIVE
+
+
+def test_fraud_before_any_payment_settles_at_once_and_excludes(w):
+    """Cheating found before any tranche is paid: nothing is owed, the grant is settled at once, its tranches
+    cancelled, and the firm excluded."""
+    at_start(w)
+    gid = w.admit((FA, TRANCHES))
+    w.chain.set_time(START + 20 * DAY)
+    breached_at = START + 10 * DAY
+    r = w.breach(gid, breached_at, fraud=True)
+    until = r.timestamp + EXCLUSION_DAYS * DAY
+    assert w.events(r) == [
+        ("GrantClawedBack", {"grantId": gid, "firm": w.addr(FA), "principalFen": 0, "interestFen": 0,
+                             "returnedUnspentFen": 0, "outstandingFen": 0, "breachedAt": breached_at}),
+        ("FirmExcluded", {"firm": w.addr(FA), "until": until}),
+    ]
+    assert [e for e in r.events if e.contract == "ECNY"] == []  # no money moves
+    g = w.grant(gid)
+    assert (g["status"], g["fraud"], g["breachedAt"], g["tranchesSettled"], g["paidFen"]) == (
+        GrantStatus.SETTLED, True, breached_at, 3, 0)
+    assert w.totals() == totals_with(fundedFen=BUDGET)  # everything promised is free again; nothing owed
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    assert w.gv("outstandingOf", gid) == 0 and w.gv("currentGrantOf", FA) == 0
+    assert w.gv("excludedUntil", FA) == until
+    # the exclusion bars the firm; the settled grant does not
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmExcluded", firm=FA, until=until)
+    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 0, error="Grant_NotActive", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, breached_at, True, error="Grant_AlreadyClawedBack", grantId=gid)
+    w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)
+    w.chain.set_time(until)
+    assert w.admit((FA, [1])) == gid + 1
+    check_books(w)
+
+
+def test_fraud_on_an_ended_grant_that_paid_nothing(w):
+    gid = w.admit((FA, TRANCHES))
+    w.g(AGENCY, "recordMissedMilestone", gid, 0)
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, False, error="Grant_NothingReceived", grantId=gid)
+    r = w.breach(gid, w.chain.now, fraud=True)
+    assert r.event("GrantClawedBack").args["outstandingFen"] == 0
+    assert w.status(gid) == GrantStatus.SETTLED
+    assert w.gv("excludedUntil", FA) == r.timestamp + EXCLUSION_DAYS * DAY
+    check_books(w)
 
 
 def test_breach_twice(w):
@@ -1136,8 +1325,11 @@ def test_milestones_of_a_clawed_back_grant_are_checked(w):
     w.breach(gid, paid_at)
     w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 2, error="Grant_WrongMilestone", grantId=gid, expected=1,
               given=2)
-    # a clawed-back grant cannot be ended by a missed milestone: its tranches serve the debt
-    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 1, error="Grant_NotActive", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 0, error="Grant_WrongMilestone", grantId=gid,
+              expected=1, given=0)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 2, error="Grant_WrongMilestone", grantId=gid,
+              expected=1, given=2)
+    assert w.grant(gid)["tranchesSettled"] == 1
 
 
 def test_repaying_in_full_cancels_the_remaining_tranches(w):
@@ -1271,6 +1463,46 @@ def test_the_departments_wallet_cannot_close_while_it_holds_budget(w):
     assert w.view("isOpen", DEPT) is False
 
 
+def test_the_departments_wallet_cannot_close_while_a_paid_grants_promise_runs(w):
+    """Even with no budget, no grant money and no debt: a breach during a promise would pay money back into the
+    department's wallet. The latest promise end of any paid grant counts."""
+    at_start(w)
+    a = w.admit((FA, [MILLION]))
+    w.attest([a], 0)
+    w.chain.set_time(START + 100 * DAY)
+    b = w.admit((FB, TRANCHES))
+    w.chain.set_time(START + 110 * DAY)
+    w.attest([b], 0)
+    w.g(AGENCY, "recordMissedMilestone", b, 1)
+    late_end = w.gv("promiseEndOf", b)
+    assert late_end == START + 100 * DAY + PROMISE_DAYS * DAY > w.gv("promiseEndOf", a) == PROMISE_END
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.spend(FB, P_SUPPLIER, TRANCHES[0])
+    w.g(DEPT, "withdrawUnpaid", w.gv("withdrawableFen"))
+    assert w.balance_fen() == 0 and w.view("earmarkedTotalOf", w.gp) == 0
+    assert sum(w.gv("outstandingOf", g) for g in (a, b)) == 0
+    w.reverts(DEPT, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    w.chain.set_time(PROMISE_END)  # the first promise has ended, the second still runs
+    w.reverts(BANK, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    w.chain.set_time(late_end - 1)
+    w.reverts(DEPT, w.token, "closeWallet", DEPT, error="Grant_DepartmentWalletNeeded", department=DEPT)
+    assert w.view("isOpen", DEPT) is True
+    w.chain.set_time(late_end)
+    r = w.tok(DEPT, "closeWallet", DEPT)
+    assert r.timestamp == late_end
+    assert r.event("WalletClosed").args["wallet"] == w.addr(DEPT)
+    assert w.view("isOpen", DEPT) is False
+
+
+def test_the_departments_wallet_closes_when_no_grant_was_paid(w):
+    """A grant that paid nothing has no promise to keep: it does not hold the department's wallet open."""
+    gid = w.admit((FA, TRANCHES))
+    w.g(AGENCY, "recordMissedMilestone", gid, 0)
+    w.g(DEPT, "withdrawUnpaid", BUDGET)
+    r = w.tok(DEPT, "closeWallet", DEPT)
+    assert r.event("WalletClosed").args == {"wallet": w.addr(DEPT), "redeemedFen": DEPT_OWN}
+
+
 def test_a_firm_can_always_close_its_wallet_even_after_the_department_tried_to_close(w):
     gid, _ = paid_grant(w, FA, [MILLION])  # completed, unspent grant money in the firm's wallet
     w.g(DEPT, "withdrawUnpaid", w.gv("withdrawableFen"))
@@ -1283,30 +1515,74 @@ def test_a_firm_can_always_close_its_wallet_even_after_the_department_tried_to_c
     assert w.totals()["returnedOnCloseFen"] == MILLION
 
 
-# ========================================================================================== a firm with two grants
+# ========================================================================================== one live grant per firm
 
 
-def test_a_firm_with_an_active_grant_and_a_settled_old_debt_cannot_be_admitted_again(w):
+def test_a_firm_under_promise_gets_a_second_grant_only_after_its_debt_is_settled(w):
+    """While its completed grant's promise runs the firm cannot take another; a breach makes that grant a debt;
+    once the debt is settled the firm may be admitted, and the new grant is the only live one."""
     first, _ = paid_grant(w, FA, [MILLION])  # completed
     w.spend(FA, P_SUPPLIER, MILLION)
-    second = w.admit((FA, TRANCHES))  # allowed: the first grant is completed
-    assert w.gv("currentGrantOf", FA) == second
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [TRANCHES], error="Grant_FirmUnderPromise", firm=FA,
+              grantId=first, promiseEnd=PROMISE_END)
     w.breach(first, w.chain.now)  # the first grant's promise broken: a debt of ¥1,000,000
-    w.tok(BANK, "issue", FA, MILLION)
-    w.repay(FA, first, MILLION)
-    assert w.status(second) == GrantStatus.ACTIVE
-    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasActiveGrant", firm=FA, grantId=second)
-
-
-def test_a_firm_with_an_old_debt_cannot_be_admitted_after_its_other_grant_completes(w):
-    first, _ = paid_grant(w, FA, [MILLION])
-    w.spend(FA, P_SUPPLIER, MILLION)
-    second = w.admit((FA, [1_000]))
-    w.breach(first, w.chain.now)
-    assert w.gv("outstandingOf", first) == MILLION
-    w.attest([second], 0)  # the second grant completes
-    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=first,
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [TRANCHES], error="Grant_FirmHasDebt", firm=FA, grantId=first,
               outstandingFen=MILLION)
+    w.tok(BANK, "issue", FA, MILLION)
+    w.repay(FA, first, MILLION - 1)
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [TRANCHES], error="Grant_FirmHasDebt", firm=FA, grantId=first,
+              outstandingFen=1)
+    w.repay(FA, first, 1)
+    assert w.status(first) == GrantStatus.SETTLED and w.gv("currentGrantOf", FA) == 0
+    second = w.admit((FA, TRANCHES))  # allowed: the settled grant is no longer live
+    assert w.gv("currentGrantOf", FA) == second
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasActiveGrant", firm=FA, grantId=second)
+    check_books(w)
+
+
+def test_a_breach_the_debt_and_the_grant_money_belong_to_the_one_live_grant(w):
+    """The firm's grant money in its wallet is the live grant's: a breach returns it against that grant's
+    debt, and withheld tranches and repayments settle that same grant."""
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.chain.advance(days=30)
+    w.attest([gid], 1)
+    w.spend(FA, P_SUPPLIER, 30_000_000)
+    assert w.money(FA) == 30_000_000
+    paid = {m: t["paidAt"] for m, t in enumerate(w.tranches(gid)) if t["paidAt"]}
+    breached_at = w.chain.now
+    r = w.breach(gid, breached_at)
+    owed = TRANCHES[0] + TRANCHES[1] + sum(interest(TRANCHES[m], (breached_at - t) // DAY) for m, t in paid.items())
+    assert r.event("GrantClawedBack").args["returnedUnspentFen"] == 30_000_000
+    assert w.money(FA) == 0
+    assert w.gv("outstandingOf", gid) == owed - 30_000_000
+    assert w.gv("currentGrantOf", FA) == gid
+    w.repay(FA, gid, 1_000_000)
+    r = w.attest([gid], 2)  # the last tranche covers the rest
+    rest = owed - 30_000_000 - 1_000_000
+    assert r.event("TrancheWithheld").args == {"grantId": gid, "firm": w.addr(FA), "milestone": 2,
+                                               "withheldFen": rest, "cancelledFen": TRANCHES[2] - rest}
+    g = w.grant(gid)
+    assert g["status"] == GrantStatus.SETTLED
+    assert (g["returnedUnspentFen"], g["repaidFen"], g["withheldFen"]) == (30_000_000, 1_000_000, rest)
+    assert w.gv("currentGrantOf", FA) == 0
+    assert w.admit((FA, [1])) == gid + 1
+    check_books(w)
+
+
+def test_a_debt_bars_the_firm_after_the_promise_period_and_after_the_exclusion(w):
+    gid, _ = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    r = w.breach(gid, w.chain.now, fraud=True)
+    until = r.event("FirmExcluded").args["until"]
+    w.chain.set_time(max(until, PROMISE_END) + DAY)
+    out = w.gv("outstandingOf", gid)
+    assert out == MILLION
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
+              outstandingFen=out)
+    w.tok(BANK, "issue", FA, MILLION)
+    w.repay(FA, gid, out)
+    assert w.admit((FA, [1])) == gid + 1
+    check_books(w)
 
 
 def test_attesting_a_clawed_back_grant_with_no_tranches_left(w):
@@ -1315,6 +1591,7 @@ def test_attesting_a_clawed_back_grant_with_no_tranches_left(w):
     w.breach(gid, w.chain.now)
     assert w.status(gid) == GrantStatus.CLAWED_BACK
     w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 1, error="Grant_NotActive", grantId=gid)
 
 
 # ========================================================================================== a whole programme
@@ -1399,3 +1676,44 @@ def test_a_programme_keeps_its_books_to_the_fen(w):
     assert w.view("totalSupply") == supply - FIRM_OWN  # firm B's own money was cashed out on close
     # the programme got back everything it paid out to A and C, plus interest
     assert w.gv("withdrawableFen") == w.balance_fen()
+
+
+# ========================================================================================== fraud on an old grant
+
+
+def test_fraud_on_an_old_grant_waits_for_the_live_one_and_then_bars_new_grants(w):
+    """A firm's first grant (promise over) is found fraudulent while a second grant is live: the agency must deal
+    with the live grant first, so the clawback never takes the second grant's money as the first one's. Once
+    the old grant is clawed back, its debt makes it live again and bars new admissions."""
+    old, _ = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.chain.set_time(PROMISE_END)
+    new = w.admit((FA, [MILLION]))
+    w.attest([new], 0)
+    assert w.money(FA) == MILLION  # the new grant's money, unspent
+    w.reverts(AGENCY, w.gp, "recordBreach", old, w.chain.now, True, error="Grant_AnotherGrantLive", grantId=old,
+              liveGrantId=new)
+    # the live grant first: its unspent money is all it owes, so it settles at once
+    w.breach(new, w.chain.now, fraud=True)
+    assert w.status(new) == GrantStatus.SETTLED and w.money(FA) == 0
+    assert w.gv("currentGrantOf", FA) == 0
+    r = w.breach(old, w.chain.now, fraud=True)
+    claw = r.event("GrantClawedBack").args
+    assert claw["returnedUnspentFen"] == 0 and claw["principalFen"] == MILLION
+    assert claw["outstandingFen"] == MILLION + claw["interestFen"]
+    assert w.gv("currentGrantOf", FA) == old
+    # after the exclusion the debt still bars a new grant
+    w.chain.set_time(w.gv("excludedUntil", FA))
+    w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1_000]], error="Grant_FirmHasDebt", firm=FA, grantId=old,
+              outstandingFen=claw["outstandingFen"])
+    check_books(w)
+
+
+def test_a_breach_needs_the_departments_wallet_open(w):
+    gid, _ = paid_grant(w, FA, [MILLION])
+    w.spend(FA, P_SUPPLIER, MILLION)
+    w.g(DEPT, "withdrawUnpaid", w.gv("withdrawableFen"))
+    w.chain.set_time(PROMISE_END)
+    w.tok(DEPT, "closeWallet", DEPT)  # every promise is over, nothing is held or owed
+    w.reverts(AGENCY, w.gp, "recordBreach", gid, w.chain.now, True, error="Grant_DepartmentWalletNeeded",
+              department=DEPT)
