@@ -25,12 +25,10 @@ Example counts come from the Hypothesis profiles in tests/conftest.py, capped in
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import eth  # noqa: F401  (py-evm raises the recursion limit when imported: import it here, not inside an example)
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -41,7 +39,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends
+from modelled_sends import ModelledSends, machine_settings, violation
 from ecny_sim.chain import Chain
 from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
@@ -196,15 +194,6 @@ class Model:
         return sum(p.amount for p in self.payments if p.payee == payee and p.status == RELEASED)
 
 
-class PropertyViolated(AssertionError):
-    """A property failed; `prop` names it (the message starts with it in brackets)."""
-
-    def __init__(self, prop: str, msg: str) -> None:
-        super().__init__(f"[{prop}] {msg}")
-        self.prop, self.msg = prop, msg
-
-    def __reduce__(self):
-        return (type(self), (self.prop, self.msg))
 
 
 # ------------------------------------------------------------------------------------------ strategies
@@ -247,11 +236,6 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
         self.addr[ZERO] = ZERO
 
     # ---------------------------------------------------------------- helpers
-
-    def check(self, prop: str, ok: bool, msg: str) -> None:
-        if not ok:
-            self.failed = True
-            raise PropertyViolated(prop, msg)
 
     def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
         got = [(e.name, e.args) for e in r.events if e.contract == self.cp.name]
@@ -600,33 +584,16 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
                        f"isReclaimable({p.id}) {reclaimable}")
 
 
-#: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
-#: reads the balances after each state change; these caps keep the machine to about ten seconds there. Other
-#: profiles ("deep") run as they are configured.
-FAST_PROFILE_CAPS = {"max_examples": 15, "stateful_step_count": 20}
-
-
-def _machine_settings(**overrides) -> settings:
-    """The active profile, with what a stateful test on a slow EVM needs."""
-    caps = FAST_PROFILE_CAPS if os.environ.get("HYPOTHESIS_PROFILE", "fast") == "fast" else {}
-    return settings(settings(), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                    **{**caps, **overrides})
 
 
 def test_conditional_payment_properties_hold():
     _base()  # deploy outside Hypothesis' timing
-    run_state_machine_as_test(ConditionalMachine, settings=_machine_settings())
+    run_state_machine_as_test(ConditionalMachine, settings=machine_settings())
 
 
 # ------------------------------------------------------------------------------------------ teeth
 
 
-def _violation(machine: ConditionalMachine, invariant_name: str) -> PropertyViolated:
-    try:
-        getattr(machine, invariant_name)()
-    except PropertyViolated as exc:
-        return exc
-    raise AssertionError(f"{invariant_name} did not notice")
 
 
 INVARIANTS = ("invariant_money_is_conserved", "invariant_pending_payments_equal_earmarks",
@@ -644,10 +611,10 @@ def test_teeth_the_invariants_notice_money_they_cannot_account_for():
 
     # the dealer gets a fen the model does not know of
     machine.send(BANK, machine.token, "issue", "dealer:x", 1, expect=None)
-    assert _violation(machine, "invariant_money_is_conserved").prop == "money_is_conserved"
-    assert _violation(machine, "invariant_nobody_gets_out_more_than_was_put_in").msg.startswith("dealer:x: balance")
+    assert violation(machine, "invariant_money_is_conserved").prop == "money_is_conserved"
+    assert violation(machine, "invariant_nobody_gets_out_more_than_was_put_in").msg.startswith("dealer:x: balance")
 
     machine = ConditionalMachine()  # reverts to the base snapshot
     machine.first_payments([("buyer:a", 10_000, DAY)])
     machine.m.payments[0].status = RETURNED  # the model forgets a pending payment
-    assert _violation(machine, "invariant_pending_payments_equal_earmarks").prop == "pending_payments_equal_earmarks"
+    assert violation(machine, "invariant_pending_payments_equal_earmarks").prop == "pending_payments_equal_earmarks"

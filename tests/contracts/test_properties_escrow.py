@@ -37,7 +37,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends
+from modelled_sends import ModelledSends, PropertyViolated
 from ecny_sim.chain import Chain
 from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
@@ -259,17 +259,6 @@ PICK = st.integers(0, 63)
 PICKS = st.one_of(st.none(), st.lists(st.integers(0, 63), max_size=6))  # None: the whole class
 
 
-class PropertyViolated(AssertionError):
-    """A property of the contracts failed; `prop` names it (the message starts with it in brackets)."""
-
-    def __init__(self, prop: str, msg: str) -> None:
-        super().__init__(f"[{prop}] {msg}")
-        self.prop, self.msg = prop, msg
-
-    def __reduce__(self):
-        return (type(self), (self.prop, self.msg))
-
-
 # ------------------------------------------------------------------------------------------ the machine
 
 
@@ -289,11 +278,6 @@ class EscrowMachine(ModelledSends, RuleBasedStateMachine):
         self.addr = {n: self.chain.address_of(n) for n in (*SCHOOLS, OUTSIDER, *PARENT_NAMES, REGULATOR, BANK)}
 
     # ---------------------------------------------------------------- helpers
-
-    def check(self, prop: str, ok: bool, msg: str) -> None:
-        if not ok:
-            self.failed = True
-            raise PropertyViolated(prop, msg)
 
     def escrow_events(self, r) -> list[tuple[str, dict]]:
         return [(e.name, e.args) for e in r.events if e.contract == self.escrow.name]

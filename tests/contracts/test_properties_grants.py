@@ -33,12 +33,10 @@ Example counts come from the Hypothesis profiles in tests/conftest.py, capped in
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import eth  # noqa: F401  (py-evm raises the recursion limit when imported: import it here, not inside an example)
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -49,7 +47,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends
+from modelled_sends import ModelledSends, machine_settings, violation
 from ecny_sim.chain import Chain
 from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
@@ -254,15 +252,6 @@ class Model:
         self.wallets[dst].grant += amount
 
 
-class PropertyViolated(AssertionError):
-    """A property failed; `prop` names it (the message starts with it in brackets)."""
-
-    def __init__(self, prop: str, msg: str) -> None:
-        super().__init__(f"[{prop}] {msg}")
-        self.prop, self.msg = prop, msg
-
-    def __reduce__(self):
-        return (type(self), (self.prop, self.msg))
 
 
 # ------------------------------------------------------------------------------------------ strategies
@@ -298,11 +287,6 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
         self.addr[ZERO] = ZERO
 
     # ---------------------------------------------------------------- helpers
-
-    def check(self, prop: str, ok: bool, msg: str) -> None:
-        if not ok:
-            self.failed = True
-            raise PropertyViolated(prop, msg)
 
     def send(self, actor: str, contract, fn: str, *args, expect: str | None):
         r = super().send(actor, contract, fn, *args, expect=expect)
@@ -1026,33 +1010,16 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
             self.check("grants_match_the_model", got == (PURPOSE[p] in ALLOWED), f"isAllowedPayee({p}) {got}")
 
 
-#: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
-#: reads the balances after each state change; these caps keep the machine to about ten seconds there. Other
-#: profiles ("deep") run as they are configured.
-FAST_PROFILE_CAPS = {"max_examples": 15, "stateful_step_count": 20}
-
-
-def _machine_settings(**overrides) -> settings:
-    """The active profile, with what a stateful test on a slow EVM needs."""
-    caps = FAST_PROFILE_CAPS if os.environ.get("HYPOTHESIS_PROFILE", "fast") == "fast" else {}
-    return settings(settings(), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                    **{**caps, **overrides})
 
 
 def test_grant_programme_properties_hold():
     _base()  # deploy outside Hypothesis' timing
-    run_state_machine_as_test(GrantsMachine, settings=_machine_settings())
+    run_state_machine_as_test(GrantsMachine, settings=machine_settings())
 
 
 # ------------------------------------------------------------------------------------------ teeth
 
 
-def _violation(machine: GrantsMachine, invariant_name: str) -> PropertyViolated:
-    try:
-        getattr(machine, invariant_name)()
-    except PropertyViolated as exc:
-        return exc
-    raise AssertionError(f"{invariant_name} did not notice")
 
 
 def test_teeth_the_invariants_notice_grant_money_going_astray():
@@ -1077,7 +1044,7 @@ def test_teeth_the_invariants_notice_grant_money_going_astray():
     # the firm pays the karaoke bar (own money), but the model believes it was grant money
     machine.send("firm:a", machine.token, "transfer", "payee:karaoke", 1_000, expect=None)
     machine.m.wallets["firm:a"].free -= 1_000
-    assert _violation(machine, "invariant_grant_money_never_reaches_a_payee_outside_its_purpose").msg.startswith(
+    assert violation(machine, "invariant_grant_money_never_reaches_a_payee_outside_its_purpose").msg.startswith(
         "payee:karaoke (purpose 5, not allowed) holds 1000 fen")
 
     machine = GrantsMachine()  # reverts to the base snapshot
@@ -1086,9 +1053,9 @@ def test_teeth_the_invariants_notice_grant_money_going_astray():
     machine.chain.advance(400 * DAY)
     machine.do_breach(AGENCY, 1, machine.now, True)
     machine.m.grants[0].interest -= 1  # a model one fen short on the interest
-    err = _violation(machine, "invariant_a_clawback_is_principal_plus_interest")
+    err = violation(machine, "invariant_a_clawback_is_principal_plus_interest")
     assert err.prop == "a_clawback_is_principal_plus_interest"
-    assert _violation(machine, "invariant_every_clawback_is_accounted_for").prop == "every_clawback_is_accounted_for"
+    assert violation(machine, "invariant_every_clawback_is_accounted_for").prop == "every_clawback_is_accounted_for"
 
 
 # ------------------------------------------------------------------------------------------ examples

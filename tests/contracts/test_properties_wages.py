@@ -29,12 +29,10 @@ Example counts come from the Hypothesis profiles in tests/conftest.py, capped in
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import eth  # noqa: F401  (py-evm raises the recursion limit when imported: import it here, not inside an example)
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -45,7 +43,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends
+from modelled_sends import ModelledSends, machine_settings, violation
 from ecny_sim.chain import Chain
 from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.compiler import load_artifact
@@ -177,15 +175,6 @@ class Model:
         return w is not None and w.open
 
 
-class PropertyViolated(AssertionError):
-    """A property failed; `prop` names it (the message starts with it in brackets)."""
-
-    def __init__(self, prop: str, msg: str) -> None:
-        super().__init__(f"[{prop}] {msg}")
-        self.prop, self.msg = prop, msg
-
-    def __reduce__(self):
-        return (type(self), (self.prop, self.msg))
 
 
 # ------------------------------------------------------------------------------------------ strategies
@@ -221,11 +210,6 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
         self.addr[ZERO] = ZERO
 
     # ---------------------------------------------------------------- helpers
-
-    def check(self, prop: str, ok: bool, msg: str) -> None:
-        if not ok:
-            self.failed = True
-            raise PropertyViolated(prop, msg)
 
     def send(self, actor: str, contract, fn: str, *args, expect: str | None):
         r = super().send(actor, contract, fn, *args, expect=expect)
@@ -592,33 +576,16 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
                 self.check("payrolls_match_the_model", tuple(got) == want, f"wageOf({p.id}, {w}) {got} != {want}")
 
 
-#: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
-#: reads the balances after each state change; these caps keep the machine to about ten seconds there. Other
-#: profiles ("deep") run as they are configured.
-FAST_PROFILE_CAPS = {"max_examples": 15, "stateful_step_count": 20}
-
-
-def _machine_settings(**overrides) -> settings:
-    """The active profile, with what a stateful test on a slow EVM needs."""
-    caps = FAST_PROFILE_CAPS if os.environ.get("HYPOTHESIS_PROFILE", "fast") == "fast" else {}
-    return settings(settings(), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                    **{**caps, **overrides})
 
 
 def test_wage_pass_through_properties_hold():
     _base()  # deploy outside Hypothesis' timing
-    run_state_machine_as_test(WagesMachine, settings=_machine_settings())
+    run_state_machine_as_test(WagesMachine, settings=machine_settings())
 
 
 # ------------------------------------------------------------------------------------------ teeth
 
 
-def _violation(machine: WagesMachine, invariant_name: str) -> PropertyViolated:
-    try:
-        getattr(machine, invariant_name)()
-    except PropertyViolated as exc:
-        return exc
-    raise AssertionError(f"{invariant_name} did not notice")
 
 
 def test_teeth_the_invariants_notice_wages_going_astray():
@@ -633,13 +600,13 @@ def test_teeth_the_invariants_notice_wages_going_astray():
     assert machine.m.paid_to("worker:1") == 10_000 and machine.m.pending == 20_000
 
     machine.send(BANK, machine.token, "issue", CRONY, 1, expect=None)  # a fen the model does not know of
-    err = _violation(machine, "invariant_each_worker_received_exactly_their_listed_wages")
+    err = violation(machine, "invariant_each_worker_received_exactly_their_listed_wages")
     assert err.msg.startswith("crony holds 1")
-    assert _violation(machine, "invariant_money_is_conserved").prop == "money_is_conserved"
+    assert violation(machine, "invariant_money_is_conserved").prop == "money_is_conserved"
 
     machine = WagesMachine()  # reverts to the base snapshot
     machine.first_pay_run(["worker:1", "worker:2"], [10_000, 20_000, 0, 0, 0], DAY)
     machine.m.payrolls[0].paid["worker:2"] = SUB  # the model believes worker:2 was paid
-    assert _violation(machine, "invariant_pending_wages_equal_the_earmark").prop == "pending_wages_equal_the_earmark"
-    err = _violation(machine, "invariant_each_worker_received_exactly_their_listed_wages")
+    assert violation(machine, "invariant_pending_wages_equal_the_earmark").prop == "pending_wages_equal_the_earmark"
+    err = violation(machine, "invariant_each_worker_received_exactly_their_listed_wages")
     assert err.msg.startswith("worker:2 holds 0")
