@@ -60,6 +60,7 @@ def inspect(
                       fmt_fen(c["spent_from_packets_fen"]), fmt_fen(c["own_money_spent_fen"]),
                       fmt_fen(c["unclaimed_fen"]), fmt_fen(c["returned_to_funder_fen"]))
         console.print(t)
+    _subsidy_tables(console, view)
     t = Table(title="Actors", header_style="bold")
     for col in ("actor", "balance", "movements"):
         t.add_column(col, justify="left" if col == "actor" else "right")
@@ -76,3 +77,44 @@ def inspect(
             s.add_row(str(row["line"]), row["time"], fmt_fen(row["change_fen"]), fmt_fen(row["balance_fen"]),
                       row["by"], row["what"])
         console.print(s)
+
+
+def _table(title: str, columns: tuple[str, ...], money: set[str], rows: list[tuple]) -> Table:
+    t = Table(title=title, header_style="bold")
+    for col in columns:
+        t.add_column(col, justify="right" if col in money else "left")
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _subsidy_tables(console: Console, view: dict) -> None:
+    """Grant programmes, the grants clawed back (every grant is in --json), conditional payments, pay runs."""
+    if view["programmes"]:
+        cols = ("programme", "grants by status", "funded", "balance", "withdrawable", "paid to firms",
+                "spent by firms", "owed", "repaid", "outstanding")
+        console.print(_table("Grant programmes", cols, set(cols[2:]), [
+            (p["programme"], ", ".join(f"{k} {v:,}" for k, v in p["grants_by_status"].items()),
+             *(fmt_fen(p[k]) for k in ("funded_fen", "balance_fen", "withdrawable_fen", "paid_to_firms_fen",
+                                       "spent_fen", "owed_fen", "repaid_fen", "outstanding_fen")))
+            for p in view["programmes"]]))
+    clawed = [g for g in view["grants"] if g["status"] in ("ClawedBack", "Settled")]
+    if clawed:
+        cols = ("grant", "firm", "breach", "received", "interest", "returned unspent", "repaid", "withheld",
+                "outstanding")
+        console.print(_table("Clawbacks", cols, set(cols[3:]), [
+            (str(g["grant"]), g["firm"] + (" (fraud)" if g["fraud"] else ""), g["breached_at"] or "",
+             *(fmt_fen(g[k]) for k in ("paid_fen", "interest_fen", "returned_unspent_fen", "repaid_fen",
+                                       "withheld_fen", "outstanding_fen")))
+            for g in clawed]))
+    if view["conditional_payments"]:
+        cols = ("payment", "payer", "payee", "verifier", "amount", "status", "deadline")
+        console.print(_table("Conditional payments", cols, {"amount"}, [
+            (f"{c['contract']} #{c['payment']}", c["payer"], c["payee"], c["verifier"], fmt_fen(c["amount_fen"]),
+             c["status"], c["deadline"]) for c in view["conditional_payments"]]))
+    if view["pay_runs"]:
+        cols = ("pay run", "subcontractor", "payday", "workers paid", "total", "paid", "returned")
+        console.print(_table("Pay runs", cols, {"total", "paid", "returned"}, [
+            (f"{r['contract']} #{r['pay_run']}", r["subcontractor"], r["payday"],
+             f"{r['workers_paid']} / {r['workers']}", fmt_fen(r["total_fen"]), fmt_fen(r["paid_fen"]),
+             fmt_fen(r["returned_fen"])) for r in view["pay_runs"]]))

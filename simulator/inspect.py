@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .clock import format_beijing
+from .conditional import PAYMENT_STATUS
+from .grants import GRANT_STATUS
 from .journal_reader import read_journal
 from .prepaid import INSTITUTION_STATES, ORDER_STATES
 from .replay import replay
@@ -36,6 +38,7 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
         "scenario": run.header["scenario"], "seed": run.header["seed"], "line": upto,
         "time": format_beijing(line["timestamp"]) if line else None,
         "complete_run": run.complete, "institutions": [], "campaigns": [], "actors": {},
+        **subsidies(chain, timeline.contracts),
     }
     for row in timeline.institutions:
         if timeline.contracts.get(row.contract) not in PREPAID_ARTIFACTS:
@@ -80,4 +83,57 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
         })
         entry["balance_fen"] = balance
         previous[actor] = balance
+    return view
+
+
+def subsidies(chain: Any, contracts: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Grant programmes (and every grant), conditional payments and pay runs, read from the contracts."""
+    view: dict[str, list[dict[str, Any]]] = {"programmes": [], "grants": [], "conditional_payments": [],
+                                              "pay_runs": []}
+    name = chain.label
+    for label, artifact in contracts.items():
+        if artifact == "GrantProgramme":
+            department = chain.call(label, "department")
+            statuses: Counter[str] = Counter()
+            for grant_id in range(1, chain.call(label, "grantCount") + 1):
+                g = chain.call(label, "grantOf", grant_id)
+                status = GRANT_STATUS[g["status"]]
+                statuses[status] += 1
+                view["grants"].append({
+                    "programme": label, "grant": grant_id, "firm": name(g["firm"]), "status": status,
+                    "size_fen": g["sizeFen"], "paid_fen": g["paidFen"],
+                    "grant_money_fen": chain.call(label, "grantMoneyOf", g["firm"]),
+                    "promise_end": format_beijing(chain.call(label, "promiseEndOf", grant_id)),
+                    "breached_at": format_beijing(g["breachedAt"]) if g["breachedAt"] else None, "fraud": g["fraud"],
+                    "interest_fen": g["interestFen"],
+                    "owed_fen": g["paidFen"] + g["interestFen"] if status in ("ClawedBack", "Settled") else 0,
+                    "returned_unspent_fen": g["returnedUnspentFen"], "repaid_fen": g["repaidFen"],
+                    "withheld_fen": g["withheldFen"], "outstanding_fen": chain.call(label, "outstandingOf", grant_id),
+                })
+            totals = chain.call(label, "totals")
+            view["programmes"].append({
+                "programme": label, "department": name(department), "agency": name(chain.call(label, "agency")),
+                "grants_by_status": dict(sorted(statuses.items())), "funded_fen": totals["fundedFen"],
+                "balance_fen": chain.call(label, "programmeBalanceFen"),
+                "withdrawable_fen": chain.call(label, "withdrawableFen"), "paid_to_firms_fen": totals["paidToFirmsFen"],
+                "spent_fen": totals["spentFen"], "owed_fen": totals["owedFen"], "repaid_fen": totals["repaidFen"],
+                "outstanding_fen": sum(g["outstanding_fen"] for g in view["grants"] if g["programme"] == label),
+            })
+        elif artifact == "ConditionalPayment":
+            for pid in range(1, chain.call(label, "paymentCount") + 1):
+                p = chain.call(label, "paymentOf", pid)
+                view["conditional_payments"].append({
+                    "contract": label, "payment": pid, "payer": name(p["payer"]), "payee": name(p["payee"]),
+                    "verifier": name(p["verifier"]), "amount_fen": p["amountFen"],
+                    "status": PAYMENT_STATUS[p["status"]], "deadline": format_beijing(p["deadline"]),
+                })
+        elif artifact == "WagePassThrough":
+            main, sub = name(chain.call(label, "mainContractor")), name(chain.call(label, "subcontractor"))
+            for rid in range(1, chain.call(label, "payrollCount") + 1):
+                r = chain.call(label, "payrollOf", rid)
+                view["pay_runs"].append({
+                    "contract": label, "pay_run": rid, "main_contractor": main, "subcontractor": sub,
+                    "payday": format_beijing(r["payday"]), "workers": r["workers"], "workers_paid": r["workersPaid"],
+                    "total_fen": r["totalFen"], "paid_fen": r["paidFen"], "returned_fen": r["returnedFen"],
+                })
     return view
