@@ -101,11 +101,15 @@ def run(sim, p: Params) -> None:
     sim.check("principal is what the firm received", claw["principalFen"] == received)
 
     sim.at(admitted + last * p.days_between_tranches * DAY)
-    programme.attest([grant_id], last)  # the year-3 audit covers work done before the move
-    withheld = programme.grant(grant_id)["withheldFen"]
-    outstanding = programme.outstanding(grant_id)
-    sim.say(f"tranche {last + 1} ({fmt_fen(p.tranches_fen[last])}) withheld against the debt: "
-            f"{fmt_fen(withheld)}; {fmt_fen(outstanding)} left to repay")
+    if claw["outstandingFen"]:
+        programme.attest([grant_id], last)  # the year-3 audit covers work done before the move
+        withheld = programme.grant(grant_id)["withheldFen"]
+        outstanding = programme.outstanding(grant_id)
+        sim.say(f"tranche {last + 1} ({fmt_fen(p.tranches_fen[last])}) withheld against the debt: "
+                f"{fmt_fen(withheld)}; {fmt_fen(outstanding)} left to repay")
+    else:
+        outstanding = 0
+        sim.say(f"the unspent grant money covered the whole debt; tranche {last + 1} is cancelled")
     sim.advance(days=30)
     if outstanding:
         short = outstanding - sim.token.free(FIRM)

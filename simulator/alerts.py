@@ -5,7 +5,10 @@ they are as reproducible as the journal. Each alert is raised once per subject.
 - supervised_balance_high: money supervised for one institution passes a threshold (Shanghai's prepaid
   rules require bank custody above one);
 - course_oversold: an order buys more lessons than the course can still teach before its end date;
-- campaign_unspent_near_expiry: a campaign close to expiry with most of its money unspent.
+- campaign_unspent_near_expiry: a campaign close to expiry with most of its money unspent;
+- grant_debt_outstanding: a clawback left a firm owing money its unspent grant did not cover;
+- milestones_missed: a share of a grant programme's firms missed a milestone;
+- conditional_payment_disputed: a payee disputed a conditional payment and its verifier must decide.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class AlertSettings(BaseModel):
     supervised_balance_threshold_fen: int = Field(100_000_000, ge=1, description="¥1,000,000")
     campaign_unspent_share: float = Field(0.5, gt=0, le=1)
     campaign_warning_hours: int = Field(24, ge=1)
+    missed_milestone_share: float = Field(0.1, gt=0, le=1, description="share of a programme's admitted firms")
 
 
 class AlertMonitor:
@@ -45,6 +49,7 @@ class AlertMonitor:
         self._cancellations: dict[str, deque[int]] = defaultdict(deque)
         self._supervised: dict[str, int] = defaultdict(int)
         self._campaigns: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._programmes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def _raise(self, kind: str, subject: str, time: int, message: str, value: float, threshold: float) -> None:
         if (kind, subject) in self._raised:
@@ -142,6 +147,33 @@ class AlertMonitor:
 
     def _on_PurchaseRefunded(self, contract: str, a: dict, t: int) -> None:
         self._campaigns[contract]["spent"] -= a["packetToBuyerFen"] + a["packetToFunderFen"]
+
+    # -- grants and conditional payments
+    def _on_FirmAdmitted(self, contract: str, a: dict, t: int) -> None:
+        self._programmes[contract]["admitted"] += 1
+
+    def _on_MilestoneMissed(self, contract: str, a: dict, t: int) -> None:
+        p = self._programmes[contract]
+        p["missed"] += 1
+        share = p["missed"] / max(p["admitted"], 1)
+        if share > self.settings.missed_milestone_share:
+            self._raise("milestones_missed", contract, t,
+                        f"{p['missed']} of the {p['admitted']} firms of {contract} missed a milestone ({share:.0%})",
+                        round(share, 4), self.settings.missed_milestone_share)
+
+    def _on_GrantClawedBack(self, contract: str, a: dict, t: int) -> None:
+        if a["outstandingFen"]:
+            firm = self.sim.chain.label(a["firm"])
+            self._raise("grant_debt_outstanding", f"{firm} grant {a['grantId']}", t,
+                        f"{firm} owes {fmt_fen(a['outstandingFen'])} after grant {a['grantId']} was clawed back "
+                        f"({fmt_fen(a['returnedUnspentFen'])} of unspent grant money came back at once)",
+                        a["outstandingFen"], 0)
+
+    def _on_PaymentDisputed(self, contract: str, a: dict, t: int) -> None:
+        payee = self.sim.chain.label(a["payee"])
+        self._raise("conditional_payment_disputed", f"{contract} payment {a['paymentId']}", t,
+                    f"{payee} disputes payment {a['paymentId']} of {contract}: its verifier must decide by "
+                    f"{format_beijing(a['decideBy'])}, or the money goes back to the payer", a["decideBy"] - t, 0)
 
     def _check_campaigns(self, t: int) -> None:
         warn = self.settings.campaign_warning_hours * HOUR

@@ -186,6 +186,9 @@ EN: dict[str, str] = {
     "alert_supervised_balance_high": "supervised balance high",
     "alert_course_oversold": "course oversold",
     "alert_campaign_unspent_near_expiry": "campaign unspent near expiry",
+    "alert_grant_debt_outstanding": "debt outstanding after a clawback",
+    "alert_milestones_missed": "firms missing milestones",
+    "alert_conditional_payment_disputed": "conditional payment disputed",
 }
 
 ZH: dict[str, str] = {
@@ -348,6 +351,9 @@ ZH: dict[str, str] = {
     "alert_supervised_balance_high": "监管资金过高",
     "alert_course_oversold": "课程超卖",
     "alert_campaign_unspent_near_expiry": "活动临近到期资金大量未用",
+    "alert_grant_debt_outstanding": "追回后仍有欠款",
+    "alert_milestones_missed": "大量企业未达成节点",
+    "alert_conditional_payment_disputed": "条件支付有争议",
 }
 
 TITLES_ZH = {
@@ -667,6 +673,12 @@ class Text:
                 return words, f"{subject}：售出 {value} 节课，但到结课前最多只能上约 {threshold} 节"
             if kind == "campaign_unspent_near_expiry":
                 return words, f"活动 {subject} 即将到期，仍有 {value:.0%} 的资金未使用（阈值 {threshold:.0%}）"
+            if kind == "grant_debt_outstanding":
+                return words, f"{subject} 被追回后，未用资金不足以抵偿，仍欠 {self.money(int(value))}"
+            if kind == "milestones_missed":
+                return words, f"专项资金 {subject} 有 {value:.0%} 的企业未达成节点（阈值 {threshold:.0%}）"
+            if kind == "conditional_payment_disputed":
+                return words, f"{subject} 有争议：核验方须在 {int(value) // 86400} 天内作出决定，否则款项退回付款方"
         except (TypeError, ValueError):
             pass
         return words, str(alert.get("message", ""))

@@ -79,3 +79,30 @@ def test_course_oversold_and_campaign_unspent_near_expiry(tmp_path):
     assert oversold["kind"] == "course_oversold" and oversold["value"] == 10 and oversold["threshold"] < 10
     (unspent,) = alerts_of(str(tmp_path / "campaign.py"), test_scale=False)
     assert unspent["kind"] == "campaign_unspent_near_expiry" and unspent["value"] == 1.0
+
+
+def test_a_clawback_that_leaves_a_debt_raises_one_alert():
+    (debt,) = alerts_of("sme_relocation_clawback")
+    assert debt["kind"] == "grant_debt_outstanding" and debt["subject"] == "firm:qianhai_fintech grant 1"
+    assert debt["value"] == 54_501_539 and "¥545,015.39" in debt["message"]
+
+
+def test_a_clawback_covered_by_unspent_money_raises_nothing():
+    # the firm spends nothing and owes no interest: its unspent grant money covers the whole debt
+    alerts = alerts_of("sme_relocation_clawback", spent_on_payroll_fen=0, spent_on_rent_fen=0, interest_rate_bps=0)
+    assert [a for a in alerts if a["kind"] == "grant_debt_outstanding"] == []
+
+
+def test_firms_missing_milestones_past_the_share():
+    alerts = alerts_of("sme_special_funds", missed_milestone_bps=2_000, cheating_firm=False)
+    (missed,) = [a for a in alerts if a["kind"] == "milestones_missed"]
+    assert missed["subject"] == "sme_funds_2022" and missed["value"] > 0.1 == missed["threshold"]
+    quiet = alerts_of("sme_special_funds", AlertSettings(missed_milestone_share=0.5), missed_milestone_bps=2_000,
+                      cheating_firm=False)
+    assert quiet == []
+
+
+def test_a_disputed_conditional_payment_names_the_verifiers_deadline():
+    (dispute,) = alerts_of("car_prepayment")
+    assert dispute["kind"] == "conditional_payment_disputed" and dispute["subject"] == "car_deposits payment 3"
+    assert dispute["value"] == 30 * 86_400 and "must decide by 2024-05-05" in dispute["message"]
