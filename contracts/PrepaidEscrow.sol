@@ -65,7 +65,8 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
             }
             o.heldSince[o.lessonsPending] = uint64(block.timestamp);
             o.lessonsPending += 1;
-            emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending, block.timestamp + window);
+            // While the order runs, lessonsReturned counts only lessons refunded in a dispute: recorded all the same.
+            emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending + o.lessonsReturned, block.timestamp + window);
         }
         _payOut(batch, c.institution);
     }
@@ -274,9 +275,10 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         _token.releaseEarmarks(batch.wallets, batch.amounts, institution);
     }
 
+    /// @dev Nothing left to teach or hold: Completed, unless every lesson went back to the parent in disputes.
     function _completeIfSettled(Order storage o) private {
         if (o.status == OrderStatus.Active && o.lessonsPending == 0 && _lessonsLeft(o) == 0) {
-            o.status = OrderStatus.Completed;
+            o.status = o.lessonsReleased == 0 ? OrderStatus.Refunded : OrderStatus.Completed;
         }
     }
 

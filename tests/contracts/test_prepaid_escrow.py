@@ -774,6 +774,23 @@ def test_resolve_dispute_of_the_last_lessons_completes_the_order(w):
     assert w.earmarked(P1, m) == 0
 
 
+def test_an_order_whose_every_lesson_was_refunded_in_disputes_ends_refunded(w):
+    m, course, order, _ = _held(w, 2, order_lessons=2)
+    w.send(P1, m, "disputeLessons", order)
+    w.send(REGULATOR, m, "resolveDispute", order, False)
+    assert w.order(m, order)["status"] == OrderStatus.REFUNDED
+    assert w.state(m, order) == OrderState.REFUNDED
+    assert w.earmarked(P1, m) == 0 and w.free(P1) == PARENT_FUND
+
+
+def test_lesson_numbers_keep_counting_after_a_lesson_refunded_in_a_dispute(w):
+    m, course, order, _ = _held(w, 2)
+    w.send(P1, m, "disputeLessons", order)
+    w.send(REGULATOR, m, "resolveDispute", order, False)
+    r = w.record(m, course, [order])
+    assert r.event("LessonRecorded").args["lessonNumber"] == 3  # lessons 1 and 2 were recorded, then refunded
+
+
 def test_resolve_dispute_reverts(w):
     m, course, order, _ = _held(w)
     w.reverts(REGULATOR, m, "resolveDispute", order, True, error="Prepaid_NotDisputed", orderId=order)

@@ -308,7 +308,7 @@ class EscrowMachine(ModelledSends, RuleBasedStateMachine):
 
     def complete_if_settled(self, o: MOrder) -> None:
         if o.status == ACTIVE and o.pending == 0 and o.left == 0:
-            o.status = COMPLETED
+            o.status = COMPLETED if o.released else REFUNDED
 
     def release(self, o: MOrder, lessons: int, events: list) -> int:
         amount = lessons * o.spec.fee
@@ -472,7 +472,7 @@ class EscrowMachine(ModelledSends, RuleBasedStateMachine):
                 continue
             o.held.append(now)
             o.recorded += 1
-            number = o.released + o.pending
+            number = o.released + o.pending + o.returned  # returned: refunded in disputes while active
             events.append(("LessonRecorded", {"orderId": oid, "lessonNumber": number, "releasableAt": now + WINDOW}))
         self.check_events(r, events)
         delta = self.free_of(c.school) - school_before
