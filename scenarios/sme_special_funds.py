@@ -106,7 +106,8 @@ def run(sim, p: Params) -> None:
     programme.fund(budget)
     sizes = grant_sizes(budget, n, p.size_spread_pct, rng)
     plan = [tranches(size, p.tranche_split_pct) for size in sizes]
-    ids = programme.admit(list(zip(firms, plan)))
+    ids = [grant_id for chunk in sim.in_batches(list(zip(firms, plan)), 40, "Admitting firms")
+           for grant_id in programme.admit(chunk)]
     admitted = sim.now
     sim.say(f"{n:,} firms admitted, {fmt_fen(budget)} in all ({fmt_fen(min(sizes))} to {fmt_fen(max(sizes))} "
             f"each), in {len(p.tranche_split_pct)} tranches")
@@ -121,7 +122,8 @@ def run(sim, p: Params) -> None:
         for i in failing:
             programme.miss(ids[i], milestone)
         active = [i for i in active if miss_at.get(i) != milestone]
-        programme.attest([ids[i] for i in active], milestone)
+        for chunk in sim.in_batches([ids[i] for i in active], 60, f"Attesting milestone {milestone + 1}"):
+            programme.attest(chunk, milestone)
         paid = sum(plan[i][milestone] for i in active)
         missed = f"; {len(failing)} firms missed it and their remaining tranches are cancelled" if failing else ""
         sim.say(f"{MILESTONES[milestone] if milestone < len(MILESTONES) else f'milestone {milestone + 1}'}: "
@@ -134,8 +136,8 @@ def run(sim, p: Params) -> None:
                 amount = plan[i][0] * p.spend_share_pct // 100
                 if amount:
                     spends.append(programme.spend_call(firms[i], pool[rng.randrange(len(pool))], amount))
-            for j in range(0, len(spends), p.block_size):
-                sim.send_batch(spends[j:j + p.block_size])
+            for block in sim.in_batches(spends, p.block_size, "Firms paying with grant money"):
+                sim.send_batch(block)
             sim.say(f"firms pay staff, rent and suppliers {fmt_fen(sum(c[-1] for c in spends))} of grant money "
                     f"in {len(spends):,} payments")
 

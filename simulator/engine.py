@@ -127,6 +127,17 @@ class Simulation:
     def progress(self, items: Sequence[Any], description: str) -> Iterable[Any]:
         return self.reporter.progress(items, description)
 
+    def in_batches(self, items: Sequence[Any], size: int, description: str) -> Iterator[list[Any]]:
+        """``items`` in lists of ``size`` (one transaction or block each), with a progress bar over the items."""
+        chunk: list[Any] = []
+        for item in self.progress(items, description):
+            chunk.append(item)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
     # ------------------------------------------------------------------ contracts
     def deploy(self, artifact: str, deployer: str, *args: Any, label: str | None = None):
         label = label or artifact
