@@ -157,18 +157,22 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
     function refundOrders(address institution, uint256[] calldata orderIds) external {
         _requireRefundsOpen(institution);
         Batch memory batch = _newBatch(orderIds.length);
+        // A closed (not frozen) school still earns the held lessons whose window passed undisputed: they are
+        // paid to it first, whoever calls first, so refunds and releaseMatured cannot race for them.
+        Batch memory earned = _newBatch(_institutions[institution].frozen ? 0 : orderIds.length);
         for (uint256 i; i < orderIds.length; ++i) {
             uint256 id = orderIds[i];
             Order storage o = _orders[id];
-            uint256 lessons = o.lessonsPaid - o.lessonsReleased - o.lessonsReturned; // pending included
             if (_courses[o.courseId].institution != institution) {
                 emit LessonSkipped(id, SkipReason.WrongInstitution);
-            } else if (lessons == 0) {
-                emit LessonSkipped(id, SkipReason.NotActive);
-            } else {
-                _refund(batch, id, o, lessons);
+                continue;
             }
+            bool paidSchool = earned.wallets.length != 0 && _releaseMaturedOf(earned, id, o);
+            uint256 lessons = o.lessonsPaid - o.lessonsReleased - o.lessonsReturned; // pending included
+            if (lessons != 0) _refund(batch, id, o, lessons);
+            else if (!paidSchool) emit LessonSkipped(id, SkipReason.NotActive);
         }
+        _payOut(earned, institution);
         if (batch.count == 0) return;
         _supervisedFen[institution] -= batch.total;
         _trim(batch);
@@ -251,6 +255,13 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         batch.count += 1;
         batch.total += amount;
         emit LessonsReleased(id, lessons, amount, o.lessonsReleased);
+    }
+
+    /// @dev Pays an order's held lessons whose dispute window has passed to the institution; false if none.
+    function _releaseMaturedOf(Batch memory earned, uint256 id, Order storage o) private returns (bool) {
+        uint256 matured = _maturedLessons(o, _rules.disputeWindow);
+        if (matured != 0) _release(earned, id, o, matured, _courses[o.courseId].feePerLessonFen, true);
+        return matured != 0;
     }
 
     function _refund(Batch memory batch, uint256 id, Order storage o, uint256 lessons) private {

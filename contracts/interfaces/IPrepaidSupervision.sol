@@ -77,6 +77,8 @@ interface IPrepaidSupervision is IEarmarkController {
 
     /// @notice Refunds orders of a frozen or closed institution, in batches so a big school fits in blocks.
     /// Orders already settled or of another institution are skipped, each with a {LessonSkipped} event.
+    /// Under escrow, a closed institution that is not frozen is first paid the held lessons whose dispute
+    /// window passed undisputed (a {LessonsReleased} event each); a frozen one is paid nothing.
     /// Requirements: the institution is frozen (caller is the regulator) or its closure took effect
     /// (anyone may call).
     /// Emits an {OrderRefunded} event per refunded order.

@@ -918,6 +918,40 @@ def test_refund_orders_returns_held_and_disputed_lessons(w):
     assert w.free(SCHOOL) == SCHOOL_FUND
 
 
+def test_refund_after_an_unfrozen_closure_pays_the_school_its_matured_lessons_first(w):
+    """Held lessons whose window passed undisputed are the school's: a refund after the closure pays them to it
+    first, so it makes no difference whether releaseMatured or refundOrders is called first."""
+    m = w.escrow_w
+    course = w.publish(m)
+    order = w.enrol(m, P1, course)
+    at_start(w, course, m)
+    w.record(m, course, [order])
+    w.record(m, course, [order])  # two lessons held
+    closes_at = w.send(SCHOOL, m, "announceClosure").timestamp + 30 * DAY  # their windows pass meanwhile
+    w.chain.set_time(closes_at)
+    r = w.send(P2, m, "refundOrders", SCHOOL, [order])
+    assert r.event("LessonsReleased").args == {"orderId": order, "lessons": 2, "amountFen": 2 * FEE,
+                                               "lessonsReleased": 2}
+    assert r.event("OrderRefunded").args["refundFen"] == (LESSONS - 2) * FEE
+    assert w.free(SCHOOL) == SCHOOL_FUND + 2 * FEE
+    assert w.free(P1) == PARENT_FUND - 2 * FEE
+    assert w.call(m, "supervisedBalanceOf", SCHOOL) == 0 and w.earmarked(P1, m) == 0
+
+
+def test_refund_after_an_unfrozen_closure_of_an_order_with_only_matured_lessons_left(w):
+    m = w.escrow_w
+    course = w.publish(m)
+    order = w.enrol(m, P1, course, 2)
+    at_start(w, course, m)
+    w.record(m, course, [order])
+    w.record(m, course, [order])
+    w.chain.set_time(w.send(SCHOOL, m, "announceClosure").timestamp + 30 * DAY)
+    r = w.send(P2, m, "refundOrders", SCHOOL, [order])
+    assert skipped(r) == {} and r.events_named("OrderRefunded") == []
+    assert r.event("LessonsReleased").args["lessons"] == 2
+    assert w.state(m, order) == OrderState.COMPLETED and w.free(SCHOOL) == SCHOOL_FUND + 2 * FEE
+
+
 # ----------------------------------------------------------------------------------------- onWalletClose
 
 

@@ -709,9 +709,13 @@ class EscrowMachine(ModelledSends, RuleBasedStateMachine):
             if o is None or o.spec.school != who:
                 events.append(("LessonSkipped", {"orderId": oid, "reason": WRONG_INSTITUTION}))
                 continue
+            matured = 0 if inst.frozen else o.matured(now)  # a closed school still earns these first
+            if matured:
+                self.release(o, matured, events)
             lessons = o.unconsumed  # lessons held in a dispute window included
             if lessons == 0:
-                events.append(("LessonSkipped", {"orderId": oid, "reason": NOT_ACTIVE}))
+                if not matured:
+                    events.append(("LessonSkipped", {"orderId": oid, "reason": NOT_ACTIVE}))
                 continue
             amount = lessons * o.spec.fee
             o.returned += lessons
