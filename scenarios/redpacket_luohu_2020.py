@@ -19,15 +19,10 @@ from ecny_sim import lottery
 from ecny_sim.clock import DAY, HOUR, parse_beijing
 from ecny_sim.money import fmt_fen
 from ecny_sim.redpacket import Campaign, MerchantRegistry
-from ecny_sim.scenario import ScenarioParams
+from ecny_sim.scenario import ScenarioParams, scaled
 
 LUOHU, ANY_CATEGORY = 1, 1  # district and category codes in the merchant registry
 FUNDER = "government:luohu"
-
-
-def scaled(value: int, scale: Fraction) -> int:
-    """Nearest whole, halves rounded up (Python's round() would round halves to even)."""
-    return int(value * scale + Fraction(1, 2))
 
 
 class Params(ScenarioParams):

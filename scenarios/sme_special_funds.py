@@ -20,15 +20,10 @@ from pydantic import Field, model_validator
 from ecny_sim.clock import DAY
 from ecny_sim.grants import GrantProgramme, PayeeRegistry
 from ecny_sim.money import fmt_fen
-from ecny_sim.scenario import ScenarioParams
+from ecny_sim.scenario import ScenarioParams, scaled
 
 DEPARTMENT, AGENCY = "department:shenzhen_sme", "agency:sme_service"
 MILESTONES = ("admission checked", "six-month review", "one-year audit")
-
-
-def scaled(value: int, scale: Fraction) -> int:
-    """Nearest whole, halves rounded up."""
-    return int(value * scale + Fraction(1, 2))
 
 
 class Params(ScenarioParams):

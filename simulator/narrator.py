@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .clock import DAY, HOUR, to_beijing
+from .conditional import RETURN_REASONS
 from .money import fmt_fen
 from .reporter import Reporter
 from .settings import WALLET_TIERS
@@ -72,7 +73,6 @@ ORGANISATIONS = ("school:", "merchant:", "government:", "bureau:", "institution:
 NEW_KINDS = frozenset({"payees", "grants", "conditional", "wages"})
 
 #: Why a conditional payment went back to its payer (SubsidyTypes.ReturnReason).
-RETURN_REASONS = ("ConditionFailed", "PayeeDeclined", "DeadlinePassed")
 
 SKIP_REASONS = ("NotInCourse", "WrongInstitution", "NotActive", "Disputed", "NothingLeft", "CourseNotEnded",
                 "TooManyHeld")

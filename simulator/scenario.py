@@ -12,6 +12,7 @@ import importlib.util
 import json
 import pkgutil
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
@@ -23,6 +24,12 @@ from .clock import parse_beijing
 
 class BadInput(Exception):
     """Input a user got wrong: one clear line, exit 2, nothing written."""
+
+
+def scaled(value: int, scale: Fraction) -> int:
+    """``value`` at a scenario's ``scale``: the nearest whole, halves rounded up (Python's round() would round
+    halves to even)."""
+    return int(value * scale + Fraction(1, 2))
 
 
 class ScenarioParams(BaseModel):
