@@ -13,8 +13,13 @@ hash_of = $(shell { sha256sum $(1) 2>/dev/null || shasum -a 256 $(1); } | cut -c
 VENV_STAMP := $(VENV)/.ecny-installed-$(call hash_of,pyproject.toml)
 # npm's solc is (re)installed only when package-lock.json's content changes (or node_modules/solc is gone).
 SOLC_STAMP := node_modules/.ecny-installed-$(call hash_of,package-lock.json)
+# slither gets its own venv (it needs web3<8), reinstalled only when its requirements file changes.
+AUDIT_VENV := .venv-audit
+AUDIT_REQ := tools/audit/requirements.txt
+AUDIT_STAMP := $(AUDIT_VENV)/.ecny-installed-$(call hash_of,$(AUDIT_REQ))
+AUDIT_OUT := build/audit
 
-.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc
+.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc audit
 
 venv: $(VENV_STAMP)
 
@@ -80,3 +85,24 @@ solc:
 		echo "npm ci --no-audit --no-fund  (solc 0.8.37 from package-lock.json)"; \
 		npm ci --no-audit --no-fund && rm -f node_modules/.ecny-installed-* && touch $(SOLC_STAMP); \
 	fi
+
+# Static analysis: slither over contracts/*.sol and what they import, compiled by npm's solc (tools/audit/solc).
+# contracts/test/ (deliberately broken) is not a target, and --filter-paths drops anything reported there;
+# --show-ignored-findings: inline slither-disable comments do not bypass the triage file.
+# Output in build/audit/; tools/audit/check.py fails on any High/Medium finding not accepted in audit/triage.toml.
+audit: $(AUDIT_STAMP) solc
+	@mkdir -p $(AUDIT_OUT) && rm -f $(AUDIT_OUT)/slither.json
+	@echo "slither contracts/  (log: $(AUDIT_OUT)/slither.txt)"
+	@$(AUDIT_VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/tools/audit/solc \
+		--filter-paths 'contracts/test/' --show-ignored-findings --fail-none --disable-color \
+		--json $(AUDIT_OUT)/slither.json >$(AUDIT_OUT)/slither.txt 2>&1 || \
+		{ tail -n 40 $(AUDIT_OUT)/slither.txt; echo "slither failed (log: $(AUDIT_OUT)/slither.txt)"; exit 1; }
+	@$(AUDIT_VENV)/bin/python tools/audit/check.py $(AUDIT_OUT)/slither.json audit/triage.toml
+
+$(AUDIT_STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "make audit needs Python 3.11 or newer ($(PYTHON) is older); try: make PYTHON=python3.11 audit"; exit 1; }
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet -r $(AUDIT_REQ)
+	@rm -f $(AUDIT_VENV)/.ecny-installed-*
+	@touch $@
