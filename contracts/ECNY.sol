@@ -13,6 +13,7 @@ contract ECNY is WalletBook {
         uint128 amountFen;
         uint64 epoch; // the controller's epoch when written
         uint32 slot; // 1-based index in the wallet's controller list; 0 = not listed
+        bool retired; // pruned from the list once: it stays in the wallet's retired list for good
     }
 
     struct Controller {
@@ -34,6 +35,9 @@ contract ECNY is WalletBook {
 
     mapping(address wallet => mapping(address controller => Earmark)) private _earmarks;
     mapping(address wallet => address[]) private _controllersOf;
+    /// @dev Controllers pruned from a wallet's list (their earmark was empty). Closing the wallet still asks
+    /// them: an empty earmark does not mean no claim (a campaign's funder is owed the sweep).
+    mapping(address wallet => address[]) private _retiredControllersOf;
     mapping(address controller => Controller) private _controllers;
     mapping(address wallet => mapping(address controller => uint256)) private _allowances;
 
@@ -80,13 +84,18 @@ contract ECNY is WalletBook {
         if (msg.sender != wallet && msg.sender != issuer) revert ECNY_NotWalletOwnerOrIssuer(msg.sender, wallet);
         _requireOwnMove(wallet);
         // Controllers are contracts the issuer registered; each settles its own earmarks by calling back
-        // into this token. Copy the list: settling removes entries from it.
-        address[] memory controllers = _controllersOf[wallet];
-        // Every controller the wallet ever dealt with is asked, even with nothing earmarked now: a controller
-        // may still owe the wallet money (a campaign's funder) and refuse the close.
-        for (uint256 i; i < controllers.length; ++i) {
-            if (controllers[i].code.length != 0) IEarmarkController(controllers[i]).onWalletClose(wallet);
+        // into this token. Every controller the wallet ever dealt with is asked, listed or retired, even with
+        // nothing earmarked now: a controller may still have a claim on the wallet (a campaign's funder is
+        // owed the sweep) and refuse the close.
+        address[] memory listed = _controllersOf[wallet];
+        for (uint256 i; i < listed.length; ++i) {
+            _askToSettle(listed[i], wallet);
         }
+        address[] memory retired = _retiredControllersOf[wallet];
+        for (uint256 i; i < retired.length; ++i) {
+            if (_earmarks[wallet][retired[i]].slot == 0) _askToSettle(retired[i], wallet); // listed again: asked
+        }
+        address[] storage controllers = _controllersOf[wallet];
         for (uint256 i; i < controllers.length; ++i) {
             uint256 left = _liveEarmark(wallet, controllers[i]);
             if (left > 0) revert ECNY_WalletHasEarmarks(wallet, controllers[i], left);
@@ -143,6 +152,7 @@ contract ECNY is WalletBook {
         _takeEarmark(wallet, msg.sender, _controllers[msg.sender].epoch, amountFen);
         _controllers[msg.sender].totalFen -= uint128(amountFen);
         _wallets[payee].freeFen += uint128(amountFen);
+        if (payee != wallet) _checkBalanceCapAfter(payee);
         emit EarmarkReleased(wallet, msg.sender, payee, amountFen);
     }
 
@@ -158,6 +168,7 @@ contract ECNY is WalletBook {
         }
         _controllers[msg.sender].totalFen -= uint128(total);
         _wallets[payee].freeFen += uint128(total);
+        _checkBalanceCapAfter(payee);
         emit EarmarksReleased(msg.sender, payee, wallets.length, total);
     }
 
@@ -184,6 +195,7 @@ contract ECNY is WalletBook {
         _requireOpen(to);
         _takeEarmark(from, msg.sender, _controllers[msg.sender].epoch, amountFen);
         _addEarmark(to, msg.sender, amountFen);
+        if (to != from) _checkBalanceCapAfter(to);
         emit EarmarkMoved(from, to, msg.sender, amountFen);
     }
 
@@ -196,6 +208,8 @@ contract ECNY is WalletBook {
         c.totalFen = 0;
         c.epoch += 1;
         _wallets[to].freeFen += uint128(amountFen);
+        // Any of the ended earmarks may have been `to`'s own; only what came from elsewhere can break its cap.
+        _checkBalanceCapAfter(to);
         emit AllEarmarksEnded(msg.sender, to, amountFen, c.epoch);
     }
 
@@ -284,7 +298,17 @@ contract ECNY is WalletBook {
             list[i - 1] = last;
             _earmarks[wallet][last].slot = uint32(i);
             list.pop();
-            delete _earmarks[wallet][controller];
+            Earmark storage e = _earmarks[wallet][controller];
+            e.amountFen = 0;
+            e.slot = 0;
+            if (!e.retired) {
+                e.retired = true;
+                _retiredControllersOf[wallet].push(controller);
+            }
         }
+    }
+
+    function _askToSettle(address controller, address wallet) private {
+        if (controller.code.length != 0) IEarmarkController(controller).onWalletClose(wallet);
     }
 }

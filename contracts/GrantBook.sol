@@ -131,7 +131,8 @@ abstract contract GrantBook is IGrantProgramme {
     function outstandingOf(uint256 grantId) public view returns (uint256) {
         Grant storage g = _grants[grantId];
         if (g.status != GrantStatus.ClawedBack) return 0;
-        return uint256(g.paidFen) + g.interestFen - g.returnedUnspentFen - g.repaidFen - g.withheldFen;
+        return uint256(g.paidFen) + g.interestFen - g.returnedOnCloseFen - g.returnedUnspentFen - g.repaidFen
+            - g.withheldFen;
     }
 
     /// @inheritdoc IGrantProgramme

@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 import {IECNY} from "./interfaces/IECNY.sol";
 import {IGrantProgramme} from "./interfaces/IGrantProgramme.sol";
 import {IPayeeRegistry} from "./interfaces/IPayeeRegistry.sol";
-import {Grant, GrantStatus, ProgrammeRules, Tranche} from "./types/SubsidyTypes.sol";
+import {Grant, GrantStatus, MilestoneSkipReason, ProgrammeRules, Tranche} from "./types/SubsidyTypes.sol";
 import {GrantBook} from "./GrantBook.sol";
 
 /// @title GrantProgramme
@@ -80,12 +80,13 @@ contract GrantProgramme is GrantBook {
     function attestMilestones(uint256[] calldata grantIds, uint256 milestone) external onlyAgency {
         for (uint256 i; i < grantIds.length; ++i) {
             uint256 grantId = grantIds[i];
-            Grant storage g = _existing(grantId);
+            Grant storage g = _grants[grantId];
             bool withholding = g.status == GrantStatus.ClawedBack;
-            if ((g.status != GrantStatus.Active && !withholding) || g.tranchesSettled == g.trancheCount) {
-                revert Grant_NotActive(grantId);
+            MilestoneSkipReason reason = _milestoneSkip(g, withholding, grantId, milestone);
+            if (reason != MilestoneSkipReason.None) {
+                emit MilestoneSkipped(grantId, milestone, reason);
+                continue;
             }
-            if (milestone != g.tranchesSettled) revert Grant_WrongMilestone(grantId, g.tranchesSettled, milestone);
             uint128 amount = _tranches[grantId][milestone].amountFen;
             g.tranchesSettled += 1;
             _totals.committedFen -= amount;
@@ -93,7 +94,6 @@ contract GrantProgramme is GrantBook {
                 _withhold(g, grantId, milestone, amount);
                 continue;
             }
-            if (!_token.isOpen(g.firm)) revert Grant_FirmWalletClosed(grantId, g.firm);
             _tranches[grantId][milestone].paidAt = uint64(block.timestamp);
             g.paidFen += amount;
             _totals.paidOutFen += amount;
@@ -126,7 +126,8 @@ contract GrantProgramme is GrantBook {
     function recordBreach(uint256 grantId, uint256 breachedAt, bool fraud) external onlyAgency {
         Grant storage g = _breachable(grantId, breachedAt, fraud);
         (uint256 principal, uint256 interest) = clawbackQuote(grantId, breachedAt);
-        uint256 owed = principal + interest;
+        // Grant money that came back when the firm closed its wallet is already the department's again.
+        uint256 owed = principal + interest - g.returnedOnCloseFen;
         uint256 unspent = _token.earmarkedOf(g.firm, address(this));
         uint256 returned = unspent < owed ? unspent : owed;
         g.status = GrantStatus.ClawedBack;
@@ -139,7 +140,8 @@ contract GrantProgramme is GrantBook {
         _totals.returnedUnspentFen += uint128(returned);
         if (owed == returned) _settle(g, grantId);
         else _liveGrant[g.firm] = grantId; // an old grant found fraudulent becomes live again: its debt bars new ones
-        emit GrantClawedBack(grantId, g.firm, principal, interest, returned, owed - returned, breachedAt);
+        emit GrantClawedBack(grantId, g.firm, principal, interest, g.returnedOnCloseFen, returned, owed - returned,
+            breachedAt);
         if (fraud) {
             uint256 until = block.timestamp + uint256(_rules.exclusionDays) * 1 days;
             _excludedUntil[g.firm] = until;
@@ -197,6 +199,9 @@ contract GrantProgramme is GrantBook {
         }
         if (left == 0) return;
         _totals.returnedOnCloseFen += uint128(left);
+        // The money belongs to the firm's one live grant; a later clawback credits it.
+        uint256 grantId = _liveGrant[wallet];
+        if (grantId != 0) _grants[grantId].returnedOnCloseFen += uint128(left);
         emit GrantMoneyReturnedOnClose(wallet, left);
         _token.moveEarmark(wallet, department, left);
     }
@@ -217,6 +222,24 @@ contract GrantProgramme is GrantBook {
         if (breachedAt < g.admittedAt || breachedAt > block.timestamp) revert Grant_BadBreachTime(grantId, breachedAt);
         uint256 promiseEnd = promiseEndOf(grantId);
         if (!fraud && breachedAt >= promiseEnd) revert Grant_PromiseKept(grantId, promiseEnd);
+    }
+
+    /// @dev Why grant `grantId` cannot settle `milestone` now, or None: a batch skips it instead of reverting.
+    function _milestoneSkip(Grant storage g, bool withholding, uint256 grantId, uint256 milestone)
+        private
+        view
+        returns (MilestoneSkipReason)
+    {
+        if (g.status == GrantStatus.None) return MilestoneSkipReason.UnknownGrant;
+        if ((g.status != GrantStatus.Active && !withholding) || g.tranchesSettled == g.trancheCount) {
+            return MilestoneSkipReason.NotActive;
+        }
+        if (milestone != g.tranchesSettled) return MilestoneSkipReason.WrongMilestone;
+        // A closed wallet (or one at its balance cap) cannot take the tranche: it waits for a later attestation.
+        if (!withholding && !_token.canReceive(g.firm, _tranches[grantId][milestone].amountFen)) {
+            return MilestoneSkipReason.FirmCannotReceive;
+        }
+        return MilestoneSkipReason.None;
     }
 
     /// @dev A tranche due to a firm that owes the programme is kept against the debt; any excess is

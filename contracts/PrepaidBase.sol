@@ -9,6 +9,12 @@ import {PrepaidRules, InstitutionStatus, OrderStatus, OrderState, SkipReason, Co
 /// @notice The part every supervision model shares: roles, caps, institutions, courses, orders, closure.
 /// Models decide where the fee goes ({_collectFee}) and how lessons and refunds move money.
 abstract contract PrepaidBase is IPrepaidSupervision {
+    /// @notice How many lessons a school may be ahead of its course's even pace (start to end, `lessons`
+    /// lessons): one, so a real timetable (Tuesday and Thursday, not every 3.5 days) fits.
+    uint256 public constant PACE_SLACK_LESSONS = 1;
+    /// @dev Transient slot counting recordLesson calls in this transaction, to key the per-call order marks.
+    bytes32 private constant _LESSON_CALL_SLOT = keccak256("ecny-sim.prepaid.lessonCall");
+
     struct Institution {
         bool approved;
         bool frozen;
@@ -107,13 +113,17 @@ abstract contract PrepaidBase is IPrepaidSupervision {
     function enrol(uint256 courseId, uint256 lessons) external returns (uint256 orderId) {
         Course storage c = _course(courseId);
         _requireTakingOrders(c.institution);
-        uint256 fee = _checkCaps(c, courseId, lessons);
+        // A school's own wallet holding orders in its own course would take a share of what parents are owed.
+        if (msg.sender == c.institution) revert Prepaid_InstitutionCannotEnrol(msg.sender, courseId);
+        (uint256 fee, uint256 lessonsLeftBefore) = _checkCaps(c, courseId, lessons);
         orderId = ++orderCount;
         Order storage o = _orders[orderId];
         o.parent = msg.sender;
         o.courseId = uint24(courseId);
         o.status = OrderStatus.Active;
         o.lessonsPaid = uint16(lessons);
+        uint256 paceBase = _lessonsDue(c, block.timestamp) + lessonsLeftBefore;
+        o.paceBase = uint16(paceBase < type(uint16).max ? paceBase : type(uint16).max);
         _ordersOf[msg.sender].push(orderId);
         emit OrderPlaced(orderId, msg.sender, courseId, lessons, fee);
         _collectFee(orderId, c.institution, fee);
@@ -177,6 +187,11 @@ abstract contract PrepaidBase is IPrepaidSupervision {
     }
 
     /// @inheritdoc IPrepaidSupervision
+    function lessonsDueBy(uint256 courseId, uint256 time) external view returns (uint256) {
+        return _lessonsDue(_courses[courseId], time);
+    }
+
+    /// @inheritdoc IPrepaidSupervision
     function lessonsLeftOf(uint256 orderId) external view returns (uint256) {
         return _lessonsLeft(_orders[orderId]);
     }
@@ -207,8 +222,13 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         emit RulesUpdated(r);
     }
 
-    /// @dev Each cap is checked in turn and refused with its own error. Returns the fee.
-    function _checkCaps(Course storage c, uint256 courseId, uint256 lessons) private view returns (uint256 fee) {
+    /// @dev Each cap is checked in turn and refused with its own error. Returns the fee and the lessons the
+    /// parent still has in earlier active orders of the course.
+    function _checkCaps(Course storage c, uint256 courseId, uint256 lessons)
+        private
+        view
+        returns (uint256 fee, uint256 lessonsLeft)
+    {
         PrepaidRules memory r = _rules;
         if (block.timestamp >= c.end) revert Prepaid_CourseEnded(courseId, c.end);
         if (lessons == 0 || lessons > c.lessons) revert Prepaid_InvalidLessonCount(lessons, c.lessons);
@@ -223,7 +243,6 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         }
         // Renewal: every active order the parent holds for this course counts, not just the latest.
         uint256[] storage mine = _ordersOf[msg.sender];
-        uint256 lessonsLeft;
         for (uint256 i; i < mine.length; ++i) {
             Order storage o = _orders[mine[i]];
             if (o.courseId == courseId && o.status == OrderStatus.Active) lessonsLeft += _lessonsLeft(o);
@@ -232,6 +251,63 @@ abstract contract PrepaidBase is IPrepaidSupervision {
         if (lessonsLeft != 0 && hoursLeft > r.renewalMaxHoursLeft) {
             revert Prepaid_RenewalTooEarly(hoursLeft, r.renewalMaxHoursLeft);
         }
+    }
+
+    /// @dev Lessons the course's timetable could have taught by `time`: the first at the start, then evenly
+    /// spread so the last falls before the end.
+    function _lessonsDue(Course storage c, uint256 time) internal view returns (uint256) {
+        uint256 start = c.start;
+        if (time < start) return 0;
+        uint256 lessons = c.lessons;
+        if (time >= c.end) return lessons;
+        uint256 due = (time - start) * lessons / (c.end - start) + 1;
+        return due < lessons ? due : lessons;
+    }
+
+    /// @dev Opens one recordLesson call: no lesson before the course starts. Returns the call's number in
+    /// this transaction, which keys the marks of {_firstInCall}.
+    function _beginLessonCall(uint256 courseId, Course storage c) internal returns (uint256 lessonCall) {
+        if (block.timestamp < c.start) revert Prepaid_CourseNotStarted(courseId, c.start);
+        bytes32 slot = _LESSON_CALL_SLOT;
+        assembly ("memory-safe") {
+            lessonCall := add(tload(slot), 1)
+            tstore(slot, lessonCall)
+        }
+    }
+
+    /// @dev True the first time `orderId` is seen in lesson call `lessonCall`; marks it (transient storage, so a
+    /// batch that repeats an id cannot give one order two lessons and the marks cost no storage).
+    function _firstInCall(uint256 lessonCall, uint256 orderId) internal returns (bool first) {
+        assembly ("memory-safe") {
+            mstore(0x00, lessonCall)
+            mstore(0x20, orderId)
+            let key := keccak256(0x00, 0x40)
+            first := iszero(tload(key))
+            tstore(key, 1)
+        }
+    }
+
+    /// @dev Why order `id` cannot take the class's lesson now, if it cannot (emitting {LessonSkipped}): not
+    /// in the course, repeated in the batch, not active, disputed, nothing left, or ahead of the timetable
+    /// (lessons already recorded for it, plus its pace base, would pass what was due by now plus the slack).
+    function _skipsLesson(uint256 courseId, uint256 lessonCall, uint256 dueNow, uint256 id, Order storage o)
+        internal
+        returns (bool)
+    {
+        SkipReason reason;
+        uint256 left = _lessonsLeft(o);
+        if (o.courseId != courseId) reason = SkipReason.NotInCourse;
+        else if (!_firstInCall(lessonCall, id)) reason = SkipReason.Repeated;
+        else if (o.status != OrderStatus.Active) reason = SkipReason.NotActive;
+        else if (o.disputed) reason = SkipReason.Disputed;
+        else if (left == 0) reason = SkipReason.NothingLeft;
+        else if (o.paceBase + (o.lessonsPaid - left) >= dueNow + PACE_SLACK_LESSONS) {
+            reason = SkipReason.AheadOfTimetable;
+        } else {
+            return false;
+        }
+        emit LessonSkipped(id, reason);
+        return true;
     }
 
     function _course(uint256 courseId) internal view returns (Course storage c) {

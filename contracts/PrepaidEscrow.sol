@@ -35,23 +35,15 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         Course storage c = _course(courseId);
         if (msg.sender != c.institution) revert Prepaid_NotCourseInstitution(msg.sender, courseId);
         _requireDelivering(msg.sender);
+        uint256 lessonCall = _beginLessonCall(courseId, c);
+        uint256 dueNow = _lessonsDue(c, block.timestamp);
         uint256 fee = c.feePerLessonFen;
         uint256 window = _rules.disputeWindow;
         Batch memory batch = _newBatch(orderIds.length);
         for (uint256 i; i < orderIds.length; ++i) {
             uint256 id = orderIds[i];
             Order storage o = _orders[id];
-            SkipReason reason;
-            bool skip = true;
-            if (o.courseId != courseId) reason = SkipReason.NotInCourse;
-            else if (o.status != OrderStatus.Active) reason = SkipReason.NotActive;
-            else if (o.disputed) reason = SkipReason.Disputed;
-            else if (_lessonsLeft(o) == 0) reason = SkipReason.NothingLeft;
-            else skip = false;
-            if (skip) {
-                emit LessonSkipped(id, reason);
-                continue;
-            }
+            if (_skipsLesson(courseId, lessonCall, dueNow, id, o)) continue;
             if (window == 0) {
                 _release(batch, id, o, 1, fee, false);
                 continue;
@@ -63,7 +55,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
                 emit LessonSkipped(id, SkipReason.TooManyHeld);
                 continue;
             }
-            o.heldSince[o.lessonsPending] = uint64(block.timestamp);
+            o.heldSince[o.lessonsPending] = uint48(block.timestamp);
             o.lessonsPending += 1;
             // While the order runs, lessonsReturned counts only lessons refunded in a dispute: recorded all the same.
             emit LessonRecorded(id, o.lessonsReleased + o.lessonsPending + o.lessonsReturned, block.timestamp + window);
@@ -122,9 +114,10 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         uint256 matured = _maturedLessons(o, window);
         if (matured == held) revert Prepaid_DisputeWindowClosed(orderId, o.heldSince[held - 1] + window);
         Course storage c = _courses[o.courseId];
-        // Lessons already past their own window are not in dispute: pay them out first, unless frozen.
+        // Lessons already past their own window are not in dispute: pay them out first, unless the school is
+        // frozen or can no longer be paid (then the regulator decides them with the rest).
         Batch memory batch = _newBatch(1);
-        if (matured != 0 && !_institutions[c.institution].frozen) {
+        if (matured != 0 && _canPaySchool(c.institution)) {
             _release(batch, orderId, o, matured, c.feePerLessonFen, true);
         }
         o.disputed = true;
@@ -154,12 +147,16 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
     }
 
     /// @inheritdoc IPrepaidSupervision
+    /// @dev Frozen: every lesson not yet paid to the school goes back, held and disputed ones included (the
+    /// regulator found the school at fault). Closed without a freeze: lessons left go back; a held lesson
+    /// whose window passed is paid to the school (or, if its wallet is closed, goes back to the parent);
+    /// lessons still in their window or under dispute stay held, to mature or for the regulator to decide.
     function refundOrders(address institution, uint256[] calldata orderIds) external {
         _requireRefundsOpen(institution);
-        Batch memory batch = _newBatch(orderIds.length);
-        // A closed (not frozen) school still earns the held lessons whose window passed undisputed: they are
-        // paid to it first, whoever calls first, so refunds and releaseMatured cannot race for them.
-        Batch memory earned = _newBatch(_institutions[institution].frozen ? 0 : orderIds.length);
+        bool frozen = _institutions[institution].frozen;
+        bool schoolPaid = _canPaySchool(institution);
+        Batch memory refunds = _newBatch(orderIds.length);
+        Batch memory earned = _newBatch(schoolPaid ? orderIds.length : 0);
         for (uint256 i; i < orderIds.length; ++i) {
             uint256 id = orderIds[i];
             Order storage o = _orders[id];
@@ -167,33 +164,61 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
                 emit LessonSkipped(id, SkipReason.WrongInstitution);
                 continue;
             }
-            bool paidSchool = earned.wallets.length != 0 && _releaseMaturedOf(earned, id, o);
-            uint256 lessons = o.lessonsPaid - o.lessonsReleased - o.lessonsReturned; // pending included
-            if (lessons != 0) _refund(batch, id, o, lessons);
-            else if (!paidSchool) emit LessonSkipped(id, SkipReason.NotActive);
+            uint256 lessons = o.status == OrderStatus.Active ? _lessonsLeft(o) : 0;
+            uint256 matured;
+            if (frozen) {
+                lessons += o.lessonsPending;
+                _dropHeld(o, o.lessonsPending);
+                o.disputed = false;
+            } else {
+                matured = _maturedLessons(o, _rules.disputeWindow);
+                if (matured != 0 && schoolPaid) {
+                    _release(earned, id, o, matured, _courses[o.courseId].feePerLessonFen, true);
+                } else if (matured != 0) {
+                    emit LessonSkipped(id, SkipReason.SchoolWalletClosed);
+                    _dropHeld(o, matured);
+                    lessons += matured;
+                }
+            }
+            if (lessons != 0) _refund(refunds, id, o, lessons);
+            else if (matured == 0) emit LessonSkipped(id, SkipReason.NotActive);
         }
         _payOut(earned, institution);
-        if (batch.count == 0) return;
-        _supervisedFen[institution] -= batch.total;
-        _trim(batch);
-        _token.returnEarmarks(batch.wallets, batch.amounts);
+        if (refunds.count == 0) return;
+        _supervisedFen[institution] -= refunds.total;
+        _trim(refunds);
+        _token.returnEarmarks(refunds.wallets, refunds.amounts);
     }
 
     // ------------------------------------------------------------------ token
 
     /// @inheritdoc IEarmarkController
-    /// @dev Refunds the closing wallet's orders. Lessons held in a dispute window stay held, so the close is
-    /// refused until they are settled.
+    /// @dev Refunds the closing wallet's orders and pays the school the held lessons whose window passed (or
+    /// refunds them if the school's wallet is closed). Lessons still in their window or under dispute stay
+    /// held, so the close is refused until they are settled.
     function onWalletClose(address wallet) external onlyToken {
         uint256[] storage ids = _ordersOf[wallet];
+        uint256 window = _rules.disputeWindow;
         for (uint256 i; i < ids.length; ++i) {
             Order storage o = _orders[ids[i]];
-            uint256 lessons = _lessonsLeft(o);
-            if (o.status != OrderStatus.Active || lessons == 0) continue;
             Course storage c = _courses[o.courseId];
+            uint256 lessons = o.status == OrderStatus.Active ? _lessonsLeft(o) : 0;
+            uint256 matured = _institutions[c.institution].frozen ? 0 : _maturedLessons(o, window);
+            if (matured != 0 && _token.isOpen(c.institution)) {
+                Batch memory one = _newBatch(1);
+                _release(one, ids[i], o, matured, c.feePerLessonFen, true);
+                _payOut(one, c.institution);
+            } else if (matured != 0) {
+                emit LessonSkipped(ids[i], SkipReason.SchoolWalletClosed);
+                _dropHeld(o, matured);
+                lessons += matured;
+            }
+            if (lessons == 0) continue;
             uint256 refund = lessons * c.feePerLessonFen;
             o.lessonsReturned += uint16(lessons);
-            o.status = o.lessonsPending == 0 ? OrderStatus.Refunded : OrderStatus.Cancelled;
+            if (o.status == OrderStatus.Active) {
+                o.status = o.lessonsPending == 0 ? OrderStatus.Refunded : OrderStatus.Cancelled;
+            }
             _supervisedFen[c.institution] -= refund;
             emit OrderRefunded(ids[i], wallet, refund, refund);
             _token.returnEarmark(wallet, refund);
@@ -229,7 +254,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
     function _maturedLessons(Order storage o, uint256 window) private view returns (uint256 matured) {
         uint256 held = o.lessonsPending;
         if (held == 0 || o.disputed) return 0;
-        uint64[MAX_HELD_LESSONS] memory since = o.heldSince;
+        uint48[MAX_HELD_LESSONS] memory since = o.heldSince;
         while (matured < held && since[matured] + window <= block.timestamp) ++matured;
     }
 
@@ -239,15 +264,7 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         private
     {
         uint256 amount = lessons * fee;
-        if (fromHeld) {
-            uint256 held = o.lessonsPending;
-            uint64[MAX_HELD_LESSONS] memory since = o.heldSince;
-            for (uint256 i; i < MAX_HELD_LESSONS; ++i) {
-                since[i] = i + lessons < held ? since[i + lessons] : 0;
-            }
-            o.heldSince = since;
-            o.lessonsPending = uint8(held - lessons);
-        }
+        if (fromHeld) _dropHeld(o, lessons);
         o.lessonsReleased += uint16(lessons);
         _completeIfSettled(o);
         batch.wallets[batch.count] = o.parent;
@@ -257,20 +274,28 @@ contract PrepaidEscrow is PrepaidBase, IPrepaidEscrow {
         emit LessonsReleased(id, lessons, amount, o.lessonsReleased);
     }
 
-    /// @dev Pays an order's held lessons whose dispute window has passed to the institution; false if none.
-    function _releaseMaturedOf(Batch memory earned, uint256 id, Order storage o) private returns (bool) {
-        uint256 matured = _maturedLessons(o, _rules.disputeWindow);
-        if (matured != 0) _release(earned, id, o, matured, _courses[o.courseId].feePerLessonFen, true);
-        return matured != 0;
+    /// @dev Takes the oldest `lessons` held lessons off the order's held list.
+    function _dropHeld(Order storage o, uint256 lessons) private {
+        uint256 held = o.lessonsPending;
+        uint48[MAX_HELD_LESSONS] memory since = o.heldSince;
+        for (uint256 i; i < MAX_HELD_LESSONS; ++i) {
+            since[i] = i + lessons < held ? since[i + lessons] : 0;
+        }
+        o.heldSince = since;
+        o.lessonsPending = uint8(held - lessons);
     }
 
+    /// @dev The school can be paid: not frozen, and its wallet open (a school that closed its wallet
+    /// forfeits the fees it had not collected). Its balance cap is not checked: schools hold corporate wallets.
+    function _canPaySchool(address institution) private view returns (bool) {
+        return !_institutions[institution].frozen && _token.isOpen(institution);
+    }
+
+    /// @dev Refunds `lessons` lessons (left, and held ones the caller dropped) in the batch's one token call.
     function _refund(Batch memory batch, uint256 id, Order storage o, uint256 lessons) private {
         uint256 amount = lessons * _courses[o.courseId].feePerLessonFen;
         o.lessonsReturned += uint16(lessons);
-        o.lessonsPending = 0;
-        delete o.heldSince;
-        o.disputed = false;
-        o.status = OrderStatus.Refunded;
+        if (o.status == OrderStatus.Active) o.status = OrderStatus.Refunded;
         batch.wallets[batch.count] = o.parent;
         batch.amounts[batch.count] = amount;
         batch.count += 1;

@@ -19,7 +19,7 @@ contract RedPacketCampaign is IRedPacketCampaign {
     /// @inheritdoc IRedPacketCampaign
     bool public swept;
     mapping(address merchant => bool) private _allowlisted;
-    mapping(bytes32 leaf => bool) private _claimedLeaf;
+    mapping(uint256 packetIndex => bool) private _claimedPacket;
     mapping(address winner => uint256) private _packetsClaimed;
     Purchase[] private _purchases;
 
@@ -67,20 +67,21 @@ contract RedPacketCampaign is IRedPacketCampaign {
     // ------------------------------------------------------------------ winners and buyers
 
     /// @inheritdoc IRedPacketCampaign
-    function claim(uint256 amountFen, bytes32[] calldata proof) external whileOpen {
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amountFen))));
+    function claim(uint256 packetIndex, uint256 amountFen, bytes32[] calldata proof) external whileOpen {
+        // The packet's index is in the leaf: a winner of two equal packets has two leaves.
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(packetIndex, msg.sender, amountFen))));
         if (!_verify(proof, _terms.winnersRoot, leaf)) revert Campaign_NotAWinner(msg.sender, amountFen);
-        if (_claimedLeaf[leaf]) revert Campaign_AlreadyClaimed(msg.sender, amountFen);
+        if (_claimedPacket[packetIndex]) revert Campaign_AlreadyClaimed(msg.sender, packetIndex);
         if (_packetsClaimed[msg.sender] >= _terms.maxPacketsPerPerson) {
             revert Campaign_PacketLimitReached(msg.sender, _terms.maxPacketsPerPerson);
         }
         uint256 unclaimed = _totals.fundedFen - _totals.claimedFen;
         if (unclaimed < amountFen) revert Campaign_BudgetExhausted(unclaimed, amountFen);
-        _claimedLeaf[leaf] = true;
+        _claimedPacket[packetIndex] = true;
         _packetsClaimed[msg.sender] += 1;
         _totals.claimedFen += uint128(amountFen);
         _totals.claims += 1;
-        emit PacketClaimed(msg.sender, amountFen);
+        emit PacketClaimed(msg.sender, amountFen, packetIndex);
         _token.moveEarmark(funder, msg.sender, amountFen);
     }
 
@@ -197,6 +198,11 @@ contract RedPacketCampaign is IRedPacketCampaign {
     /// @inheritdoc IRedPacketCampaign
     function unclaimedFen() external view returns (uint256) {
         return swept ? 0 : _totals.fundedFen - _totals.claimedFen;
+    }
+
+    /// @inheritdoc IRedPacketCampaign
+    function isClaimed(uint256 packetIndex) external view returns (bool) {
+        return _claimedPacket[packetIndex];
     }
 
     /// @inheritdoc IRedPacketCampaign

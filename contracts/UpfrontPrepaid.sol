@@ -39,24 +39,22 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
     // ------------------------------------------------------------------ institutions
 
     /// @inheritdoc IPrepaidSupervision
-    /// @dev No money moves: the institution was paid at enrolment. Delivery reduces what it owes.
+    /// @dev No money moves: the institution was paid at enrolment. Delivery reduces what it owes, so the same
+    /// timetable limits apply as under escrow (a fast recorder would shrink the parents' claims on a freeze).
     function recordLesson(uint256 courseId, uint256[] calldata orderIds) external {
         Course storage c = _course(courseId);
         if (msg.sender != c.institution) revert Prepaid_NotCourseInstitution(msg.sender, courseId);
         _requireDelivering(msg.sender);
+        uint256 lessonCall = _beginLessonCall(courseId, c);
+        uint256 dueNow = _lessonsDue(c, block.timestamp);
         uint256 delivered;
         for (uint256 i; i < orderIds.length; ++i) {
             Order storage o = _orders[orderIds[i]];
-            if (o.courseId != courseId) {
-                emit LessonSkipped(orderIds[i], SkipReason.NotInCourse);
-            } else if (o.status != OrderStatus.Active) {
-                emit LessonSkipped(orderIds[i], SkipReason.NotActive);
-            } else {
-                o.lessonsReleased += 1;
-                if (_lessonsLeft(o) == 0) o.status = OrderStatus.Completed;
-                delivered += 1;
-                emit LessonDelivered(orderIds[i], o.lessonsReleased);
-            }
+            if (_skipsLesson(courseId, lessonCall, dueNow, orderIds[i], o)) continue;
+            o.lessonsReleased += 1;
+            if (_lessonsLeft(o) == 0) o.status = OrderStatus.Completed;
+            delivered += 1;
+            emit LessonDelivered(orderIds[i], o.lessonsReleased);
         }
         _exposure[msg.sender].owedFen -= delivered * c.feePerLessonFen;
     }
@@ -108,6 +106,8 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
     /// @inheritdoc IPrepaidSupervision
     /// @dev Frozen: each parent gets a share of the deposit in proportion to what they are owed (the last
     /// one refunded takes the rounding remainder). Closed without a freeze: the institution refunds in full.
+    /// An order whose parent cannot be paid now (wallet at its balance cap) or whose refund the school cannot
+    /// pay is skipped with a reason and stays refundable: its share stays reserved in the pool.
     function refundOrders(address institution, uint256[] calldata orderIds) external {
         _requireRefundsOpen(institution);
         bool frozen = _institutions[institution].frozen;
@@ -125,8 +125,12 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
                 continue;
             }
             uint256 owed = lessons * _courses[o.courseId].feePerLessonFen;
-            o.status = OrderStatus.Refunded;
             if (!frozen) {
+                if (!_institutionCanRefund(id, institution, o.parent, owed)) {
+                    emit LessonSkipped(id, SkipReason.WalletCannotReceive);
+                    continue;
+                }
+                o.status = OrderStatus.Refunded;
                 _refundFromInstitution(id, o, lessons, institution);
                 emit OrderRefunded(id, o.parent, owed, owed);
                 _payRefundFromInstitution(id, o.parent, owed, institution);
@@ -135,6 +139,11 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
             uint256 share = owed == e.owedUnrefundedFen
                 ? e.depositUnsharedFen
                 : owed * e.depositAtFreezeFen / e.owedAtFreezeFen;
+            if (share != 0 && !_token.canReceive(o.parent, share)) {
+                emit LessonSkipped(id, SkipReason.WalletCannotReceive);
+                continue;
+            }
+            o.status = OrderStatus.Refunded;
             o.lessonsReturned += uint16(lessons);
             e.owedFen -= owed;
             e.owedUnrefundedFen -= owed;
@@ -147,10 +156,27 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         }
     }
 
+    /// @inheritdoc IUpfrontPrepaid
+    function releaseSurplusDeposit(address institution) external onlyRegulator returns (uint256 surplusFen) {
+        if (!_institutions[institution].frozen) revert Prepaid_NotFrozen(institution);
+        Exposure storage e = _exposure[institution];
+        surplusFen = e.depositFen - e.depositUnsharedFen;
+        if (surplusFen == 0) revert Prepaid_NoSurplusDeposit(institution);
+        e.depositFen -= surplusFen;
+        emit SurplusDepositReleased(institution, surplusFen);
+        _token.returnEarmark(institution, surplusFen);
+    }
+
     /// @inheritdoc IEarmarkController
-    /// @dev Parents' wallets hold nothing under this contract; an institution's deposit cannot be taken out
-    /// by closing its wallet, so the close is refused.
-    function onWalletClose(address) external view onlyToken {}
+    /// @dev A parent's wallet cannot close while it holds an active order: its refund or deposit share would
+    /// have nowhere to go (cancel the order first). An institution's deposit cannot be taken out by closing
+    /// its wallet either: the token refuses the close while the deposit is earmarked.
+    function onWalletClose(address wallet) external view onlyToken {
+        uint256[] storage ids = _ordersOf[wallet];
+        for (uint256 i; i < ids.length; ++i) {
+            if (_orders[ids[i]].status == OrderStatus.Active) revert Prepaid_OrderStillActive(wallet, ids[i]);
+        }
+    }
 
     // ------------------------------------------------------------------ views
 
@@ -205,6 +231,18 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         o.lessonsReturned += uint16(lessons);
         _exposure[institution].owedFen -= refund;
         _exposure[institution].depositFen -= _depositOfOrder[orderId];
+    }
+
+    /// @dev Whether the institution's refund of `refund` for order `orderId` can go through now: its free money
+    /// (with the order's deposit back) covers it and the parent's wallet can take it.
+    function _institutionCanRefund(uint256 orderId, address institution, address parent, uint256 refund)
+        private
+        view
+        returns (bool)
+    {
+        uint256 available = _token.freeBalanceOf(institution) + _depositOfOrder[orderId];
+        return available >= refund && _token.earmarkAllowance(institution, address(this)) >= refund
+            && !_token.isFrozen(institution) && _token.canReceive(parent, refund);
     }
 
     /// @dev The order's deposit goes back to the institution, which pays the refund from its free money.

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {IECNY} from "./interfaces/IECNY.sol";
 import {IWagePassThrough} from "./interfaces/IWagePassThrough.sol";
-import {Payroll} from "./types/SubsidyTypes.sol";
+import {Payroll, WageSkipReason} from "./types/SubsidyTypes.sol";
 
 /// @title WagePassThrough
 /// @notice See {IWagePassThrough}. One contract per project and subcontract.
@@ -80,8 +80,18 @@ contract WagePassThrough is IWagePassThrough {
         }
         for (uint256 i; i < workers.length; ++i) {
             address worker = workers[i];
-            uint128 amount = _unsettled(payrollId, worker).amountFen;
-            _wages[payrollId][worker].settled = true;
+            Wage storage w = _wages[payrollId][worker];
+            uint128 amount = w.amountFen;
+            // One worker who cannot be paid never holds up the others' wages.
+            WageSkipReason reason = WageSkipReason.None;
+            if (amount == 0) reason = WageSkipReason.NotOnPayroll;
+            else if (w.settled) reason = WageSkipReason.AlreadySettled; // also a worker listed twice
+            else if (!_token.canReceive(worker, amount)) reason = WageSkipReason.WalletCannotReceive;
+            if (reason != WageSkipReason.None) {
+                emit WageSkipped(payrollId, worker, reason);
+                continue;
+            }
+            w.settled = true;
             run.workersPaid += 1;
             run.paidFen += amount;
             emit WagePaid(payrollId, worker, amount, msg.sender);

@@ -128,6 +128,13 @@ abstract contract WalletBook is IECNY {
     }
 
     /// @inheritdoc IECNY
+    function canReceive(address wallet, uint256 amountFen) external view returns (bool) {
+        if (_wallets[wallet].status != WalletStatus.Open) return false;
+        uint256 cap = _tiers[_wallets[wallet].tier].balanceCapFen;
+        return cap == 0 || _balanceOf(wallet) + amountFen <= cap;
+    }
+
+    /// @inheritdoc IECNY
     function tierOfWallet(address wallet) external view returns (uint16) {
         return _wallets[wallet].tier;
     }
@@ -186,12 +193,20 @@ abstract contract WalletBook is IECNY {
         w.spentTodayFen = uint128(spent + amountFen);
     }
 
-    /// @dev The cap applies to money a wallet receives voluntarily (top-ups and payments), not to refunds
-    /// or releases by a controller.
+    /// @dev Before a top-up or a payment of free money: the receiver's balance cap holds afterwards.
     function _checkBalanceCap(address wallet, uint256 amountFen) internal view {
         uint256 cap = _tiers[_wallets[wallet].tier].balanceCapFen;
         if (cap == 0) return;
         uint256 after_ = _balanceOf(wallet) + amountFen;
         if (after_ > cap) revert ECNY_BalanceCapExceeded(wallet, after_, cap);
+    }
+
+    /// @dev After a controller paid or moved money into `wallet` from another wallet: every path into a
+    /// wallet respects its tier. (A refund of an earmark to its own wallet changes no balance.)
+    function _checkBalanceCapAfter(address wallet) internal view {
+        uint256 cap = _tiers[_wallets[wallet].tier].balanceCapFen;
+        if (cap == 0) return;
+        uint256 balance = _balanceOf(wallet);
+        if (balance > cap) revert ECNY_BalanceCapExceeded(wallet, balance, cap);
     }
 }

@@ -1,7 +1,7 @@
 """Merkle commitments to a campaign's winners, as `RedPacketCampaign` checks them.
 
-A leaf is keccak256(keccak256(abi.encode(winner, amountFen))) (hashed twice so a leaf can never be
-mistaken for an inner node); an inner node hashes its two children smaller-first, so a proof is just the
+A leaf is keccak256(keccak256(abi.encode(packetIndex, winner, amountFen))) (hashed twice so a leaf can
+never be mistaken for an inner node; the packet's index makes two equal packets of one winner two leaves); an inner node hashes its two children smaller-first, so a proof is just the
 list of siblings.
 """
 
@@ -11,8 +11,8 @@ from eth_abi import encode
 from eth_utils import keccak, to_canonical_address
 
 
-def leaf(winner: str, amount_fen: int) -> bytes:
-    return keccak(keccak(encode(["address", "uint256"], [to_canonical_address(winner), amount_fen])))
+def leaf(index: int, winner: str, amount_fen: int) -> bytes:
+    return keccak(keccak(encode(["uint256", "address", "uint256"], [index, to_canonical_address(winner), amount_fen])))
 
 
 def _parent(a: bytes, b: bytes) -> bytes:

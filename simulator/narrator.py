@@ -75,7 +75,7 @@ NEW_KINDS = frozenset({"payees", "grants", "conditional", "wages"})
 #: Why a conditional payment went back to its payer (SubsidyTypes.ReturnReason).
 
 SKIP_REASONS = ("NotInCourse", "WrongInstitution", "NotActive", "Disputed", "NothingLeft", "CourseNotEnded",
-                "TooManyHeld")
+                "TooManyHeld", "Repeated", "AheadOfTimetable", "SchoolWalletClosed", "WalletCannotReceive")
 _TIER_NAME_BY_ID = {t.tier_id: name for name, t in WALLET_TIERS.items()}
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not locale-bound
@@ -331,7 +331,9 @@ class English:
         return {"NotInCourse": "not in this course", "WrongInstitution": "of another school",
                 "NotActive": "no longer active", "Disputed": "disputed", "NothingLeft": "nothing left to pay",
                 "CourseNotEnded": "the course has not ended", "TooManyHeld": "too many lessons already waiting",
-                }.get(reason, "cannot take it")
+                "Repeated": "listed twice in one batch", "AheadOfTimetable": "ahead of the timetable",
+                "SchoolWalletClosed": "the school closed its wallet, so its fee goes back",
+                "WalletCannotReceive": "the wallet cannot take the money now"}.get(reason, "cannot take it")
 
     def lessons_skipped(self, parents, count, reasons):
         who = (f"{self.names([self.possessive(p) for p in parents])} {'order is' if count == 1 else 'orders are'}"
@@ -663,6 +665,11 @@ class English:
             "Prepaid_OrderNotActive": lambda: "the order is already finished, cancelled or refunded",
             "Prepaid_NothingToRefund": lambda: "nothing is left to refund on that order",
             "Prepaid_RefundsNotOpen": lambda: f"refunds open only once {a['institution']} is frozen or closed",
+            "Prepaid_CourseNotStarted": lambda: f"course {a['courseId']} has not started yet: no lesson can be recorded before {a['start']}",
+            "Prepaid_InstitutionCannotEnrol": lambda: f"{a['institution']} cannot enrol in its own course {a['courseId']}",
+            "Prepaid_NotFrozen": lambda: f"{a['institution']} is not frozen",
+            "Prepaid_NoSurplusDeposit": lambda: f"{a['institution']}'s deposit has nothing beyond what its parents are owed",
+            "Prepaid_OrderStillActive": lambda: f"{a['wallet']} still holds active order {a['orderId']}: cancel it before closing the wallet",
             "Prepaid_NothingToDispute": lambda: "no lesson of that order is waiting to be paid",
             "Prepaid_DisputeWindowClosed": lambda: f"the time to dispute ended at {a['closedAt']}",
             "Prepaid_AlreadyDisputed": lambda: "that order is already disputed",
@@ -680,7 +687,7 @@ class English:
             "Campaign_FunderWalletNeeded": lambda: "the funder's wallet must stay open until the unspent money is swept back",
             "Campaign_WalletFrozen": lambda: "the regulator has frozen this wallet, packet money included",
             "Campaign_NotAWinner": lambda: f"{a['caller']} did not win a {a['amountFen']} packet in the lottery",
-            "Campaign_AlreadyClaimed": lambda: f"{a['winner']} has already claimed that packet",
+            "Campaign_AlreadyClaimed": lambda: f"packet {a['packetIndex']} has already been claimed",
             "Campaign_PacketLimitReached": lambda: f"one person may claim at most {a['maxPackets']} packet(s)",
             "Campaign_BudgetExhausted": lambda: f"only {a['unclaimedFen']} is left in the campaign",
             "Campaign_MerchantNotAllowed": lambda: f"packet money can only be spent at {a['where']}, and {a['merchant']} is not one of them",
@@ -715,7 +722,6 @@ class English:
             "Grant_FirmHasDebt": lambda: f"{a['firm']} still owes {a['outstandingFen']} from an earlier grant",
             "Grant_FirmUnderPromise": lambda: f"{a['firm']} is still bound by the promise of an earlier grant, until {a['promiseEnd']}",
             "Grant_InvalidFirm": lambda: f"{a['firm']} runs the programme, so it cannot get a grant from it",
-            "Grant_FirmWalletClosed": lambda: f"{a['firm']} has closed its wallet, so no tranche can be paid into it",
             "Grant_AnotherGrantLive": lambda: f"the firm's grant {a['liveGrantId']} is still running or still owed, so it must be dealt with before grant {a['grantId']}",
             "Grant_FirmExcluded": lambda: f"{a['firm']} was caught cheating and may not get a grant until {a['until']}",
             "Grant_UnknownGrant": lambda: f"there is no grant number {a['grantId']}",
@@ -1004,7 +1010,9 @@ class Chinese(English):
     def skip_reason(self, reason):
         return {"NotInCourse": "不在这门课里", "WrongInstitution": "属于别的学校", "NotActive": "订单已结束",
                 "Disputed": "有异议待处理", "NothingLeft": "已经没有剩余课时", "CourseNotEnded": "课程还没结束",
-                "TooManyHeld": "等待结算的课太多"}.get(reason, "无法处理")
+                "TooManyHeld": "等待结算的课太多", "Repeated": "同一批次里重复出现",
+                "AheadOfTimetable": "超出课表进度", "SchoolWalletClosed": "学校已注销钱包，课时费退回",
+                "WalletCannotReceive": "钱包暂时无法收款"}.get(reason, "无法处理")
 
     def lessons_skipped(self, parents, count, reasons):
         who = f"{self.names(parents)}的订单" if parents else f"{self.count(count, 'order')}"
@@ -1317,6 +1325,11 @@ class Chinese(English):
             "Prepaid_OrderNotActive": lambda: "这笔订单已经结束、退课或退款",
             "Prepaid_NothingToRefund": lambda: "这笔订单已经没有可退的钱",
             "Prepaid_RefundsNotOpen": lambda: f"只有{a['institution']}被冻结或关闭后才能退款",
+            "Prepaid_CourseNotStarted": lambda: f"课程{a['courseId']}还没开始，{a['start']}之前不能记录课时",
+            "Prepaid_InstitutionCannotEnrol": lambda: f"{a['institution']}不能报名自己的课程{a['courseId']}",
+            "Prepaid_NotFrozen": lambda: f"{a['institution']}没有被冻结",
+            "Prepaid_NoSurplusDeposit": lambda: f"{a['institution']}的保证金没有超出应退家长的部分",
+            "Prepaid_OrderStillActive": lambda: f"{a['wallet']}还有未结束的订单{a['orderId']}，请先退课再注销钱包",
             "Prepaid_NothingToDispute": lambda: "这笔订单没有等待结算的课",
             "Prepaid_DisputeWindowClosed": lambda: f"提出异议的时间已于{a['closedAt']}截止",
             "Prepaid_AlreadyDisputed": lambda: "这笔订单已经有异议在处理",
@@ -1333,7 +1346,7 @@ class Chinese(English):
             "Campaign_FunderWalletNeeded": lambda: "红包资金收回之前，出资方的钱包不能注销",
             "Campaign_WalletFrozen": lambda: "这个钱包已被监管部门冻结，红包里的钱也不能用",
             "Campaign_NotAWinner": lambda: f"{a['caller']}没有抽中{a['amountFen']}红包",
-            "Campaign_AlreadyClaimed": lambda: f"{a['winner']}已经领过这个红包了",
+            "Campaign_AlreadyClaimed": lambda: f"第{a['packetIndex']}号红包已经被领取了",
             "Campaign_PacketLimitReached": lambda: f"每人最多只能领{a['maxPackets']}个红包",
             "Campaign_BudgetExhausted": lambda: f"活动里只剩{a['unclaimedFen']}",
             "Campaign_MerchantNotAllowed": lambda: f"红包只能在{a['where']}使用，{a['merchant']}不在其中",
@@ -1365,7 +1378,6 @@ class Chinese(English):
             "Grant_FirmHasDebt": lambda: f"{a['firm']}之前的资助还欠{a['outstandingFen']}",
             "Grant_FirmUnderPromise": lambda: f"{a['firm']}仍受上一笔资助的承诺约束，直到{a['promiseEnd']}",
             "Grant_InvalidFirm": lambda: f"{a['firm']}是专项资金的管理方，不能领取资助",
-            "Grant_FirmWalletClosed": lambda: f"{a['firm']}已注销钱包，资助无法拨入",
             "Grant_AnotherGrantLive": lambda: f"该企业的第{a['liveGrantId']}笔资助还在进行或尚有欠款，须先处理它，再处理第{a['grantId']}笔",
             "Grant_FirmExcluded": lambda: f"{a['firm']}曾弄虚作假，在{a['until']}之前不得获得资助",
             "Grant_UnknownGrant": lambda: f"没有编号为{a['grantId']}的资助",

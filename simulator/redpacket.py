@@ -35,6 +35,7 @@ class Packet:
     winner: str
     amount_fen: int
     proof: list[bytes]
+    index: int  # the packet's number in the lottery draw: part of its Merkle leaf
 
 
 class Campaign(Deployment):
@@ -46,11 +47,11 @@ class Campaign(Deployment):
                  label: str = "campaign"):
         self.sim = sim
         self.funder = funder
-        leaves = [merkle.leaf(sim.addr(w), amount) for w, amount in packets]
+        leaves = [merkle.leaf(i, sim.addr(w), amount) for i, (w, amount) in enumerate(packets)]
         tree = merkle.MerkleTree(leaves)
         self.packets: dict[str, list[Packet]] = {}
         for i, (winner, amount) in enumerate(packets):
-            self.packets.setdefault(winner, []).append(Packet(winner, amount, tree.proof(i)))
+            self.packets.setdefault(winner, []).append(Packet(winner, amount, tree.proof(i), i))
         self.winners_root = tree.root
         terms = (start, expiry, min_spend_fen, max_packets_per_person, district, category, applicants_hash, tree.root)
         self.contract = sim.deploy("RedPacketCampaign", BANK, sim.token.address, registry.address,
@@ -67,16 +68,18 @@ class Campaign(Deployment):
         return self._send(self.funder, "allowMerchants", [self.sim.addr(m) for m in merchants])
 
     # -- winners, buyers, merchants
-    def claim(self, winner: str, which: int = 0, *, amount_fen: int | None = None, proof: list[bytes] | None = None):
-        """Claims ``winner``'s packet; ``amount_fen``/``proof`` override it (to try a false claim)."""
+    def claim(self, winner: str, which: int = 0, *, amount_fen: int | None = None, proof: list[bytes] | None = None,
+              index: int | None = None):
+        """Claims ``winner``'s packet; ``amount_fen``/``proof``/``index`` override it (to try a false claim)."""
         packet = self.packets[winner][which] if winner in self.packets else None
         amount = amount_fen if amount_fen is not None else packet.amount_fen
-        return self._send(winner, "claim", amount, proof if proof is not None else packet.proof)
+        index = index if index is not None else (packet.index if packet else 0)
+        return self._send(winner, "claim", index, amount, proof if proof is not None else packet.proof)
 
     def claim_call(self, winner: str, which: int = 0) -> tuple:
         """The claim as a ``(actor, contract, function, *args)`` tuple for ``Simulation.send_batch``."""
         packet = self.packets[winner][which]
-        return (winner, self.contract, "claim", packet.amount_fen, packet.proof)
+        return (winner, self.contract, "claim", packet.index, packet.amount_fen, packet.proof)
 
     def pay_call(self, buyer: str, merchant: str, amount_fen: int) -> tuple:
         return (buyer, self.contract, "pay", self.sim.addr(merchant), amount_fen)

@@ -443,6 +443,7 @@ TOTALS = {
     "repaid_fen": ("repaid from firms' own money", "企业用自有资金归还"),
     "outstanding_fen": ("still owed", "仍欠"),
     "returned_on_close_fen": ("grant money returned when wallets closed", "钱包注销时退回的专项资金"),
+    "credited_on_close_fen": ("of which credited against a later clawback", "其中抵扣后来追回款的部分"),
     "programme_balance_fen": ("left in the programme's budget", "专项资金预算余额"),
     # conditional payments
     "conditional_created_fen": ("locked in conditional payments", "条件支付锁定"),

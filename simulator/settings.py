@@ -51,7 +51,8 @@ class PrepaidRules(BaseModel):
     max_charge_fen: int = Field(yuan(5_000), ge=1, description="13-department opinion, Dec 2022")
     max_prepay_lead_days: int = Field(30, ge=1, description="Chengdu: at most 1 month before the course starts")
     renewal_max_hours_left: int = Field(20, ge=0, description="Chengdu; Shandong draft")
-    dispute_window_hours: int = Field(0, ge=0, description="(inferred) 0 releases each lesson at once")
+    dispute_window_hours: int = Field(48, ge=0, description="(inferred) a parent has two days to dispute a "
+                                      "recorded lesson before its fee goes to the school; 0 releases it at once")
     closure_notice_days: int = Field(30, ge=1, description="Shanghai prepaid-card rules")
 
     def as_tuple(self) -> tuple[int, ...]:

@@ -51,7 +51,8 @@ def grant_part(sim: Simulation) -> Part:
         "ProgrammeFunded": ("amountFen",), "UnpaidWithdrawn": ("amountFen",), "FirmAdmitted": ("sizeFen",),
         "TranchePaid": ("amountFen",), "TrancheWithheld": ("withheldFen", "cancelledFen"),
         "MilestoneMissed": ("cancelledFen",), "GrantSpent": ("amountFen",),
-        "GrantClawedBack": ("principalFen", "interestFen", "returnedUnspentFen", "outstandingFen"),
+        "GrantClawedBack": ("principalFen", "interestFen", "creditedOnCloseFen", "returnedUnspentFen",
+                            "outstandingFen"),
         "DebtRepaid": ("amountFen",), "GrantMoneyReturnedOnClose": ("amountFen",),
     })
     call, token = sim.chain.call, sim.token.contract
@@ -62,6 +63,7 @@ def grant_part(sim: Simulation) -> Part:
     principal, interest = t["GrantClawedBack.principalFen"], t["GrantClawedBack.interestFen"]
     returned_unspent, repaid = t["GrantClawedBack.returnedUnspentFen"], t["DebtRepaid.amountFen"]
     returned_on_close = t["GrantMoneyReturnedOnClose.amountFen"]
+    credited_on_close = t["GrantClawedBack.creditedOnCloseFen"]  # returned on close before a clawback
 
     # From the chain: each grant's record and tranches, each programme's balance, and the token's own events.
     balance = outstanding = settled_out = in_firms = into_firms = back_from_firms = 0
@@ -103,6 +105,7 @@ def grant_part(sim: Simulation) -> Part:
         "withheld_fen": withheld,
         "outstanding_fen": outstanding,
         "returned_on_close_fen": returned_on_close,
+        "credited_on_close_fen": credited_on_close,
         "programme_balance_fen": balance,
     }
     counts = {"grants": t["FirmAdmitted.count"], "tranches_paid": t["TranchePaid.count"],
@@ -111,8 +114,10 @@ def grant_part(sim: Simulation) -> Part:
     invariants = {
         "grants: paid out = budget - unpaid (unpaid read from the grants' tranche records)":
             paid_out == budget - unpaid,
-        "grants: owed = principal + interest = returned unspent + repaid + withheld + outstanding":
-            owed == returned_unspent + repaid + withheld + outstanding,
+        "grants: owed = principal + interest = returned on close before the clawback + returned unspent + repaid "
+        "+ withheld + outstanding":
+            owed == credited_on_close + returned_unspent + repaid + withheld + outstanding
+            and credited_on_close <= returned_on_close,
         "grants: programme balance = budget - paid out + returned unspent + repaid + withheld + returned on close":
             balance == budget - paid_out + returned_unspent + repaid + withheld + returned_on_close,
         "grants: the token moved exactly the tranches paid into firms' wallets, and exactly the returns and "

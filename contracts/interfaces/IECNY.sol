@@ -100,8 +100,10 @@ interface IECNY {
     /// Emits a {Redeemed} event.
     function redeem(address wallet, uint256 amountFen) external;
 
-    /// @notice Closes a wallet. Each controller the wallet has dealt with is asked to settle first
-    /// ({IEarmarkController-onWalletClose}); remaining free money is redeemed to the bank account.
+    /// @notice Closes a wallet. Every controller the wallet has ever held an earmark under is asked to settle
+    /// first ({IEarmarkController-onWalletClose}), including controllers pruned from its list once their
+    /// earmark was empty, so a controller with a claim on the wallet can always refuse; remaining free money
+    /// is redeemed to the bank account.
     /// Requirements: caller is the owner or the issuer; the wallet is open and not frozen; after the
     /// controllers settle, no earmark remains.
     /// Emits a {WalletClosed} event.
@@ -144,17 +146,20 @@ interface IECNY {
     function earmarkFrom(address wallet, uint256 amountFen) external;
 
     /// @notice Releases `amountFen` of `wallet`'s earmark under the caller to `payee`'s free money. Never
-    /// blocked by limits, caps or a freeze.
-    /// Requirements: caller holds that much earmarked in `wallet`; `payee` is open.
+    /// blocked by `wallet`'s limits or a freeze: the money was set aside when it was earmarked.
+    /// Requirements: caller holds that much earmarked in `wallet`; `payee` is open; unless `payee` is
+    /// `wallet` itself, `payee`'s balance cap holds afterwards (every path into a wallet respects its tier).
     /// Emits an {EarmarkReleased} event.
     function releaseEarmark(address wallet, address payee, uint256 amountFen) external;
 
     /// @notice Releases many wallets' earmarks under the caller to one payee (a whole class's lesson).
-    /// Requirements: equal lengths; each wallet holds its amount earmarked under the caller; `payee` is open.
+    /// Requirements: equal lengths; each wallet holds its amount earmarked under the caller; `payee` is open
+    /// and its balance cap holds afterwards.
     /// Emits one {EarmarksReleased} event.
     function releaseEarmarks(address[] calldata wallets, uint256[] calldata amountsFen, address payee) external;
 
-    /// @notice Returns `amountFen` of `wallet`'s earmark under the caller to the wallet's free money.
+    /// @notice Returns `amountFen` of `wallet`'s earmark under the caller to the wallet's free money. Never
+    /// blocked: the wallet's balance does not change.
     /// Requirements: caller holds that much earmarked in `wallet`.
     /// Emits an {EarmarkReturned} event.
     function returnEarmark(address wallet, uint256 amountFen) external;
@@ -166,13 +171,15 @@ interface IECNY {
 
     /// @notice Moves `amountFen` of `from`'s earmark under the caller into `to`'s earmark under the caller
     /// (e.g. a fee's risk-deposit share locked in the school's wallet).
-    /// Requirements: caller holds that much earmarked in `from`; `to` is open.
+    /// Requirements: caller holds that much earmarked in `from`; `to` is open and, unless it is `from`, its
+    /// balance cap holds afterwards.
     /// Emits an {EarmarkMoved} event.
     function moveEarmark(address from, address to, uint256 amountFen) external;
 
     /// @notice Ends every earmark the caller holds, in every wallet, paying their total to `to` (e.g. a
     /// campaign's expiry sweep). Costs the same for 1 or 100,000 wallets: wallets settle lazily.
-    /// Requirements: caller is a controller; `to` is open.
+    /// Requirements: caller is a controller (or was, with earmarks left); `to` is open and its balance cap
+    /// holds afterwards.
     /// Emits an {AllEarmarksEnded} event.
     function endAllEarmarks(address to) external returns (uint256 amountFen);
 
@@ -201,6 +208,10 @@ interface IECNY {
 
     /// @notice Whether the regulator froze `wallet`.
     function isFrozen(address wallet) external view returns (bool);
+
+    /// @notice Whether `wallet` could receive `amountFen` from another wallet now: it is open and its balance
+    /// cap holds afterwards. Batches use it to skip a member that cannot be paid instead of reverting.
+    function canReceive(address wallet, uint256 amountFen) external view returns (bool);
 
     /// @notice The wallet's tier id.
     function tierOfWallet(address wallet) external view returns (uint16);

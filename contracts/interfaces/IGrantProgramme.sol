@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IEarmarkController} from "./IECNY.sol";
-import {Grant, ProgrammeRules, ProgrammeTotals, Tranche} from "../types/SubsidyTypes.sol";
+import {Grant, MilestoneSkipReason, ProgrammeRules, ProgrammeTotals, Tranche} from "../types/SubsidyTypes.sol";
 
 /// @title IGrantProgramme
 /// @notice Government special funds paid to firms in tranches (Shenzhen's e-CNY special funds). A department
@@ -29,7 +29,6 @@ interface IGrantProgramme is IEarmarkController {
     error Grant_FirmHasDebt(address firm, uint256 grantId, uint256 outstandingFen);
     error Grant_FirmUnderPromise(address firm, uint256 grantId, uint256 promiseEnd);
     error Grant_InvalidFirm(address firm);
-    error Grant_FirmWalletClosed(uint256 grantId, address firm);
     error Grant_AnotherGrantLive(uint256 grantId, uint256 liveGrantId);
     error Grant_FirmExcluded(address firm, uint256 until);
     error Grant_UnknownGrant(uint256 grantId);
@@ -52,6 +51,8 @@ interface IGrantProgramme is IEarmarkController {
     event TranchePaid(uint256 indexed grantId, address indexed firm, uint256 milestone, uint256 amountFen);
     event TrancheWithheld(uint256 indexed grantId, address indexed firm, uint256 milestone, uint256 withheldFen,
         uint256 cancelledFen);
+    /// @dev An attestation batch passed over this grant; nothing changed for it.
+    event MilestoneSkipped(uint256 indexed grantId, uint256 milestone, MilestoneSkipReason reason);
     event MilestoneMissed(uint256 indexed grantId, address indexed firm, uint256 milestone, uint256 cancelledFen);
     event GrantSpent(address indexed firm, address indexed payee, uint8 indexed purpose, uint256 amountFen);
     event GrantClawedBack(
@@ -59,6 +60,7 @@ interface IGrantProgramme is IEarmarkController {
         address indexed firm,
         uint256 principalFen,
         uint256 interestFen,
+        uint256 creditedOnCloseFen,
         uint256 returnedUnspentFen,
         uint256 outstandingFen,
         uint256 breachedAt
@@ -94,9 +96,10 @@ interface IGrantProgramme is IEarmarkController {
 
     /// @notice Attests that each listed grant reached milestone `milestone` (0-based): its tranche is paid
     /// into the firm's wallet as grant money, or, for a clawed-back grant, withheld against the debt.
-    /// Requirements: caller is the agency; each grant is active (or clawed back with tranches left) and
-    /// `milestone` is its next one; the wallet of each firm to be paid is open.
-    /// Emits a {TranchePaid} or {TrancheWithheld} event per grant.
+    /// A grant that cannot take it (unknown, not active, `milestone` not its next one, listed twice, or the
+    /// firm's wallet closed or at its cap) is skipped with a {MilestoneSkipped} event; its tranche waits.
+    /// Requirements: caller is the agency.
+    /// Emits a {TranchePaid}, {TrancheWithheld} or {MilestoneSkipped} event per listed grant.
     function attestMilestones(uint256[] calldata grantIds, uint256 milestone) external;
 
     /// @notice Records that the firm missed milestone `milestone`: the grant ends; the remaining tranches
@@ -108,8 +111,9 @@ interface IGrantProgramme is IEarmarkController {
     function recordMissedMilestone(uint256 grantId, uint256 milestone) external;
 
     /// @notice Records that the firm broke its promise at `breachedAt` (moved out of the city within the
-    /// promise period), or cheated (`fraud`, at any time). The firm owes principal plus interest; its
-    /// unspent grant money returns to the programme at once; the rest is a debt. A cheating firm is
+    /// promise period), or cheated (`fraud`, at any time). The firm owes principal plus interest, less any
+    /// grant money that already came back when it closed its wallet; its unspent grant money returns to the
+    /// programme at once; the rest is a debt. A cheating firm is
     /// excluded from new grants for `exclusionDays`.
     /// Requirements: caller is the agency; the grant was not clawed back before and no other grant of the
     /// firm is live; the department's wallet is open; `breachedAt` between admission and now; unless

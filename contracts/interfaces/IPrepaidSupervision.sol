@@ -36,6 +36,8 @@ interface IPrepaidSupervision is IEarmarkController {
     error Prepaid_OrderNotActive(uint256 orderId);
     error Prepaid_NothingToRefund(uint256 orderId);
     error Prepaid_RefundsNotOpen(address institution);
+    error Prepaid_CourseNotStarted(uint256 courseId, uint256 start);
+    error Prepaid_InstitutionCannotEnrol(address institution, uint256 courseId);
 
     // ------------------------------------------------------------------ events
     event RulesUpdated(PrepaidRules rules);
@@ -105,16 +107,21 @@ interface IPrepaidSupervision is IEarmarkController {
     ) external returns (uint256 courseId);
 
     /// @notice Records one lesson for a whole class. Orders that cannot take it (cancelled, settled,
-    /// disputed, of another course, nothing left) are skipped with a {LessonSkipped} event.
-    /// Requirements: caller is the course's institution; the institution is neither frozen nor closed.
+    /// disputed, of another course, nothing left, repeated in the batch, or ahead of the timetable) are
+    /// skipped with a {LessonSkipped} event. An order gets at most one lesson per call, and never more
+    /// lessons than the course's timetable could have taught since the order was placed (see
+    /// {lessonsDueBy}), plus one lesson of slack.
+    /// Requirements: caller is the course's institution; the institution is neither frozen nor closed; the
+    /// course has started.
     function recordLesson(uint256 courseId, uint256[] calldata orderIds) external;
 
     // ------------------------------------------------------------------ parents
 
     /// @notice Enrols the caller in `lessons` lessons of a course and collects the fee from their wallet
     /// (they must first allow this contract to earmark it with {IECNY-approveEarmark}).
-    /// Requirements: the institution is approved, not frozen or closing; the course has not ended; the
-    /// order keeps every cap: class hours, span, charge, earliest charge, renewal.
+    /// Requirements: the institution is approved, not frozen or closing; the caller is not the institution
+    /// itself; the course has not ended; the order keeps every cap: class hours, span, charge, earliest
+    /// charge, renewal.
     /// Emits an {OrderPlaced} event.
     function enrol(uint256 courseId, uint256 lessons) external returns (uint256 orderId);
 
@@ -146,6 +153,9 @@ interface IPrepaidSupervision is IEarmarkController {
     function closesAtOf(address institution) external view returns (uint256);
     /// @notice Where an order stands: locked, partially consumed, disputed, completed, cancelled, refunded.
     function orderStateOf(uint256 orderId) external view returns (OrderState);
+    /// @notice Lessons the course's timetable could have taught by `time`: none before the start, the first
+    /// at the start, then evenly spread so that all `lessons` fall before the end.
+    function lessonsDueBy(uint256 courseId, uint256 time) external view returns (uint256);
     /// @notice Lessons paid for and neither delivered nor refunded.
     function lessonsLeftOf(uint256 orderId) external view returns (uint256);
     /// @notice What cancelling the order now would return to the parent.

@@ -58,7 +58,7 @@ interface IRedPacketCampaign is IEarmarkController {
     error Campaign_AlreadySwept();
     error Campaign_FunderWalletNeeded(address funder);
     error Campaign_NotAWinner(address caller, uint256 amountFen);
-    error Campaign_AlreadyClaimed(address winner, uint256 amountFen);
+    error Campaign_AlreadyClaimed(address winner, uint256 packetIndex);
     error Campaign_PacketLimitReached(address winner, uint256 maxPackets);
     error Campaign_BudgetExhausted(uint256 unclaimedFen, uint256 amountFen);
     error Campaign_MerchantNotAllowed(address merchant);
@@ -72,7 +72,7 @@ interface IRedPacketCampaign is IEarmarkController {
 
     event CampaignFunded(address indexed funder, uint256 budgetFen);
     event MerchantsAllowed(uint256 count);
-    event PacketClaimed(address indexed winner, uint256 amountFen);
+    event PacketClaimed(address indexed winner, uint256 amountFen, uint256 packetIndex);
     event PurchasePaid(
         uint256 indexed purchaseId, address indexed buyer, address indexed merchant, uint256 packetFen, uint256 ownFen
     );
@@ -93,12 +93,14 @@ interface IRedPacketCampaign is IEarmarkController {
     /// Emits a {MerchantsAllowed} event.
     function allowMerchants(address[] calldata merchants) external;
 
-    /// @notice Claims the caller's packet of `amountFen`, proved against the winners' Merkle root. The packet
-    /// is earmarked in the caller's wallet.
-    /// Requirements: the campaign has started and not expired; (caller, amount) is a leaf of the root and
-    /// not claimed before; the per-person limit holds; the unclaimed budget covers it.
+    /// @notice Claims packet number `packetIndex` (the caller's, of `amountFen`), proved against the winners'
+    /// Merkle root. The packet is earmarked in the caller's wallet. A leaf is (packet index, winner, amount),
+    /// so a winner of two equal packets claims each.
+    /// Requirements: the campaign has started and not expired; (index, caller, amount) is a leaf of the root
+    /// and that packet was not claimed before; the per-person limit holds; the unclaimed budget covers it;
+    /// the caller's wallet can take it (its balance cap).
     /// Emits a {PacketClaimed} event.
-    function claim(uint256 amountFen, bytes32[] calldata proof) external;
+    function claim(uint256 packetIndex, uint256 amountFen, bytes32[] calldata proof) external;
 
     /// @notice Pays `amountFen` to `merchant`: packet money first, then the caller's own money (which the
     /// caller must have allowed this campaign to earmark, and which counts against the wallet's limits).
@@ -136,6 +138,8 @@ interface IRedPacketCampaign is IEarmarkController {
     function packetBalanceOf(address wallet) external view returns (uint256);
     /// @notice Budget not yet claimed.
     function unclaimedFen() external view returns (uint256);
+    /// @notice Whether packet number `packetIndex` was claimed.
+    function isClaimed(uint256 packetIndex) external view returns (bool);
     /// @notice Packets `winner` has claimed.
     function packetsClaimedBy(address winner) external view returns (uint256);
     /// @notice Whether `merchant` may accept packet money (allowlisted, or district and category match).

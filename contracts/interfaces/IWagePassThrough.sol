@@ -2,7 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IEarmarkController} from "./IECNY.sol";
-import {Payroll} from "../types/SubsidyTypes.sol";
+import {Payroll, WageSkipReason} from "../types/SubsidyTypes.sol";
 
 /// @title IWagePassThrough
 /// @notice A construction project's wages paid from the main contractor through the subcontractor to the
@@ -33,6 +33,8 @@ interface IWagePassThrough is IEarmarkController {
     event PayrollFunded(uint256 indexed payrollId, uint256 workers, uint256 totalFen, uint256 payday);
     event WageAssigned(uint256 indexed payrollId, address indexed worker, uint256 amountFen);
     event WagePaid(uint256 indexed payrollId, address indexed worker, uint256 amountFen, address paidBy);
+    /// @dev A pay batch passed over this worker; their wage stays pending.
+    event WageSkipped(uint256 indexed payrollId, address indexed worker, WageSkipReason reason);
     event WageReturned(uint256 indexed payrollId, address indexed worker, uint256 amountFen);
 
     /// @notice The main contractor funds a pay run: `wagesFen[i]` for `workers[i]`. The total is earmarked
@@ -47,9 +49,10 @@ interface IWagePassThrough is IEarmarkController {
 
     /// @notice Pays listed workers their wages out of the subcontractor's wallet. The subcontractor may pay
     /// at any time; from payday, anyone may.
-    /// Requirements: the pay run exists; caller is the subcontractor, or payday has come; each worker is on
-    /// the pay run and not yet paid; each worker's wallet is open.
-    /// Emits a {WagePaid} event per worker.
+    /// A listed worker who is not on the pay run, already paid (or listed twice), or whose wallet is closed
+    /// or at its balance cap is skipped with a {WageSkipped} event; the others are paid.
+    /// Requirements: the pay run exists; caller is the subcontractor, or payday has come.
+    /// Emits a {WagePaid} or {WageSkipped} event per listed worker.
     function payWages(uint256 payrollId, address[] calldata workers) external;
 
     /// @notice Returns the wage of a worker whose wallet was closed to the main contractor.

@@ -49,7 +49,11 @@ enum SkipReason {
     Disputed,
     NothingLeft,
     CourseNotEnded,
-    TooManyHeld // four of the order's lessons already wait in their dispute window
+    TooManyHeld, // four of the order's lessons already wait in their dispute window
+    Repeated, // the order appeared earlier in the same batch: at most one lesson per order per call
+    AheadOfTimetable, // the timetable could not have taught this order another lesson yet
+    SchoolWalletClosed, // the school closed its wallet: a lesson fee it earned cannot be paid and goes back
+    WalletCannotReceive // the parent's wallet is closed or at its balance cap: the refund waits
 }
 
 struct Course {
@@ -61,8 +65,8 @@ struct Course {
     uint32 classHoursPerLesson;
 }
 
-/// @dev Lesson accounting: lessonsPaid = released + pending + returned + left. Everything a class batch
-/// touches fits in the first slot (one cold read and one write per pupil-lesson).
+/// @dev Lesson accounting: lessonsPaid = released + pending + returned + left. The first slot holds the
+/// accounting, the second the dispute-window timestamps and the order's place in the timetable.
 struct Order {
     address parent;
     uint24 courseId;
@@ -72,5 +76,8 @@ struct Order {
     uint16 lessonsPaid;
     uint16 lessonsReleased; // delivered and settled with the institution
     uint16 lessonsReturned; // not delivered; their fee went back to the parent
-    uint64[4] heldSince; // when each held lesson was recorded, oldest first (second slot)
+    uint48[4] heldSince; // when each held lesson was recorded, oldest first (second slot)
+    // Lessons of the timetable this order cannot be charged for: those already due when it was placed, plus
+    // the lessons the parent still had in earlier orders of the course (a renewal starts after them).
+    uint16 paceBase;
 }

@@ -61,6 +61,16 @@ struct Grant {
     uint128 returnedUnspentFen; // grant money still unspent at the breach, returned at once
     uint128 repaidFen; // own money the firm paid back
     uint128 withheldFen; // later tranches kept against the debt
+    uint128 returnedOnCloseFen; // grant money that went back when the firm closed its wallet (credited)
+}
+
+/// @notice Why a milestone attestation passed over a grant instead of reverting the batch.
+enum MilestoneSkipReason {
+    None,
+    UnknownGrant,
+    NotActive, // not active (nor clawed back with tranches left), or every tranche settled
+    WrongMilestone, // not the grant's next milestone (also a grant listed twice)
+    FirmCannotReceive // the firm's wallet is closed or at its balance cap: the tranche waits
 }
 
 /// @notice One tranche: its amount and when it was paid (0 = not paid to the firm).
@@ -83,6 +93,14 @@ struct ProgrammeTotals {
     uint128 repaidFen;
     uint128 withheldFen;
     uint128 returnedOnCloseFen; // grant money of firms that closed their wallets
+}
+
+/// @notice Why a pay batch passed over a worker instead of reverting.
+enum WageSkipReason {
+    None,
+    NotOnPayroll,
+    AlreadySettled, // paid or returned before, or listed twice in the batch
+    WalletCannotReceive // closed (the main contractor can take the wage back) or at its balance cap
 }
 
 /// @notice One pay run of a project: the workers' wages, passed through the subcontractor's wallet.

@@ -46,7 +46,7 @@ CTL_B = "ctl:b"
 ZERO = "0x" + "00" * 20
 MAX_UINT = 2**256 - 1
 WINDOW = 48 * HOUR  # dispute window of the `escrow_w` instance
-RULES = PrepaidRules().as_tuple()
+RULES = PrepaidRules(dispute_window_hours=0).as_tuple()  # the `escrow` instance releases each lesson at once
 RULES_W = PrepaidRules(dispute_window_hours=48).as_tuple()
 TIER = {name: t.tier_id for name, t in WALLET_TIERS.items()}
 PARENT_FUND = 2_000_000  # ¥20,000
@@ -93,6 +93,11 @@ class Skip(IntEnum):
     DISPUTED = 3
     NOTHING_LEFT = 4
     COURSE_NOT_ENDED = 5
+    TOO_MANY_HELD = 6
+    REPEATED = 7
+    AHEAD_OF_TIMETABLE = 8
+    SCHOOL_WALLET_CLOSED = 9
+    WALLET_CANNOT_RECEIVE = 10
 
 
 # ------------------------------------------------------------------------------------------ ABI recorder
@@ -350,8 +355,27 @@ class World:
         self.tok(parent, "approveEarmark", model, fee if approve is None else approve)
         return self.send(parent, model, "enrol", course, lessons).return_value
 
-    def record(self, model, course: int, orders, school: str = SCHOOL) -> TxResult:
+    def record(self, model, course: int, orders, school: str = SCHOOL, *, on_timetable: bool = True) -> TxResult:
+        """Records a lesson for `orders`. With `on_timetable` the clock first moves (if it must) to when the
+        timetable lets the furthest-along listed order take its next lesson, as a real school would wait."""
+        if on_timetable:
+            self.wait_for_next_lesson(model, course, orders)
         return self.send(school, model, "recordLesson", course, list(orders))
+
+    def wait_for_next_lesson(self, model, course: int, orders) -> None:
+        c = self.call(model, "courseOf", course)
+        slack = self.call(model, "PACE_SLACK_LESSONS")
+        needed = 1
+        for order_id in set(orders):
+            o = self.call(model, "orderOf", order_id)
+            if o["courseId"] != course or o["status"] != OrderStatus.ACTIVE:
+                continue
+            left = self.call(model, "lessonsLeftOf", order_id)
+            needed = max(needed, o["paceBase"] + o["lessonsPaid"] - left + 1 - slack)
+        span, lessons = c["end"] - c["start"], c["lessons"]
+        due_at = c["start"] + (-(-(needed - 1) * span // lessons) if needed > 1 else 0)
+        if self.chain.now < due_at:
+            self.chain.set_time(due_at)
 
     def order(self, model, order_id: int) -> dict:
         return self.call(model, "orderOf", order_id)

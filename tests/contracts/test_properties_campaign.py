@@ -118,7 +118,7 @@ def _base() -> Base:
     chain.send(REGISTRAR, registry, "registerMerchants", [BOOKS], LUOHU, RETAIL)
     chain.send(REGISTRAR, registry, "registerMerchants", [MALL], FUTIAN, RETAIL)
     chain.send(REGISTRAR, registry, "registerMerchants", [CINEMA], FUTIAN, LEISURE)
-    tree = merkle.MerkleTree([merkle.leaf(chain.address_of(w), amount) for w, amount in LEAVES])
+    tree = merkle.MerkleTree([merkle.leaf(i, chain.address_of(w), amount) for i, (w, amount) in enumerate(LEAVES)])
     terms = (START, EXPIRY, MIN_SPEND, MAX_PER_PERSON, LUOHU, 0, b"\x11" * 32, tree.root)
     rp = art["RedPacketCampaign"]
     campaign = chain.deploy("campaign", rp["abi"], rp["bytecode"], BANK, (token, registry, FUNDER, terms))
@@ -223,6 +223,12 @@ class Model:
     @property
     def unclaimed(self) -> int:
         return self.totals["fundedFen"] - self.totals["claimedFen"]
+
+    def cap_error(self, who: str, incoming: int) -> str | None:
+        """The token's balance-cap refusal, if `incoming` from another wallet would take `who` past its cap."""
+        cap = TIERS[self.wallets[who].tier].balance_cap_fen
+        balance = self.wallets[who].free + self.packets.get(who, 0)
+        return "ECNY_BalanceCapExceeded" if cap and balance + incoming > cap else None
 
     def own_paid(self, payer: str, payee: str, amount: int) -> None:
         self.wallets[payer].free -= amount
@@ -331,7 +337,9 @@ class CampaignMachine(ModelledSends, RuleBasedStateMachine):
                 expect = "Campaign_BudgetExhausted"
             elif not m.wallets[winner].open:
                 expect = "ECNY_WalletNotOpen"
-        r = self.send(caller, self.campaign, "claim", amount, proof, expect=expect)
+            else:
+                expect = m.cap_error(winner, amount)
+        r = self.send(caller, self.campaign, "claim", leaf, amount, proof, expect=expect)
         if expect is not None:
             return
         m.claimed_leaves.add(leaf)
@@ -340,7 +348,8 @@ class CampaignMachine(ModelledSends, RuleBasedStateMachine):
         m.totals["claims"] += 1
         m.funder_earmark -= amount
         m.packets[winner] += amount
-        self.check_events(r, [("PacketClaimed", {"winner": self.addr[winner], "amountFen": amount})])
+        self.check_events(r, [("PacketClaimed", {"winner": self.addr[winner], "amountFen": amount,
+                                                  "packetIndex": leaf})])
         self.check_packet_view(winner)
         got = (self.view("packetsClaimedBy", winner), self.view("unclaimedFen"))
         want = (m.packets_claimed[winner], m.unclaimed)
@@ -413,6 +422,8 @@ class CampaignMachine(ModelledSends, RuleBasedStateMachine):
                 expect = "ECNY_InsufficientFree"
             elif (own and not buyer_open) or (packet and not expired and not buyer_open):
                 expect = "ECNY_WalletNotOpen"
+            else:  # every path into a wallet respects its tier, a refund into another wallet too
+                expect = m.cap_error(p.buyer, own + (0 if expired else packet))
         r = self.send(caller, self.campaign, "refund", pid, amount, expect=expect)
         if expect is not None:
             return

@@ -66,6 +66,8 @@ class Campaign:
     contract: Deployed
     proofs: dict[tuple[str, int], list[bytes]]  # (winner, amount) -> proof
     root: bytes
+    indexes: dict[tuple[str, int], int]  # (winner, amount) -> the packet's index, part of its leaf
+    tree: merkle.MerkleTree
 
     @property
     def name(self) -> str:
@@ -73,6 +75,9 @@ class Campaign:
 
     def proof(self, winner: str, amount: int = PACKET) -> list[bytes]:
         return self.proofs[(winner, amount)]
+
+    def index(self, winner: str, amount: int = PACKET) -> int:
+        return self.indexes.get((winner, amount), 0)
 
 
 class World:
@@ -159,13 +164,14 @@ class World:
                      **overrides) -> Campaign:
         """Deploys a campaign over `packets` (winner, amount), registers it with the token and, if `budget`,
         has the funder allow and fund it."""
-        tree = merkle.MerkleTree([merkle.leaf(self.addr(w), amount) for w, amount in packets])
+        tree = merkle.MerkleTree([merkle.leaf(i, self.addr(w), amount) for i, (w, amount) in enumerate(packets)])
         proofs = {(w, amount): tree.proof(i) for i, (w, amount) in enumerate(packets)}
+        indexes = {(w, amount): i for i, (w, amount) in enumerate(packets)}
         art = self.art["RedPacketCampaign"]
         contract = self.chain.deploy(name, art["abi"], art["bytecode"], BANK,
                                      (self.token, self.registry, funder, self.terms(tree.root, **overrides)))
         self.tok(BANK, "setController", contract, True)
-        camp = Campaign(contract, proofs, tree.root)
+        camp = Campaign(contract, proofs, tree.root, indexes, tree)
         if budget:
             self.tok(funder, "approveEarmark", contract, budget)
             self.cs(funder, "fund", budget, camp=camp)
@@ -181,7 +187,7 @@ class World:
 
     def claim(self, winner: str, amount: int = PACKET, camp: Campaign | None = None) -> TxResult:
         camp = camp or self.camp
-        return self.cs(winner, "claim", amount, camp.proof(winner, amount), camp=camp)
+        return self.cs(winner, "claim", camp.index(winner, amount), amount, camp.proof(winner, amount), camp=camp)
 
     def pay(self, buyer: str, merchant: str, amount: int, camp: Campaign | None = None, **kw) -> TxResult:
         return self.cs(buyer, "pay", merchant, amount, camp=camp, **kw)
@@ -402,24 +408,29 @@ def test_claim_earmarks_the_packet_in_the_winners_wallet(w):
     assert w.totals() == zero_totals(fundedFen=BUDGET, claimedFen=2 * PACKET, claims=2)
 
 
-def test_claim_ignores_the_lowest_tiers_balance_cap(w):
+def test_claim_respects_the_lowest_tiers_balance_cap(w):
+    """Every path into a wallet respects its tier: a packet is money received like any other."""
     cap = LOWEST.balance_cap_fen
     w.tok(BANK, "issue", LOW, cap - LOW_OWN)  # LOW is at its cap
     w.open()
+    w.reverts(LOW, w.camp, "claim", w.camp.index(LOW), PACKET, w.camp.proof(LOW), error="ECNY_BalanceCapExceeded",
+              wallet=LOW, balanceAfterFen=cap + PACKET, capFen=cap)
+    assert w.packet(LOW) == 0
+    w.tok(LOW, "transfer", A, PACKET)  # room for the packet again
     w.claim(LOW)
-    assert w.balance(LOW) == cap + PACKET
+    assert w.balance(LOW) == cap
 
 
 def test_claim_not_started(w):
     w.chain.set_time(START - 1)
-    w.reverts(A, w.camp, "claim", PACKET, w.camp.proof(A), error="Campaign_NotStarted", start=START)
+    w.reverts(A, w.camp, "claim", w.camp.index(A), PACKET, w.camp.proof(A), error="Campaign_NotStarted", start=START)
     w.claim(A)  # the next block is at START: open to the second
 
 
 def test_claim_expired(w):
     w.chain.set_time(EXPIRY - 1)
     w.claim(A)  # the last second
-    w.reverts(B, w.camp, "claim", PACKET, w.camp.proof(B), error="Campaign_Expired", expiry=EXPIRY)
+    w.reverts(B, w.camp, "claim", w.camp.index(B), PACKET, w.camp.proof(B), error="Campaign_Expired", expiry=EXPIRY)
     assert w.packet(B) == 0
 
 
@@ -427,29 +438,45 @@ def test_claim_not_a_winner(w):
     w.open()
     c = w.camp
     # the right winner with a wrong amount
-    w.reverts(A, c, "claim", PACKET + 1, c.proof(A), error="Campaign_NotAWinner", caller=A, amountFen=PACKET + 1)
-    w.reverts(A, c, "claim", PACKET // 2, c.proof(A), error="Campaign_NotAWinner", caller=A, amountFen=PACKET // 2)
+    w.reverts(A, c, "claim", c.index(A), PACKET + 1, c.proof(A), error="Campaign_NotAWinner", caller=A, amountFen=PACKET + 1)
+    w.reverts(A, c, "claim", c.index(A), PACKET // 2, c.proof(A), error="Campaign_NotAWinner", caller=A, amountFen=PACKET // 2)
     # the right amount with a wrong proof: another winner's, an empty one, a tampered one
-    w.reverts(A, c, "claim", PACKET, c.proof(B), error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
-    w.reverts(A, c, "claim", PACKET, [], error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
+    w.reverts(A, c, "claim", c.index(B), PACKET, c.proof(B), error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
+    w.reverts(A, c, "claim", c.index(A), PACKET, [], error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
     tampered = list(c.proof(A))
     tampered[0] = bytes([tampered[0][0] ^ 1]) + tampered[0][1:]
-    w.reverts(A, c, "claim", PACKET, tampered, error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
+    w.reverts(A, c, "claim", c.index(A), PACKET, tampered, error="Campaign_NotAWinner", caller=A, amountFen=PACKET)
     # someone who did not win, with a winner's proof (a proof is not a bearer ticket)
-    w.reverts(CITIZEN, c, "claim", PACKET, c.proof(A), error="Campaign_NotAWinner", caller=CITIZEN,
+    w.reverts(CITIZEN, c, "claim", c.index(A), PACKET, c.proof(A), error="Campaign_NotAWinner", caller=CITIZEN,
               amountFen=PACKET)
     # an inner node of the tree presented as a proof of nothing
-    w.reverts(CITIZEN, c, "claim", PACKET, c.proof(A)[1:], error="Campaign_NotAWinner")
+    w.reverts(CITIZEN, c, "claim", c.index(A), PACKET, c.proof(A)[1:], error="Campaign_NotAWinner")
     assert w.totals()["claims"] == 0
     assert w.packet(A) == w.packet(CITIZEN) == 0
     w.claim(A)  # the real claim still works
 
 
+def test_a_winner_of_two_equal_packets_claims_both(w):
+    """Flaw 4 (twin packets): a leaf is (index, winner, amount), so two equal packets are two leaves."""
+    twins = w.new_campaign("twins", [(A, PACKET), (A, PACKET), (B, PACKET)], 3 * PACKET, maxPacketsPerPerson=2)
+    w.open()
+    first = w.cs(A, "claim", 0, PACKET, twins.tree.proof(0), camp=twins)
+    second = w.cs(A, "claim", 1, PACKET, twins.tree.proof(1), camp=twins)
+    assert [first.event("PacketClaimed").args["packetIndex"], second.event("PacketClaimed").args["packetIndex"]] == [0, 1]
+    assert w.packet(A, camp=twins) == 2 * PACKET
+    assert w.cv("isClaimed", 0, camp=twins) and w.cv("isClaimed", 1, camp=twins)
+    assert not w.cv("isClaimed", 2, camp=twins)
+    w.reverts(A, twins.contract, "claim", 1, PACKET, twins.tree.proof(1), error="Campaign_AlreadyClaimed",
+              winner=A, packetIndex=1)
+    # another winner cannot use A's packet index with its own leaf
+    w.reverts(B, twins.contract, "claim", 0, PACKET, twins.tree.proof(2), error="Campaign_NotAWinner")
+
+
 def test_claim_twice(w):
     w.open()
     w.claim(A)
-    w.reverts(A, w.camp, "claim", PACKET, w.camp.proof(A), error="Campaign_AlreadyClaimed", winner=A,
-              amountFen=PACKET)
+    w.reverts(A, w.camp, "claim", w.camp.index(A), PACKET, w.camp.proof(A), error="Campaign_AlreadyClaimed", winner=A,
+              packetIndex=w.camp.index(A))
     assert w.packet(A) == PACKET
     assert w.cv("packetsClaimedBy", A) == 1
 
@@ -460,7 +487,7 @@ def test_claim_packet_limit_per_person(w):
     two = w.new_campaign("two-each", packets, 10 * PACKET, maxPacketsPerPerson=2)
     w.open()
     w.claim(A, PACKET // 2, camp=one)
-    w.reverts(A, one, "claim", PACKET, one.proof(A, PACKET), error="Campaign_PacketLimitReached", winner=A,
+    w.reverts(A, one, "claim", one.index(A, PACKET), PACKET, one.proof(A, PACKET), error="Campaign_PacketLimitReached", winner=A,
               maxPackets=1)
     assert w.packet(A, one) == PACKET // 2
     assert w.cv("packetsClaimedBy", A, camp=one) == 1
@@ -478,7 +505,7 @@ def test_claim_budget_exhausted(w):
     w.open()
     w.claim(A, camp=camp)
     w.claim(B, camp=camp)
-    w.reverts(C, camp, "claim", PACKET, camp.proof(C), error="Campaign_BudgetExhausted",
+    w.reverts(C, camp, "claim", camp.index(C), PACKET, camp.proof(C), error="Campaign_BudgetExhausted",
               unclaimedFen=PACKET // 2, amountFen=PACKET)
     assert w.cv("unclaimedFen", camp=camp) == PACKET // 2
     assert w.packet(C, camp) == 0
@@ -487,14 +514,14 @@ def test_claim_budget_exhausted(w):
 def test_claim_on_an_unfunded_campaign(w):
     camp = w.new_campaign("unfunded", [(A, PACKET)])
     w.open()
-    w.reverts(A, camp, "claim", PACKET, camp.proof(A), error="Campaign_BudgetExhausted", unclaimedFen=0,
+    w.reverts(A, camp, "claim", camp.index(A), PACKET, camp.proof(A), error="Campaign_BudgetExhausted", unclaimedFen=0,
               amountFen=PACKET)
 
 
 def test_claim_needs_an_open_wallet(w):
     w.tok(C, "closeWallet", C)
     w.open()
-    w.reverts(C, w.camp, "claim", PACKET, w.camp.proof(C), error="ECNY_WalletNotOpen", wallet=C)
+    w.reverts(C, w.camp, "claim", w.camp.index(C), PACKET, w.camp.proof(C), error="ECNY_WalletNotOpen", wallet=C)
     assert w.totals()["claims"] == 0
 
 
@@ -1007,7 +1034,7 @@ def test_after_the_sweep_claims_and_payments_stay_refused(w):
     w.claim(A)
     w.expire()
     w.cs("anyone", "sweep")
-    w.reverts(B, w.camp, "claim", PACKET, w.camp.proof(B), error="Campaign_Expired")
+    w.reverts(B, w.camp, "claim", w.camp.index(B), PACKET, w.camp.proof(B), error="Campaign_Expired")
     w.reverts(A, w.camp, "pay", BOOKS, 1, error="Campaign_Expired")
     # a winner's wallet closes normally: nothing left to settle under the campaign
     r = w.tok(A, "closeWallet", A)
