@@ -126,8 +126,9 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
             }
             uint256 owed = lessons * _courses[o.courseId].feePerLessonFen;
             if (!frozen) {
-                if (!_institutionCanRefund(id, institution, o.parent, owed)) {
-                    emit LessonSkipped(id, SkipReason.WalletCannotReceive);
+                SkipReason blocked = _refundBlocked(id, institution, o.parent, owed);
+                if (blocked != SkipReason.None) {
+                    emit LessonSkipped(id, blocked);
                     continue;
                 }
                 o.status = OrderStatus.Refunded;
@@ -233,16 +234,19 @@ contract UpfrontPrepaid is PrepaidBase, IUpfrontPrepaid {
         _exposure[institution].depositFen -= _depositOfOrder[orderId];
     }
 
-    /// @dev Whether the institution's refund of `refund` for order `orderId` can go through now: its free money
-    /// (with the order's deposit back) covers it and the parent's wallet can take it.
-    function _institutionCanRefund(uint256 orderId, address institution, address parent, uint256 refund)
+    /// @dev Why the institution's refund of `refund` for order `orderId` cannot go through now, or None: its
+    /// free money (with the order's deposit back) or its allowance falls short or its wallet is frozen
+    /// (SchoolCannotPay), or the parent's wallet cannot take it (WalletCannotReceive).
+    function _refundBlocked(uint256 orderId, address institution, address parent, uint256 refund)
         private
         view
-        returns (bool)
+        returns (SkipReason)
     {
         uint256 available = _token.freeBalanceOf(institution) + _depositOfOrder[orderId];
-        return available >= refund && _token.earmarkAllowance(institution, address(this)) >= refund
-            && !_token.isFrozen(institution) && _token.canReceive(parent, refund);
+        if (available < refund || _token.earmarkAllowance(institution, address(this)) < refund
+            || _token.isFrozen(institution)) return SkipReason.SchoolCannotPay;
+        if (!_token.canReceive(parent, refund)) return SkipReason.WalletCannotReceive;
+        return SkipReason.None;
     }
 
     /// @dev The order's deposit goes back to the institution, which pays the refund from its free money.

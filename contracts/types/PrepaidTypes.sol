@@ -53,7 +53,9 @@ enum SkipReason {
     Repeated, // the order appeared earlier in the same batch: at most one lesson per order per call
     AheadOfTimetable, // the timetable could not have taught this order another lesson yet
     SchoolWalletClosed, // the school closed its wallet: a lesson fee it earned cannot be paid and goes back
-    WalletCannotReceive // the parent's wallet is closed or at its balance cap: the refund waits
+    WalletCannotReceive, // the parent's wallet is at its balance cap: the refund waits
+    SchoolCannotPay, // a closed school's own money or allowance does not cover the refund: it waits
+    None // not a skip: only used inside the contracts
 }
 
 struct Course {

@@ -28,7 +28,8 @@ from ecny_sim.settings import WALLET_TIERS, PrepaidRules
 HERE = Path(__file__).resolve().parent
 COVERAGE_MODULE = "test_abi_coverage.py"
 #: The example-based modules the ABI coverage check relies on: it only runs when all of them ran in full.
-UNIT_MODULES = ("test_ecny.py", "test_prepaid_escrow.py", "test_upfront_prepaid.py", "test_merchant_registry.py",
+UNIT_MODULES = ("test_ecny.py", "test_prepaid_escrow.py", "test_upfront_prepaid.py", "test_prepaid_hardening.py",
+                "test_merchant_registry.py",
                 "test_red_packet_campaign.py", "test_conditional_payment.py", "test_payee_registry.py",
                 "test_grant_programme.py", "test_wage_pass_through.py")
 COVERED_ARTIFACTS = ("ECNY", "PrepaidEscrow", "UpfrontPrepaid", "MerchantRegistry", "RedPacketCampaign",
@@ -98,6 +99,7 @@ class Skip(IntEnum):
     AHEAD_OF_TIMETABLE = 8
     SCHOOL_WALLET_CLOSED = 9
     WALLET_CANNOT_RECEIVE = 10
+    SCHOOL_CANNOT_PAY = 11
 
 
 # ------------------------------------------------------------------------------------------ ABI recorder

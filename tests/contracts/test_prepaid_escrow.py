@@ -242,7 +242,7 @@ def test_enrol_earmarks_the_fee_in_the_parents_wallet(w, esc):
     assert w.order(esc, 1) == {
         "parent": w.addr(P1), "courseId": course, "status": OrderStatus.ACTIVE, "disputed": False,
         "lessonsPending": 0, "lessonsPaid": LESSONS, "lessonsReleased": 0, "lessonsReturned": 0,
-        "heldSince": [0, 0, 0, 0]}
+        "heldSince": [0, 0, 0, 0], "paceBase": 0}  # placed before the course starts: no lesson due yet
     assert w.state(esc, 1) == OrderState.LOCKED
     assert w.call(esc, "lessonsLeftOf", 1) == LESSONS
     assert w.call(esc, "refundableAmountOf", 1) == fee
@@ -340,7 +340,7 @@ def test_enrol_renewal_pending_lessons_are_not_left(w):
 
 
 def test_record_lesson_skips_an_order_with_four_lessons_held(w):
-    course = w.publish(w.escrow_w)
+    course = w.publish(w.escrow_w, end=START + 4 * DAY)  # a lesson every 4.8 hours: four fit in one window
     order = w.enrol(w.escrow_w, P1, course)
     at_start(w, course, w.escrow_w)
     for _ in range(4):
@@ -633,7 +633,7 @@ def test_cancel_order_before_any_lesson_and_with_institution_frozen(w, esc):
 
 def test_cancel_order_with_window_leaves_held_lessons_held(w):
     m = w.escrow_w
-    course = w.publish(m)
+    course = w.publish(m, end=START + 4 * DAY)  # three lessons inside one dispute window
     order = w.enrol(m, P1, course)
     at_start(w, course, m)
     for _ in range(3):
@@ -897,9 +897,10 @@ def test_refund_orders_skips_other_institutions_and_settled_orders(w):
     assert w.state(w.escrow, foreign) == OrderState.LOCKED
 
 
-def test_refund_orders_returns_held_and_disputed_lessons(w):
+def test_refund_orders_of_a_frozen_school_returns_held_and_disputed_lessons(w):
+    """A freeze is the regulator finding the school at fault: nothing more is paid to it."""
     m = w.escrow_w
-    course = w.publish(m)
+    course = w.publish(m, end=START + 4 * DAY)  # three lessons inside one dispute window
     disputed = w.enrol(m, P1, course)
     cancelled = w.enrol(m, P2, course)
     at_start(w, course, m)

@@ -575,7 +575,10 @@ def test_refund_orders_after_closure_paid_in_full_by_the_school(w, up):
     w.chain.set_time(closes_at - 1)
     w.reverts(P1, up, "refundOrders", SCHOOL, orders, error="Prepaid_RefundsNotOpen")
     w.chain.set_time(closes_at)
-    w.reverts(P1, up, "refundOrders", SCHOOL, orders, error="ECNY_InsufficientAllowance", wallet=SCHOOL)
+    # the school never allowed the contract to take its refunds: each order is skipped and stays refundable
+    r = w.send(P1, up, "refundOrders", SCHOOL, orders)
+    assert skipped(r) == {o: Skip.SCHOOL_CANNOT_PAY for o in orders}
+    assert r.events_named("OrderRefunded") == [] and w.free(P1) == PARENT_FUND - TERM_FEE
     school_allows(w, up)
     deposit = deposit_of(w, up, TERM_FEE)
     r = w.send(P1, up, "refundOrders", SCHOOL, orders)  # anyone once the closure took effect
@@ -603,6 +606,11 @@ def test_on_wallet_close_only_token_and_the_deposit_blocks_the_close(w, up):
     else:  # nothing is locked for the unsupervised model: the school can close and walk away
         r = w.tok(SCHOOL, "closeWallet", SCHOOL)
         assert r.event("WalletClosed").args["redeemedFen"] == SCHOOL_FUND + TERM_FEE
-    # parents hold nothing under the upfront models: their wallets close freely
+    # a parent's wallet with an active order cannot close: its refund or deposit share would have nowhere to go
+    w.reverts(P1, w.token, "closeWallet", P1, error="Prepaid_OrderStillActive", wallet=P1, orderId=1)
+    if up is w.upfront0:
+        return
+    school_allows(w, up)
+    w.send(P1, up, "cancelOrder", 1)
     r = w.tok(P1, "closeWallet", P1)
-    assert r.event("WalletClosed").args["redeemedFen"] == PARENT_FUND - TERM_FEE
+    assert r.event("WalletClosed").args["redeemedFen"] == PARENT_FUND
