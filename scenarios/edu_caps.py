@@ -66,5 +66,5 @@ def run(sim, p: Params) -> None:
             f"{fmt_fen(renewal.fee_fen)} goes through")
     sim.check("every cap refused its order", sim.counts["expected_refusals"] == len(cases) + 1)
     sim.check("only the compliant orders locked money",
-              plan.locked_total() == first.fee_fen + renewal.fee_fen - term.recorded * fee)
+              plan.locked_total() == first.fee_fen + renewal.fee_fen - plan.order(first.id)["lessonsReleased"] * fee)
 

@@ -71,6 +71,7 @@ def run(sim, p: Params) -> None:
     results = plan.refund_orders(school, staying, caller="bank", batch=p.refund_batch)
     refunded = sum(e.args["refundFen"] for r in results for e in r.events_named("OrderRefunded"))
     sim.say(f"the platform refunds the other {len(staying)} orders in {len(results)} batches: {fmt_fen(refunded)}")
+    term.settle(sim, caller="bank")  # lessons still in their dispute window at the closure follow it
 
     fee = p.fee_per_lesson_fen
     expected_early = len(leaving) * (p.lessons - p.lessons_before_notice) * fee

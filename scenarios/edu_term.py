@@ -38,7 +38,11 @@ def run(sim, p: Params) -> None:
             f"({fmt_fen(plan.locked_total())} under supervision)")
     for _ in range(p.lessons):
         term.record_next_lesson(sim)
-    sim.say(f"{p.lessons} lessons recorded; school:taoli received {fmt_fen(sim.token.balance('school:taoli'))}")
+    window = plan.rules.dispute_window_hours
+    held = plan.locked_total()
+    term.settle(sim)
+    sim.say(f"{p.lessons} lessons recorded; each fee was held {window} hours for a dispute ({fmt_fen(held)} still held "
+            f"after the last lesson); school:taoli received {fmt_fen(sim.token.balance('school:taoli'))}")
     sim.check("every order completed", all(plan.order_state(o) == "Completed" for o in term.order_ids))
     sim.check("nothing left locked", plan.locked_total() == 0)
     sim.check("school received every lesson's fee", sim.token.balance("school:taoli") == fee * len(parents))

@@ -65,9 +65,12 @@ def run(sim, p: Params) -> None:
         contract.pay(SUB, run_id, paid_early)
         sim.say(f"the subcontractor pays {len(paid_early)} workers")
         if month == 0:
-            with sim.refused("Wage_NotOnPayroll") as r:
-                contract.pay(SUB, run_id, [CRONY])
-            sim.say(f"the subcontractor tries to pay its cousin instead of {stalled[0]}: refused ({r.text})")
+            diverted = contract.pay(SUB, run_id, [CRONY])
+            skip = diverted.event("WageSkipped").args
+            sim.check("a wage for someone off the payroll is passed over, nothing paid",
+                      skip["reason"] == 1 and not diverted.events_named("WagePaid"))
+            sim.say(f"the subcontractor tries to pay its cousin instead of {stalled[0]}: passed over, "
+                    f"the cousin is not on the pay run")
             with sim.refused("ECNY_InsufficientFree") as r:
                 sim.token.transfer(SUB, CRONY, p.subcontractor_own_fen + wage[stalled[0]])
             sim.say(f"it tries to move the wage money out of its wallet: refused ({r.text})")

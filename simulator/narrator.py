@@ -484,9 +484,10 @@ class English:
         return f"{firm} pays {amount} of grant money to {payee} for {purpose}"
 
     def grant_clawed_back(self, firm, when, fraud, owed, principal, interest, returned, outstanding, returned_fen,
-                          outstanding_fen):
+                          outstanding_fen, credited=None):
         lead = f"{firm} was caught cheating" if fraud else f"{firm} moved away on {when}, breaking its promise to stay"
-        text = f"{lead}, so it owes {owed} ({principal} of grant received plus {interest} interest)"
+        text = f"{lead}, so it owes {owed} ({principal} of grant received plus {interest} interest"
+        text += f", less {credited} already back from its closed wallet)" if credited else ")"
         if not returned_fen:
             return text + f"; no grant money was left unspent, so all {outstanding} is still owed"
         if not outstanding_fen:
@@ -550,6 +551,19 @@ class English:
     def wage_returned(self, worker, amount, sub, main):
         return (f"{self.possessive(worker)} wallet is closed, so {self.their(worker)} {amount} of wages goes back "
                 f"from {self.possessive(sub)} wallet to {main}")
+
+    def wage_skipped(self, worker, reason):
+        why = {1: "not on the pay run", 2: "already paid", 3: "a wallet that cannot take the money now"}
+        return f"{worker} is passed over ({why.get(reason, 'cannot be paid')}); nobody else's pay waits"
+
+    def milestone_skipped(self, grant, milestone, reason):
+        why = {1: "there is no such grant", 2: "the grant is not running", 3: "that is not its next milestone",
+               4: "the firm's wallet cannot take the tranche now"}
+        return f"milestone {milestone} of grant {grant} is passed over: {why.get(reason, 'it cannot be settled')}"
+
+    def surplus_deposit_released(self, inst, amount):
+        return (f"the regulator releases {amount} of {self.possessive(inst)} deposit beyond what its parents are owed; "
+                f"their shares stay reserved")
 
     # ------------------------------------------------------------------ anything else
     def unknown_event(self, contract, name):
@@ -1153,9 +1167,10 @@ class Chinese(English):
         return f"{firm}用专项资金向{payee}支付了{amount}{purpose}。"
 
     def grant_clawed_back(self, firm, when, fraud, owed, principal, interest, returned, outstanding, returned_fen,
-                          outstanding_fen):
+                          outstanding_fen, credited=None):
         lead = f"{firm}被查出弄虚作假" if fraud else f"{firm}于{when}迁走，违背了留在本地的承诺"
-        text = f"{lead}，须退还{owed}（已收到的资助{principal}加利息{interest}）"
+        text = f"{lead}，须退还{owed}（已收到的资助{principal}加利息{interest}"
+        text += f"，减去注销钱包时已退回的{credited}）" if credited else "）"
         if not returned_fen:
             return text + f"：专项资金已经花完，{outstanding}全部仍欠着。"
         if not outstanding_fen:
@@ -1215,6 +1230,17 @@ class Chinese(English):
 
     def wage_returned(self, worker, amount, sub, main):
         return f"{worker}的钱包已注销，这{amount}工资从{sub}的钱包退回{main}。"
+
+    def wage_skipped(self, worker, reason):
+        why = {1: "不在这期工资名单上", 2: "已经领过工资", 3: "的钱包暂时无法收款"}
+        return f"{worker}被跳过：{why.get(reason, '无法发放')}；其他人的工资照发。"
+
+    def milestone_skipped(self, grant, milestone, reason):
+        why = {1: "没有这项资助", 2: "资助不在执行中", 3: "这不是它的下一个里程碑", 4: "企业钱包暂时无法收款"}
+        return f"第{grant}项资助的第{milestone}个里程碑被跳过：{why.get(reason, '无法结算')}。"
+
+    def surplus_deposit_released(self, inst, amount):
+        return f"监管部门释放{inst}保证金中超出应退家长部分的{amount}；家长的份额仍然保留。"
 
     # ------------------------------------------------------------------ anything else
     def unknown_event(self, contract, name):
@@ -1529,6 +1555,7 @@ _KIND_BY_EVENT = {
     "ProgrammeFunded": "grants", "FirmAdmitted": "grants", "TranchePaid": "grants", "GrantSpent": "grants",
     "GrantClawedBack": "grants", "MilestoneMissed": "grants", "DebtRepaid": "grants", "UnpaidWithdrawn": "grants",
     "TrancheWithheld": "grants", "FirmExcluded": "grants", "GrantMoneyReturnedOnClose": "grants",
+    "MilestoneSkipped": "grants", "WageSkipped": "wages", "SurplusDepositReleased": "upfront",
     "PaymentCreated": "conditional", "PaymentReleased": "conditional", "PaymentReturned": "conditional",
     "PaymentDisputed": "conditional",
     "PayrollFunded": "wages", "WageAssigned": "wages", "WagePaid": "wages", "WageReturned": "wages",
@@ -2129,10 +2156,11 @@ class Narrator(Reporter):
             return p.grant_spent(n(a["firm"]), n(a["payee"]), p.purpose(a["purpose"]), m(a["amountFen"]))
         if name == "GrantClawedBack":
             fraud = bool(record.function == "recordBreach" and len(record.args) >= 3 and record.args[2] is True)
-            owed = a["principalFen"] + a["interestFen"]
+            credited = a.get("creditedOnCloseFen", 0)
+            owed = a["principalFen"] + a["interestFen"] - credited
             return p.grant_clawed_back(n(a["firm"]), self._when(p.day, a["breachedAt"]), fraud, m(owed), m(a["principalFen"]),
                                        m(a["interestFen"]), m(a["returnedUnspentFen"]), m(a["outstandingFen"]),
-                                       a["returnedUnspentFen"], a["outstandingFen"])
+                                       a["returnedUnspentFen"], a["outstandingFen"], m(credited) if credited else None)
         if name == "FirmExcluded":
             return p.firm_excluded(n(a["firm"]), self._when(p.day, a["until"]))
         if name == "DebtRepaid":
@@ -2167,6 +2195,12 @@ class Narrator(Reporter):
         if name == "WageReturned":
             return p.wage_returned(n(a["worker"]), m(a["amountFen"]), self._party(c.sub, "sub"),
                                    self._party(c.main, "main"))
+        if name == "WageSkipped":
+            return p.wage_skipped(n(a["worker"]), a["reason"])
+        if name == "MilestoneSkipped":
+            return p.milestone_skipped(a["grantId"], a["milestone"] + 1, a["reason"])
+        if name == "SurplusDepositReleased":
+            return p.surplus_deposit_released(n(a["institution"]), m(a["amountFen"]))
         return p.unknown_event(self._contract_name(ev.contract), name)
 
     def _enrolment(self, ev: Any, events: list) -> str:

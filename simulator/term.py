@@ -62,6 +62,15 @@ class Term:
         self.taught += int(taught)
         return result
 
+    def settle(self, sim: Simulation, caller: str | None = None):
+        """Waits out the dispute window of the lessons still held and has the school (or `caller`) collect
+        them: what a school does after the last lesson or a withdrawal. Nothing to wait for without a window."""
+        window = self.plan.rules.dispute_window_hours * HOUR
+        if not window or self.plan.model != "escrow":
+            return None
+        sim.advance(seconds=window)
+        return self.plan.release_matured(caller or self.school, self.course_id, self.order_ids)
+
 
 def open_term(sim: Simulation, plan: Prepaid, school: str, *, lessons: int, fee_per_lesson_fen: int,
               lessons_per_week: int, first_lesson: int, class_hours_per_lesson: int = 1) -> Term:
