@@ -7,6 +7,15 @@ import {IPrepaidSupervision} from "./IPrepaidSupervision.sol";
 /// @notice Per-lesson escrow (the Shenzhen/Futian pilot): a parent's fee stays earmarked in the parent's own
 /// wallet and each lesson's fee is released to the institution when the lesson is recorded, at once or
 /// after a dispute window in which the parent may dispute it; the regulator settles disputes.
+///
+/// What a parent is protected against: no lesson is charged before the course starts; an order is charged
+/// at most one lesson per {recordLesson} call and never more than the course's timetable could have taught
+/// since the order was placed, plus one lesson of slack ({lessonsDueBy}, `PACE_SLACK_LESSONS`); each fee waits
+/// out the dispute window; after an announced closure every unrecorded lesson is refundable by anyone, held
+/// lessons keep their window and disputed ones wait for the regulator; after a freeze every fee not yet paid
+/// to the school goes back; a school that closed its wallet forfeits the held fees it had not collected.
+/// The limit: lessons recorded on the timetable's pace but never taught, and not disputed within the window,
+/// are paid to the school.
 interface IPrepaidEscrow is IPrepaidSupervision {
     error Prepaid_NothingToDispute(uint256 orderId);
     error Prepaid_DisputeWindowClosed(uint256 orderId, uint256 closedAt);
