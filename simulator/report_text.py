@@ -537,8 +537,8 @@ INVARIANTS_ZH = {
     "expected_refusals_happened": "预期的拒绝都发生了",
     # grant programmes (also "grants: ..." for the programme-wide checks)
     "paid out = budget - unpaid": "已结算 = 预算 − 未拨付",
-    "owed = principal + interest = returned unspent + repaid + withheld + outstanding":
-        "应退还 = 本金 + 利息 = 立即退回的未用资金 + 归还 + 抵扣 + 仍欠",
+    "owed = principal + interest = returned on close before the clawback + returned unspent + repaid + withheld "
+    "+ outstanding": "应退还 = 本金 + 利息 = 追回前注销钱包时已退回 + 立即退回的未用资金 + 归还 + 抵扣 + 仍欠",
     "programme balance = budget - paid out + returned unspent + repaid + withheld + returned on close":
         "预算余额 = 预算 − 已结算 + 立即退回的未用资金 + 归还 + 抵扣 + 注销时退回",
     "grant money paid to firms is spent, unspent, or back in the programme":
@@ -585,6 +585,7 @@ INVARIANTS_ZH = {
     "every worker received exactly their listed wages": "每名工人恰好拿到名单上的工资",
     "no wages are left in the subcontractor's wallet": "分包方的钱包里没有剩下的工资",
     "the crony received nothing": "分包方的亲信什么也没拿到",
+    "a wage for someone off the payroll is passed over, nothing paid": "给工资名单以外的人发薪被跳过，分文未付",
     "the subcontractor's own money is untouched": "分包方的自有资金原封未动",
 }
 
