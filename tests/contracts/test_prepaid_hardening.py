@@ -98,16 +98,18 @@ def test_instant_drain_releases_at_most_the_timetable(w):
     assert w.free(P1) == w.free(P2) == w.free(P3) == PARENT_FUND - recorded * FEE
 
 
-def test_lessons_due_by_follows_the_timetable(w):
-    course = w.publish(w.escrow)  # 20 lessons from START to END (70 days): one every 3.5 days
-    assert due(w, w.escrow, course, START - 1) == 0
-    assert due(w, w.escrow, course, START) == 1
-    assert due(w, w.escrow, course, START + 3 * DAY + 12 * HOUR - 1) == 1
-    assert due(w, w.escrow, course, START + 3 * DAY + 12 * HOUR) == 2
-    assert due(w, w.escrow, course, START + 35 * DAY) == 11
-    assert due(w, w.escrow, course, END - 1) == LESSONS
-    assert due(w, w.escrow, course, END + 365 * DAY) == LESSONS
-    assert due(w, w.escrow, 999, START) == 0  # an unknown course has no timetable
+@pytest.mark.parametrize("model", ["escrow", "upfront"])
+def test_lessons_due_by_follows_the_timetable(w, model):
+    m = getattr(w, model)
+    course = w.publish(m)  # 20 lessons from START to END (70 days): one every 3.5 days
+    assert due(w, m, course, START - 1) == 0
+    assert due(w, m, course, START) == 1
+    assert due(w, m, course, START + 3 * DAY + 12 * HOUR - 1) == 1
+    assert due(w, m, course, START + 3 * DAY + 12 * HOUR) == 2
+    assert due(w, m, course, START + 35 * DAY) == 11
+    assert due(w, m, course, END - 1) == LESSONS
+    assert due(w, m, course, END + 365 * DAY) == LESSONS
+    assert due(w, m, 999, START) == 0  # an unknown course has no timetable
 
 
 def test_repeated_ids_get_one_lesson_under_the_dispute_window_and_upfront(w):
