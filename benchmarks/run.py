@@ -307,7 +307,40 @@ def gas_table(sc: SimClass, batch: Route, single: Route) -> list[GasRow]:
         raise RuntimeError("endAllEarmarks ended the wrong amount")
     rows.append(GasRow("ECNY", "endAllEarmarks", f"{CLASS_SIZE} wallets' earmarks, O(1) (epoch bump)",
                        [r.gas_used], CLASS_SIZE, "wallet"))
+    rows.append(_held_lesson_row(chain, token, sc))
     return rows
+
+
+def _held_lesson_row(chain: Chain, token: Deployed, sc: SimClass) -> GasRow:
+    """recordLesson under the pilot's default rules (48-hour dispute window): each call holds the class's new
+    lesson and pays the one before it, whose window has passed. A second escrow, the same class re-enrolled."""
+    art = load_artifact("PrepaidEscrow")
+    escrow = chain.deploy("PrepaidEscrow:default-rules", art["abi"], art["bytecode"], BANK,
+                          (token.address, REGULATOR, PrepaidRules().as_tuple()))
+    chain.send(BANK, token, "setController", escrow, True)
+    chain.send(REGULATOR, escrow, "approveInstitution", SCHOOL)
+    lessons = 4
+    start = chain.now + DAY
+    course = chain.send(SCHOOL, escrow, "publishCourse", FEE_FEN, lessons, 1, start,
+                        start + lessons * LESSON_EVERY).event("CoursePublished").args["courseId"]
+    ids = []
+    for p in sc.parents:
+        chain.send(BANK, token, "issue", p, FEE_FEN * lessons)
+        chain.send(p, token, "approveEarmark", escrow, FEE_FEN * lessons)
+        ids.append(chain.send(p, escrow, "enrol", course, lessons).event("OrderPlaced").args["orderId"])
+    chain.set_time(start)
+    samples = []
+    for n in range(lessons):
+        r = chain.send(SCHOOL, escrow, "recordLesson", course, ids)
+        if len(r.events_named("LessonRecorded")) != CLASS_SIZE or r.events_named("LessonSkipped"):
+            raise RuntimeError("recordLesson under the default window did not hold the whole class's lesson")
+        if n:  # the first lesson only holds; each later one also pays the lesson before
+            if len(r.events_named("LessonsReleased")) != CLASS_SIZE:
+                raise RuntimeError("recordLesson under the default window did not pay the previous lesson")
+            samples.append(r.gas_used)
+        chain.advance(seconds=LESSON_EVERY)
+    return GasRow("PrepaidEscrow", "recordLesson", f"class of {CLASS_SIZE}, default 48-hour window: holds the "
+                  "lesson, pays the one before", samples, CLASS_SIZE, "pupil-lesson")
 
 
 # --------------------------------------------------------------------------------------------------
