@@ -394,6 +394,56 @@ def test_confirm_to_a_closed_payee_wallet_fails_and_the_verifier_rejects(w):
     assert w.free(BUYER) == BUYER_FUND
 
 
+LOW_PAYEE = "seller:low"  # a private seller with a lowest-tier wallet (cap ¥10,000)
+LOW_CAP = WALLET_TIERS["lowest"].balance_cap_fen
+
+
+def test_confirm_respects_the_payees_balance_cap(w):
+    """Flaw 5: a lowest-tier wallet refused a direct transfer above its cap but received the same money through
+    a conditional payment. Both are refused now; the payment stays pending and goes back to the payer at the
+    deadline."""
+    w.open_wallet(LOW_PAYEE, "lowest", LOW_CAP - 100_000)  # ¥9,000: room for ¥1,000 more
+    amount = 200_000  # ¥2,000
+    pid = new_payment(w, amount=amount, payee=LOW_PAYEE)
+    w.reverts(BUYER, w.token, "transfer", LOW_PAYEE, amount, error="ECNY_BalanceCapExceeded", wallet=LOW_PAYEE,
+              balanceAfterFen=LOW_CAP + 100_000, capFen=LOW_CAP)
+    for decider in (BUYER, VERIFIER):
+        r = w.reverts(decider, w.cp, "confirm", pid, error="ECNY_BalanceCapExceeded", wallet=LOW_PAYEE,
+                      balanceAfterFen=LOW_CAP + 100_000, capFen=LOW_CAP)
+        assert r.events == []
+    assert status(w, pid) == Status.PENDING
+    assert w.balance(LOW_PAYEE) == w.free(LOW_PAYEE) == LOW_CAP - 100_000
+    assert w.earmarked(BUYER, w.cp) == amount and w.free(BUYER) == BUYER_FUND - amount
+    assert w.balance(BUYER) == BUYER_FUND
+    # nobody decides in time: the money returns to the payer
+    w.chain.set_time(DEADLINE)
+    r = w.send(OTHER, w.cp, "reclaim", pid)
+    assert cp_events(r) == [("PaymentReturned", {"paymentId": pid, "payer": w.addr(BUYER), "amountFen": amount,
+                                                 "reason": Reason.DEADLINE_PASSED})]
+    assert tok_events(r) == [("EarmarkReturned", {"wallet": w.addr(BUYER), "controller": w.cp.address,
+                                                  "amountFen": amount})]
+    assert status(w, pid) == Status.RETURNED
+    assert w.free(BUYER) == w.balance(BUYER) == BUYER_FUND
+    assert w.balance(LOW_PAYEE) == LOW_CAP - 100_000
+    assert w.view("earmarkedTotalOf", w.cp) == 0
+
+
+def test_confirm_to_a_capped_payee_once_it_has_room(w):
+    """The cap is checked when the money arrives: a payee that made room in time is paid, up to its cap."""
+    w.open_wallet(LOW_PAYEE, "lowest", LOW_CAP - 100_000)
+    amount = 200_000
+    pid = new_payment(w, amount=amount, payee=LOW_PAYEE)
+    w.reverts(VERIFIER, w.cp, "confirm", pid, error="ECNY_BalanceCapExceeded", balanceAfterFen=LOW_CAP + 100_000)
+    w.tok(LOW_PAYEE, "transfer", DEALER_B, 99_999)
+    w.reverts(VERIFIER, w.cp, "confirm", pid, error="ECNY_BalanceCapExceeded", balanceAfterFen=LOW_CAP + 1)
+    w.tok(LOW_PAYEE, "transfer", DEALER_B, 1)
+    r = w.send(VERIFIER, w.cp, "confirm", pid)
+    assert cp_events(r) == [("PaymentReleased", {"paymentId": pid, "payee": w.addr(LOW_PAYEE), "amountFen": amount,
+                                                 "decidedBy": w.addr(VERIFIER)})]
+    assert w.balance(LOW_PAYEE) == w.free(LOW_PAYEE) == LOW_CAP
+    assert w.balance(BUYER) == BUYER_FUND - amount and w.earmarked(BUYER, w.cp) == 0
+
+
 def test_verifier_confirms_from_a_frozen_payers_wallet(w):
     """A freeze stops the owner, not the controller: the condition still decides."""
     pid = new_payment(w)

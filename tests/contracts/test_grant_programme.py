@@ -18,6 +18,7 @@ import pytest
 from contract_testkit import BANK, DAY, HOUR, MAX_UINT, REGULATOR, T0, ZERO, World
 from ecny_sim.chain import Chain
 from ecny_sim.errors import ContractRevert
+from ecny_sim.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ constants
 
@@ -61,6 +62,15 @@ class GrantStatus(IntEnum):
     ENDED = 3
     CLAWED_BACK = 4
     SETTLED = 5
+
+
+class Skip(IntEnum):
+    """MilestoneSkipReason (types/SubsidyTypes.sol): why attestMilestones passed over a grant."""
+    NONE = 0
+    UNKNOWN_GRANT = 1
+    NOT_ACTIVE = 2
+    WRONG_MILESTONE = 3
+    FIRM_CANNOT_RECEIVE = 4
 
 
 def interest(amount: int, days: int, rate: int = RATE_BPS) -> int:
@@ -175,7 +185,8 @@ def check_books(w: GrantWorld, wallets=FIRMS) -> None:
     # grant money paid to firms is spent, returned at a breach, returned on a close, or still held
     assert t["paidToFirmsFen"] == t["spentFen"] + t["returnedUnspentFen"] + t["returnedOnCloseFen"] + held
     assert w.view("earmarkedTotalOf", w.gp) == bal + held
-    sums = dict.fromkeys(("committed", "paid", "owed", "interest", "returned", "repaid", "withheld", "out"), 0)
+    sums = dict.fromkeys(("committed", "paid", "owed", "interest", "returned", "repaid", "withheld", "out",
+                          "credited"), 0)
     for gid in range(1, w.gv("grantCount") + 1):
         g, tr = w.grant(gid), w.tranches(gid)
         assert len(tr) == g["trancheCount"]
@@ -184,8 +195,10 @@ def check_books(w: GrantWorld, wallets=FIRMS) -> None:
         sums["committed"] += sum(x["amountFen"] for x in tr[g["tranchesSettled"]:])
         out = w.gv("outstandingOf", gid)
         status = GrantStatus(g["status"])
+        sums["credited"] += g["returnedOnCloseFen"]
         if status in (GrantStatus.CLAWED_BACK, GrantStatus.SETTLED):
-            owed = g["paidFen"] + g["interestFen"]
+            # grant money that came back when the firm closed its wallet is credited against the debt
+            owed = g["paidFen"] + g["interestFen"] - g["returnedOnCloseFen"]
             assert owed == g["returnedUnspentFen"] + g["repaidFen"] + g["withheldFen"] + out
             assert (out > 0) == (status == GrantStatus.CLAWED_BACK)
             if status == GrantStatus.SETTLED:
@@ -206,6 +219,26 @@ def check_books(w: GrantWorld, wallets=FIRMS) -> None:
     assert t["returnedUnspentFen"] == sums["returned"]
     assert t["repaidFen"] == sums["repaid"]
     assert t["withheldFen"] == sums["withheld"]
+    # money returned on close is credited to the firm's live grant (if it has one)
+    assert sums["credited"] <= t["returnedOnCloseFen"]
+
+
+def skipped(gid: int, milestone: int, reason: Skip) -> tuple[str, dict]:
+    return ("MilestoneSkipped", {"grantId": gid, "milestone": milestone, "reason": reason})
+
+
+def assert_skipped(w: GrantWorld, gids: list[int], milestone: int, reason: Skip):
+    """The agency attests `milestone` for `gids`: each is skipped with `reason` (a MilestoneSkipped event each) and
+    nothing changes: no money moves, the grants, their tranches and the programme's totals stay as they were."""
+    wallets = (DEPT,) + FIRMS
+    state = lambda: ([w.grant(g) for g in gids], [w.tranches(g) for g in gids], w.totals(),  # noqa: E731
+                     [w.balance(x) for x in wallets], [w.money(x) for x in wallets], w.balance_fen())
+    before = state()
+    r = w.attest(gids, milestone)
+    assert w.events(r) == [skipped(g, milestone, reason) for g in gids]
+    assert [e for e in r.events if e.contract == "ECNY"] == []
+    assert state() == before
+    return r
 
 
 def paid_grant(w: GrantWorld, firm: str = FA, tranches=TRANCHES, paid: int = 1) -> tuple[int, list[int]]:
@@ -234,7 +267,7 @@ def test_constructor_and_views(w):
     assert w.balance_fen() == w.gv("withdrawableFen") == BUDGET
     assert w.grant(1) == {"firm": ZERO, "status": 0, "trancheCount": 0, "tranchesSettled": 0, "fraud": False,
                           "admittedAt": 0, "breachedAt": 0, "sizeFen": 0, "paidFen": 0, "interestFen": 0,
-                          "returnedUnspentFen": 0, "repaidFen": 0, "withheldFen": 0}
+                          "returnedUnspentFen": 0, "repaidFen": 0, "withheldFen": 0, "returnedOnCloseFen": 0}
     assert w.tranches(1) == []
     assert w.gv("currentGrantOf", FA) == 0
     assert w.gv("promiseEndOf", 1) == 0 and w.gv("promiseEndOf", 0) == 0
@@ -406,7 +439,7 @@ def test_admit_firms(w):
     assert w.grant(1) == {"firm": w.addr(FA), "status": GrantStatus.ACTIVE, "trancheCount": 3,
                           "tranchesSettled": 0, "fraud": False, "admittedAt": START, "breachedAt": 0,
                           "sizeFen": sum(TRANCHES), "paidFen": 0, "interestFen": 0, "returnedUnspentFen": 0,
-                          "repaidFen": 0, "withheldFen": 0}
+                          "repaidFen": 0, "withheldFen": 0, "returnedOnCloseFen": 0}
     assert w.tranches(1) == [{"amountFen": a, "paidAt": 0} for a in TRANCHES]
     assert w.tranches(2) == [{"amountFen": MILLION, "paidAt": 0}]
     assert w.gv("grantCount") == 2
@@ -602,7 +635,7 @@ def test_attest_every_milestone_completes_the_grant(w):
     assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.COMPLETED, 3, sum(TRANCHES))
     assert w.money(FA) == sum(TRANCHES)
     assert w.gv("currentGrantOf", FA) == gid  # completed, and its promise still runs
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 3, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 3, Skip.NOT_ACTIVE)
     check_books(w)
 
 
@@ -613,67 +646,132 @@ def test_attest_only_agency(w, caller):
     assert w.money(FA) == 0
 
 
-def test_attest_unknown_grant(w):
-    w.admit((FA, TRANCHES))
-    w.reverts(AGENCY, w.gp, "attestMilestones", [2], 0, error="Grant_UnknownGrant", grantId=2)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [0], 0, error="Grant_UnknownGrant", grantId=0)
-
-
-def test_attest_wrong_milestone(w):
+def test_attest_unknown_grant_is_skipped(w):
     gid = w.admit((FA, TRANCHES))
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_WrongMilestone", grantId=gid, expected=0,
-              given=1)
+    assert_skipped(w, [2], 0, Skip.UNKNOWN_GRANT)
+    assert_skipped(w, [0, MAX_UINT], 0, Skip.UNKNOWN_GRANT)
+    # in a batch, the known grant is paid
+    r = w.attest([0, gid, 2], 0)
+    assert w.events(r) == [
+        skipped(0, 0, Skip.UNKNOWN_GRANT),
+        ("TranchePaid", {"grantId": gid, "firm": w.addr(FA), "milestone": 0, "amountFen": TRANCHES[0]}),
+        skipped(2, 0, Skip.UNKNOWN_GRANT),
+    ]
+    assert w.money(FA) == TRANCHES[0] and w.gv("grantCount") == 1
+    assert w.grant(2)["status"] == GrantStatus.NONE
+    check_books(w)
+
+
+def test_attest_wrong_milestone_is_skipped(w):
+    gid = w.admit((FA, TRANCHES))
+    assert_skipped(w, [gid], 1, Skip.WRONG_MILESTONE)
     w.attest([gid], 0)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 0, error="Grant_WrongMilestone", grantId=gid, expected=1,
-              given=0)  # the same milestone cannot be paid twice
+    assert_skipped(w, [gid], 0, Skip.WRONG_MILESTONE)  # the same milestone cannot be paid twice
     assert w.money(FA) == TRANCHES[0]
 
 
-def test_attest_a_batch_is_all_or_nothing(w):
+def test_attest_a_batch_skips_what_it_cannot_pay_and_pays_the_rest(w):
+    """One grant that cannot take the milestone never holds up the others: it is skipped with its reason."""
+    a, b = 1, 2
     w.admit((FA, TRANCHES), (FB, TRANCHES))
-    w.attest([2], 0)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [1, 2], 0, error="Grant_WrongMilestone", grantId=2, expected=1,
-              given=0)
-    assert w.money(FA) == 0 and w.grant(1)["tranchesSettled"] == 0
-    w.reverts(AGENCY, w.gp, "attestMilestones", [1, 1], 0, error="Grant_WrongMilestone", grantId=1, expected=1,
-              given=0)
-    assert w.money(FA) == 0
+    w.attest([b], 0)
+    r = w.attest([a, b], 0)
+    assert w.events(r) == [
+        ("TranchePaid", {"grantId": a, "firm": w.addr(FA), "milestone": 0, "amountFen": TRANCHES[0]}),
+        skipped(b, 0, Skip.WRONG_MILESTONE),
+    ]
+    assert w.money(FA) == w.money(FB) == TRANCHES[0]
+    assert w.grant(a)["tranchesSettled"] == w.grant(b)["tranchesSettled"] == 1
+    # a grant listed twice is paid once: the second time its milestone is no longer the next one
+    r = w.attest([a, b, a], 1)
+    assert w.events(r) == [
+        ("TranchePaid", {"grantId": a, "firm": w.addr(FA), "milestone": 1, "amountFen": TRANCHES[1]}),
+        ("TranchePaid", {"grantId": b, "firm": w.addr(FB), "milestone": 1, "amountFen": TRANCHES[1]}),
+        skipped(a, 1, Skip.WRONG_MILESTONE),
+    ]
+    assert w.money(FA) == w.money(FB) == TRANCHES[0] + TRANCHES[1]
+    # listed twice at its last milestone: the second time the grant is completed
+    r = w.attest([a, a], 2)
+    assert w.events(r) == [
+        ("TranchePaid", {"grantId": a, "firm": w.addr(FA), "milestone": 2, "amountFen": TRANCHES[2]}),
+        skipped(a, 2, Skip.NOT_ACTIVE),
+    ]
+    assert w.money(FA) == sum(TRANCHES) and w.status(a) == GrantStatus.COMPLETED
     r = w.attest([], 0)  # an empty batch does nothing
     assert w.events(r) == []
+    check_books(w)
 
 
-def test_attest_not_active(w):
+def test_attest_not_active_is_skipped(w):
     a, b = 1, 2
     w.admit((FA, [MILLION]), (FB, TRANCHES))
     w.attest([a], 0)  # completed
     w.g(AGENCY, "recordMissedMilestone", b, 0)  # ended
-    w.reverts(AGENCY, w.gp, "attestMilestones", [a], 1, error="Grant_NotActive", grantId=a)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [b], 0, error="Grant_NotActive", grantId=b)
+    assert_skipped(w, [a], 1, Skip.NOT_ACTIVE)
+    assert_skipped(w, [b], 0, Skip.NOT_ACTIVE)
+    assert_skipped(w, [a, b], 0, Skip.NOT_ACTIVE)
 
 
-def test_attest_into_a_closed_wallet_is_refused(w):
+def test_attest_skips_a_closed_wallet_and_pays_the_others(w):
+    """A firm whose wallet is closed cannot take its tranche: the batch skips it (FirmCannotReceive) and pays the
+    others. The tranche stays promised and unpaid (a closed wallet never reopens) until the agency ends the
+    grant."""
     gid = w.admit((FA, TRANCHES))
     other = w.admit((FB, TRANCHES))
     w.attest([gid, other], 0)
-    w.tok(FA, "closeWallet", FA)
-    r = w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_FirmWalletClosed", grantId=gid,
-                  firm=FA)
-    assert r.events == []
-    # a batch with the closed wallet is refused as a whole
-    w.reverts(AGENCY, w.gp, "attestMilestones", [other, gid], 1, error="Grant_FirmWalletClosed", grantId=gid,
-              firm=FA)
-    assert w.grant(other)["tranchesSettled"] == 1 and w.money(FB) == TRANCHES[0]
-    assert w.grant(gid)["tranchesSettled"] == 1 and w.tranches(gid)[1]["paidAt"] == 0
+    w.tok(FA, "closeWallet", FA)  # A's unspent first tranche returns to the programme
+    assert w.view("canReceive", FA, TRANCHES[1]) is False
+    assert_skipped(w, [gid], 1, Skip.FIRM_CANNOT_RECEIVE)
+    committed = w.totals()["committedFen"]
+    assert committed == 2 * (TRANCHES[1] + TRANCHES[2])
+    r = w.attest([gid, other], 1)
+    assert w.events(r) == [
+        skipped(gid, 1, Skip.FIRM_CANNOT_RECEIVE),
+        ("TranchePaid", {"grantId": other, "firm": w.addr(FB), "milestone": 1, "amountFen": TRANCHES[1]}),
+    ]
+    assert [e.args for e in r.events if e.contract == "ECNY"] == [
+        {"from": w.addr(DEPT), "to": w.addr(FB), "controller": w.gp.address, "amountFen": TRANCHES[1]}]
+    assert w.grant(other)["tranchesSettled"] == 2 and w.money(FB) == TRANCHES[0] + TRANCHES[1]
+    g = w.grant(gid)
+    assert (g["status"], g["tranchesSettled"], g["paidFen"]) == (GrantStatus.ACTIVE, 1, TRANCHES[0])
+    assert w.tranches(gid)[1] == {"amountFen": TRANCHES[1], "paidAt": 0}
+    assert w.totals()["committedFen"] == committed - TRANCHES[1]  # A's tranche is still promised
+    assert w.balance(FA) == 0
     # the agency ends the grant instead: its budget is free again
-    w.attest([other], 1)
-    w.g(AGENCY, "recordMissedMilestone", other, 2)
+    w.attest([other], 2)
     r = w.g(AGENCY, "recordMissedMilestone", gid, 1)
     assert r.event("MilestoneMissed").args["cancelledFen"] == TRANCHES[1] + TRANCHES[2]
-    # B's two tranches are paid; A's unspent first tranche came back when its wallet closed
-    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET - TRANCHES[0] - TRANCHES[1]
+    # B's grant is paid in full; A's unspent first tranche came back when its wallet closed
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET - sum(TRANCHES)
     assert w.totals()["committedFen"] == 0
-    assert w.totals()["returnedOnCloseFen"] == TRANCHES[0]
+    assert w.totals()["returnedOnCloseFen"] == w.grant(gid)["returnedOnCloseFen"] == TRANCHES[0]
     check_books(w)
+
+
+def test_attest_skips_a_firm_at_its_balance_cap_until_it_has_room(w):
+    """Every path into a wallet respects its tier: a firm with a lowest-tier wallet (cap ¥10,000) is skipped
+    while the tranche would take it over the cap (its grant money counts: it is in its wallet), and paid by a
+    later attestation once it has room."""
+    small = "firm:small"
+    cap = WALLET_TIERS["lowest"].balance_cap_fen
+    w.open_wallet(small, "lowest", 600_000)  # ¥6,000 of its own
+    gid = w.admit((small, [500_000, 300_000]))
+    assert_skipped(w, [gid], 0, Skip.FIRM_CANNOT_RECEIVE)  # ¥6,000 + ¥5,000 > ¥10,000
+    w.tok(small, "transfer", P_SUPPLIER, 100_000)  # own money out: exactly room for the tranche
+    r = w.attest([gid], 0)
+    assert w.events(r) == [("TranchePaid", {"grantId": gid, "firm": w.addr(small), "milestone": 0,
+                                            "amountFen": 500_000})]
+    assert w.balance(small) == cap and w.money(small) == 500_000 and w.free(small) == 500_000
+    assert_skipped(w, [gid], 1, Skip.FIRM_CANNOT_RECEIVE)  # at its cap, grant money included
+    w.spend(small, P_PAYROLL, 299_999)
+    assert_skipped(w, [gid], 1, Skip.FIRM_CANNOT_RECEIVE)  # one fen short of room
+    w.spend(small, P_PAYROLL, 1)
+    r = w.attest([gid], 1)
+    assert r.event("TranchePaid").args["amountFen"] == 300_000
+    assert w.status(gid) == GrantStatus.COMPLETED
+    assert w.balance(small) == cap and w.money(small) == 500_000
+    assert w.totals()["committedFen"] == 0
+    check_books(w, FIRMS + (small,))
 
 
 def test_a_closed_wallet_does_not_stop_withholding(w):
@@ -796,7 +894,7 @@ def test_missed_milestone_of_a_clawed_back_grant_cancels_its_tranches(w):
     w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmHasDebt", firm=FA, grantId=gid,
               outstandingFen=owed)
     # no tranche left to pay, withhold or cancel
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 1, Skip.NOT_ACTIVE)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 3, error="Grant_NotActive", grantId=gid)
     check_books(w)
     # repaid in full: settled, nothing more to cancel
@@ -924,7 +1022,8 @@ def test_clawback_worked_case_one_million_at_345_bps_for_1000_days(w):
     r = w.breach(gid, breached_at)
     assert w.events(r) == [("GrantClawedBack", {
         "grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 9_452_054,
-        "returnedUnspentFen": 0, "outstandingFen": MILLION + 9_452_054, "breachedAt": breached_at})]
+        "creditedOnCloseFen": 0, "returnedUnspentFen": 0, "outstandingFen": MILLION + 9_452_054,
+        "breachedAt": breached_at})]
     assert [e for e in r.events if e.contract == "ECNY"] == []  # nothing unspent to move
     g = w.grant(gid)
     assert (g["status"], g["breachedAt"], g["fraud"], g["interestFen"], g["returnedUnspentFen"]) == (
@@ -951,7 +1050,8 @@ def test_clawback_worked_case_unspent_money_returns_at_once(w):
     r = w.breach(gid, paid_at + 1000 * DAY)
     assert r.event("GrantClawedBack").args == {
         "grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 9_452_054,
-        "returnedUnspentFen": MILLION, "outstandingFen": 9_452_054, "breachedAt": paid_at + 1000 * DAY}
+        "creditedOnCloseFen": 0, "returnedUnspentFen": MILLION, "outstandingFen": 9_452_054,
+        "breachedAt": paid_at + 1000 * DAY}
     assert r.event("EarmarkMoved").args == {"from": w.addr(FA), "to": w.addr(DEPT), "controller": w.gp.address,
                                             "amountFen": MILLION}
     assert w.money(FA) == 0 and w.balance(FA) == FIRM_OWN
@@ -1006,7 +1106,7 @@ def test_clawback_partly_spent(w):
     assert i == 2_835_616
     assert r.event("GrantClawedBack").args == {
         "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": i,
-        "returnedUnspentFen": 5_000_000, "outstandingFen": TRANCHES[0] + i - 5_000_000,
+        "creditedOnCloseFen": 0, "returnedUnspentFen": 5_000_000, "outstandingFen": TRANCHES[0] + i - 5_000_000,
         "breachedAt": breached_at}
     assert w.money(FA) == 0
     assert w.gv("outstandingOf", gid) == 27_835_616
@@ -1021,14 +1121,14 @@ def test_clawback_covered_by_unspent_money_settles_at_once(w):
     r = w.breach(gid, paid_at)
     assert r.event("GrantClawedBack").args == {
         "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": 0,
-        "returnedUnspentFen": TRANCHES[0], "outstandingFen": 0, "breachedAt": paid_at}
+        "creditedOnCloseFen": 0, "returnedUnspentFen": TRANCHES[0], "outstandingFen": 0, "breachedAt": paid_at}
     assert w.status(gid) == GrantStatus.SETTLED
     g = w.grant(gid)
     assert g["tranchesSettled"] == 3  # the remaining tranches are cancelled
     assert w.totals()["committedFen"] == 0
     assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
     assert w.gv("currentGrantOf", FA) == 0 and w.gv("outstandingOf", gid) == 0
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 1, Skip.NOT_ACTIVE)
     w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)
     w.reverts(AGENCY, w.gp, "recordBreach", gid, paid_at, True, error="Grant_AlreadyClawedBack", grantId=gid)
     check_books(w)
@@ -1116,7 +1216,8 @@ def test_fraud_before_any_payment_settles_at_once_and_excludes(w):
     until = r.timestamp + EXCLUSION_DAYS * DAY
     assert w.events(r) == [
         ("GrantClawedBack", {"grantId": gid, "firm": w.addr(FA), "principalFen": 0, "interestFen": 0,
-                             "returnedUnspentFen": 0, "outstandingFen": 0, "breachedAt": breached_at}),
+                             "creditedOnCloseFen": 0, "returnedUnspentFen": 0, "outstandingFen": 0,
+                             "breachedAt": breached_at}),
         ("FirmExcluded", {"firm": w.addr(FA), "until": until}),
     ]
     assert [e for e in r.events if e.contract == "ECNY"] == []  # no money moves
@@ -1129,7 +1230,7 @@ def test_fraud_before_any_payment_settles_at_once_and_excludes(w):
     assert w.gv("excludedUntil", FA) == until
     # the exclusion bars the firm; the settled grant does not
     w.reverts(DEPT, w.gp, "admitFirms", [FA], [[1]], error="Grant_FirmExcluded", firm=FA, until=until)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 0, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 0, Skip.NOT_ACTIVE)
     w.reverts(AGENCY, w.gp, "recordBreach", gid, breached_at, True, error="Grant_AlreadyClawedBack", grantId=gid)
     w.reverts(FA, w.gp, "repay", gid, 1, error="Grant_NoDebt", grantId=gid)
     w.chain.set_time(until)
@@ -1210,7 +1311,8 @@ def test_fraud_excludes_the_firm_for_the_exclusion_period(w):
     until = r.timestamp + EXCLUSION_DAYS * DAY
     assert w.events(r) == [
         ("GrantClawedBack", {"grantId": gid, "firm": w.addr(FA), "principalFen": MILLION, "interestFen": 0,
-                             "returnedUnspentFen": MILLION, "outstandingFen": 0, "breachedAt": paid_at}),
+                             "creditedOnCloseFen": 0, "returnedUnspentFen": MILLION, "outstandingFen": 0,
+                             "breachedAt": paid_at}),
         ("FirmExcluded", {"firm": w.addr(FA), "until": until}),
     ]
     assert w.gv("excludedUntil", FA) == until
@@ -1314,7 +1416,7 @@ def test_a_withheld_tranche_larger_than_the_debt_settles_and_cancels_the_rest(w)
     assert (g["status"], g["tranchesSettled"], g["withheldFen"]) == (GrantStatus.SETTLED, 3, out)
     assert w.totals()["committedFen"] == 0
     assert w.gv("currentGrantOf", FA) == 0
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 2, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 2, Skip.NOT_ACTIVE)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 2, error="Grant_NotActive", grantId=gid)
     check_books(w)
 
@@ -1323,8 +1425,7 @@ def test_milestones_of_a_clawed_back_grant_are_checked(w):
     gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
     w.spend(FA, P_PAYROLL, TRANCHES[0])
     w.breach(gid, paid_at)
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 2, error="Grant_WrongMilestone", grantId=gid, expected=1,
-              given=2)
+    assert_skipped(w, [gid], 2, Skip.WRONG_MILESTONE)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 0, error="Grant_WrongMilestone", grantId=gid,
               expected=1, given=0)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 2, error="Grant_WrongMilestone", grantId=gid,
@@ -1440,6 +1541,89 @@ def test_closing_a_firms_wallet_returns_its_grant_money(w, closer):
     # the last tranche stays promised until the agency ends the grant
     assert w.totals()["committedFen"] == TRANCHES[2]
     check_books(w)
+
+
+def test_flaw_8_money_returned_on_close_is_credited_against_a_later_clawback(w):
+    """Flaw 8, the worked case to the fen: ¥300,000 paid; the firm spends ¥100,000 on rent and closes its
+    wallet: the unspent ¥200,000 returns to the department and is credited to the grant. The firm is found
+    to have left 1,000 days after the payment: it owes principal ¥300,000 + interest floor(30,000,000 x 345
+    x 1,000 / 3,650,000) = 2,835,616 fen, less the 20,000,000 fen already returned: 12,835,616 fen (¥128,356.16),
+    not 32,835,616 (it is not asked to repay the same money twice). Its next tranche is withheld against that
+    debt and the rest cancelled."""
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.spend(FA, P_RENT, 10_000_000)
+    r = w.tok(FA, "closeWallet", FA)
+    assert w.events(r) == [("GrantMoneyReturnedOnClose", {"firm": w.addr(FA), "amountFen": 20_000_000})]
+    assert r.event("EarmarkMoved").args == {"from": w.addr(FA), "to": w.addr(DEPT), "controller": w.gp.address,
+                                            "amountFen": 20_000_000}
+    assert r.event("WalletClosed").args == {"wallet": w.addr(FA), "redeemedFen": FIRM_OWN}
+    assert w.grant(gid)["returnedOnCloseFen"] == 20_000_000 == w.totals()["returnedOnCloseFen"]
+    assert w.balance_fen() == BUDGET - TRANCHES[0] + 20_000_000
+    breached_at = paid_at + 1000 * DAY
+    w.chain.set_time(breached_at + DAY)
+    assert w.gv("clawbackQuote", gid, breached_at) == (TRANCHES[0], 2_835_616)
+    r = w.breach(gid, breached_at)
+    assert w.events(r) == [("GrantClawedBack", {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": 2_835_616,
+        "creditedOnCloseFen": 20_000_000, "returnedUnspentFen": 0, "outstandingFen": 12_835_616,
+        "breachedAt": breached_at})]
+    assert [e for e in r.events if e.contract == "ECNY"] == []  # nothing left in the closed wallet
+    assert w.gv("outstandingOf", gid) == 12_835_616
+    g = w.grant(gid)
+    assert (g["status"], g["paidFen"], g["interestFen"], g["returnedOnCloseFen"], g["returnedUnspentFen"]) == (
+        GrantStatus.CLAWED_BACK, TRANCHES[0], 2_835_616, 20_000_000, 0)
+    t = w.totals()
+    assert (t["owedFen"], t["interestFen"], t["returnedOnCloseFen"]) == (12_835_616, 2_835_616, 20_000_000)
+    check_books(w)
+    # the next tranche (to a closed wallet) is withheld against the debt: the debt is cleared
+    r = w.attest([gid], 1)
+    assert w.events(r) == [("TrancheWithheld", {"grantId": gid, "firm": w.addr(FA), "milestone": 1,
+                                                "withheldFen": 12_835_616,
+                                                "cancelledFen": TRANCHES[1] - 12_835_616 + TRANCHES[2]})]
+    assert w.status(gid) == GrantStatus.SETTLED and w.gv("outstandingOf", gid) == 0
+    # the programme is whole: everything but the ¥100,000 of rent is back, and the interest covers part of it
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET - TRANCHES[0] + 20_000_000
+    assert w.free(P_RENT) == 10_000_000
+    check_books(w)
+    # with nothing owed and no grant money anywhere, the department's wallet may close after the promise
+    w.chain.set_time(PROMISE_END)
+    w.g(DEPT, "withdrawUnpaid", w.gv("withdrawableFen"))
+    r = w.tok(DEPT, "closeWallet", DEPT)
+    assert r.event("WalletClosed").args["wallet"] == w.addr(DEPT)
+
+
+def test_money_returned_on_close_may_settle_a_later_clawback(w):
+    """The firm closed its wallet with all of its grant money unspent; a breach the same day owes nothing more:
+    the grant settles at once and its remaining tranches are cancelled."""
+    gid, (paid_at,) = paid_grant(w, FA, TRANCHES, paid=1)
+    w.tok(FA, "closeWallet", FA)
+    r = w.breach(gid, paid_at)
+    assert r.event("GrantClawedBack").args == {
+        "grantId": gid, "firm": w.addr(FA), "principalFen": TRANCHES[0], "interestFen": 0,
+        "creditedOnCloseFen": TRANCHES[0], "returnedUnspentFen": 0, "outstandingFen": 0, "breachedAt": paid_at}
+    assert w.status(gid) == GrantStatus.SETTLED and w.gv("outstandingOf", gid) == 0
+    assert w.totals()["committedFen"] == 0 and w.totals()["owedFen"] == 0
+    assert w.gv("withdrawableFen") == w.balance_fen() == BUDGET
+    assert w.gv("currentGrantOf", FA) == 0
+    check_books(w)
+
+
+@pytest.mark.xfail(strict=True, raises=ContractRevert, reason=(
+    "contract flaw (reported): onWalletClose credits ALL the firm's grant money to its live grant, including "
+    "unspent money of an earlier grant whose promise was kept; recordBreach then computes principal + interest "
+    "- returnedOnCloseFen and underflows (Panic 0x11), so the breach, even fraud, can never be recorded"))
+def test_a_breach_can_be_recorded_after_a_close_that_returned_an_earlier_grants_money(w):
+    first, _ = paid_grant(w, FA, [MILLION])  # completed, kept unspent
+    w.chain.set_time(PROMISE_END)  # the first grant's promise is kept: the firm may take another
+    second = w.admit((FA, [TRANCHES[0]]))
+    w.chain.advance(days=10)
+    w.attest([second], 0)
+    w.tok(FA, "closeWallet", FA)  # returns ¥1,000,000 of the first grant and ¥300,000 of the second
+    assert w.grant(second)["returnedOnCloseFen"] == MILLION + TRANCHES[0]  # all credited to the live grant
+    r = w.breach(second, w.chain.now, fraud=True)  # reverts today: Panic(0x11)
+    # (how much of the earlier grant's money should count is for the fix to decide; a fraud must be recordable)
+    assert w.status(second) in (GrantStatus.CLAWED_BACK, GrantStatus.SETTLED)
+    assert r.event("FirmExcluded").args["firm"] == w.addr(FA)
 
 
 def test_closing_a_wallet_without_grant_money_returns_nothing(w):
@@ -1590,7 +1774,7 @@ def test_attesting_a_clawed_back_grant_with_no_tranches_left(w):
     w.spend(FA, P_SUPPLIER, MILLION)
     w.breach(gid, w.chain.now)
     assert w.status(gid) == GrantStatus.CLAWED_BACK
-    w.reverts(AGENCY, w.gp, "attestMilestones", [gid], 1, error="Grant_NotActive", grantId=gid)
+    assert_skipped(w, [gid], 1, Skip.NOT_ACTIVE)
     w.reverts(AGENCY, w.gp, "recordMissedMilestone", gid, 1, error="Grant_NotActive", grantId=gid)
 
 

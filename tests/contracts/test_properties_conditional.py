@@ -7,6 +7,8 @@ the payer's free money); payers and verifiers confirm, verifiers and payees reje
 verifier then has the dispute window to decide), anyone reclaims after the deadline (a dispute's too), each
 called by random callers (unauthorized ones too, and on decided or unknown payments); time passes (onto a
 deadline's edges too); wallets are frozen (a frozen payer cannot release its own payment), unfrozen and closed.
+A release respects the payee's tier like a transfer: a lowest-tier payee (buyer:b, ¥9,500 of its ¥10,000 cap at
+the start) is refused a payment that would take its balance over the cap, and the payment stays undecided.
 
 A small Python model of the rules predicts every outcome: each transaction must succeed or revert with exactly
 the custom error the model names, and emit exactly the events the model lists. Invariants, checked after every
@@ -60,7 +62,7 @@ WINDOW = 2 * DAY  # the contract's dispute window: a disputed payment's new dead
 # wallet -> (tier, own money at the start, earmark allowance for the contract)
 WALLETS = {
     "buyer:a": ("id_verified", 3_000_000, MAX_UINT),  # ¥50,000 per payment, ¥100,000 a day
-    "buyer:b": ("lowest", 800_000, 1_500_000),  # ¥2,000 per payment, ¥5,000 a day; a limited allowance
+    "buyer:b": ("lowest", 950_000, 1_500_000),  # ¥2,000 per payment, ¥5,000 a day; a limited allowance; cap ¥10,000
     "dealer:x": ("corporate", 2_000_000, MAX_UINT),  # payer and payee
     "dealer:y": ("corporate", 0, MAX_UINT),  # a payee; pays only what it received
     "agency:v": ("corporate", 0, 0),  # the usual verifier; has a wallet, never allows earmarks
@@ -75,7 +77,7 @@ PAYERS = ("buyer:a",) * 4 + ("buyer:b",) * 3 + ("dealer:x",) * 3 + ("dealer:y", 
 PAYEES = ("dealer:x",) * 4 + ("dealer:y",) * 4 + ("buyer:a", "buyer:b", NOTARY, "agency:v", ZERO)
 VERIFIERS = ("agency:v",) * 6 + (NOTARY,) * 3 + ("buyer:a", "dealer:x", "dealer:y", ZERO)
 GOOD_PAYERS = ("buyer:a", "buyer:b", "dealer:x")
-GOOD_PAYEES = ("dealer:x", "dealer:y", "dealer:y", NOTARY)
+GOOD_PAYEES = ("dealer:x", "dealer:y", "dealer:y", NOTARY, "buyer:b")  # buyer:b: lowest tier, near its cap
 
 # Solidity enums
 PENDING, DISPUTED, RELEASED, RETURNED = 1, 2, 3, 4  # PaymentStatus
@@ -335,10 +337,18 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
             payee = self.m.wallets.get(p.payee)
             if payee is None or not payee.open:
                 expect = "ECNY_WalletNotOpen"
+            else:  # every path into a wallet respects its tier: the payee's balance (earmarks too) after it
+                cap = TIERS[payee.tier].balance_cap_fen
+                balance_after = payee.free + self.m.undecided_of(p.payee) + p.amount
+                if cap and balance_after > cap:
+                    expect = "ECNY_BalanceCapExceeded"
         r = self.send(caller, self.cp, "confirm", pid, expect=expect)
         if expect is not None:
             if expect == "Conditional_NotAllowed":
                 want = {"paymentId": pid, "caller": self.addr[caller]}
+                self.check("reverts_match_the_model", r.error.args == want, f"{r.error} != {want}")
+            elif expect == "ECNY_BalanceCapExceeded":
+                want = {"wallet": self.addr[p.payee], "balanceAfterFen": balance_after, "capFen": cap}
                 self.check("reverts_match_the_model", r.error.args == want, f"{r.error} != {want}")
             return
         p.status = RELEASED
@@ -437,6 +447,19 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
         self.chain.advance(after)
         self.do_reclaim(STRANGER, p.id)
         self.act(action, self.caller_for(p, decider, STRANGER), p.id)
+
+    @rule(payer=st.sampled_from(("buyer:a", "dealer:x")), amount=st.integers(1, 150_000),
+          decider=st.sampled_from(["verifier", "verifier", "payer"]))
+    def a_payment_to_a_payee_near_its_cap(self, payer, amount, decider):
+        """A payment to buyer:b (lowest tier: ¥10,000 cap, ¥9,500 at the start): confirmed and released when
+        the payee's balance stays within its cap afterwards, refused otherwise (the payment stays undecided
+        until someone decides again or reclaims it)."""
+        n = len(self.m.payments)
+        self.do_create(payer, "buyer:b", "agency:v", amount, DAY)
+        if len(self.m.payments) == n:
+            return
+        p = self.m.payments[-1]
+        self.do_confirm(p.payer if decider == "payer" else p.verifier, p.id)
 
     @rule(action=ACTION, pick=PICK, role=ROLE, other=OTHER, prefer=PREFER)
     def someone_acts_on_a_payment(self, action, pick, role, other, prefer):
@@ -618,3 +641,27 @@ def test_teeth_the_invariants_notice_money_they_cannot_account_for():
     machine.first_payments([("buyer:a", 10_000, DAY)])
     machine.m.payments[0].status = RETURNED  # the model forgets a pending payment
     assert violation(machine, "invariant_pending_payments_equal_earmarks").prop == "pending_payments_equal_earmarks"
+
+
+# ------------------------------------------------------------------------------------------ examples
+
+
+def test_a_release_over_the_payees_cap_is_refused_and_the_payment_returns():
+    """buyer:b (lowest tier, ¥9,500 of ¥10,000) is the payee of ¥1,000 from dealer:x: the model predicts the
+    token's refusal (the payee's balance would be ¥10,500), the payment stays pending, and after the deadline
+    it returns to dealer:x; a ¥500 payment fits exactly and is released."""
+    machine = ConditionalMachine()
+    machine.do_create("dealer:x", "buyer:b", "agency:v", 100_000, DAY)
+    machine.do_create("dealer:x", "buyer:b", "agency:v", 50_000, DAY)
+    machine.do_confirm("agency:v", 1)  # refused: ECNY_BalanceCapExceeded
+    machine.do_confirm("dealer:x", 1)  # by the payer too
+    assert [p.status for p in machine.m.payments] == [PENDING, PENDING]
+    machine.do_confirm("dealer:x", 2)  # ¥9,500 + ¥500: exactly the cap
+    machine.chain.advance(DAY)
+    machine.do_reclaim(STRANGER, 1)
+    assert [p.status for p in machine.m.payments] == [RETURNED, RELEASED]
+    for name in INVARIANTS:
+        getattr(machine, name)()
+    machine.teardown()
+    assert not machine.failed
+    assert machine.chain.call(machine.token, "balanceOf", "buyer:b") == WALLET_TIERS["lowest"].balance_cap_fen

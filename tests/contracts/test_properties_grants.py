@@ -4,11 +4,15 @@ A Hypothesis `RuleBasedStateMachine` drives one grant programme through random s
 its years: the department funds it (and takes unpromised budget back), admits firms with random tranches (some
 refused: a firm with a live grant, i.e. one active, owing a debt or paid and under its promise; an excluded
 firm; no or too many tranches, a zero tranche, more than the uncommitted budget); the agency attests milestones
-(of clawed-back grants too: withheld against the debt), records missed milestones and breaches (at a random
-past time; fraud or not; refused while another of the firm's grants is live); firms spend grant money on
+(of clawed-back grants too: withheld against the debt; a grant that cannot take the milestone, unknown, not
+active, not at that milestone, listed twice, or whose firm's wallet is closed or at its cap, is skipped and the
+others are paid), records missed milestones and breaches (at a random past time; fraud or not; refused while
+another of the firm's grants is live; grant money that came back when the firm closed its wallet is credited
+against the debt); firms spend grant money on
 payees of allowed purposes and try payees of other purposes, unregistered wallets and themselves, pay anyone
 with their own money, repay debts; wallets are frozen, unfrozen and closed; time passes (days to years, onto a
-promise's or an exclusion's end too).
+promise's or an exclusion's end too). One firm (firm:b) has a capped wallet (¥10,000, no other limit): a tranche
+that would take it over the cap waits until it has room.
 
 A small Python model of the rules predicts every outcome: each transaction must succeed or revert with exactly
 the custom error the model names, and emit exactly the programme events the model lists. Invariants, checked
@@ -18,7 +22,8 @@ after every step:
   allow, and unregistered wallets, only ever hold the own money firms transferred to them; allowed payees hold
   that plus the grant money spent with them; no firm's free money ever includes grant money;
 - `invariant_a_clawback_is_principal_plus_interest`: every clawback owes what the firm received plus, per
-  payment, floor(amount × rate_bps × days / (10,000 × 365)), computed here from the model's payment times;
+  payment, floor(amount × rate_bps × days / (10,000 × 365)), computed here from the model's payment times,
+  less the grant money credited to it when the firm closed its wallet;
 - `invariant_every_clawback_is_accounted_for`: owed == returned unspent + repaid + withheld + outstanding,
   per clawed-back grant and over the programme;
 - `invariant_programme_balance_is_accounted_for`: the department's earmark == funded − withdrawn − paid to
@@ -79,6 +84,8 @@ FIRMS = ("firm:a", "firm:b", "firm:c", "firm:d")
 LANDLORD_FIRM = "firm:d"  # also registered as a landlord: other firms may pay it grant money
 PURPOSE = {**PAYEES, LANDLORD_FIRM: 2}
 STINGY = "firm:c"  # never allows the programme to take its own money: cannot repay
+CAPPED = "firm:b"  # its wallet's tier caps its balance (grant money included); no other limit
+CAPPED_TIER, CAPPED_CAP = 9, 1_000_000
 ALLOWED_PAYEES = tuple(p for p, code in PURPOSE.items() if code in ALLOWED)
 OTHER_PAYEES = tuple(p for p, code in PURPOSE.items() if code not in ALLOWED)  # never get grant money
 WALLET_NAMES = (DEPT,) + FIRMS + tuple(PAYEES)
@@ -86,6 +93,7 @@ NAMES = WALLET_NAMES + (AGENCY, "stranger")
 
 # Solidity enums
 ACTIVE, COMPLETED, ENDED, CLAWED_BACK, SETTLED = 1, 2, 3, 4, 5  # GrantStatus
+PAY, UNKNOWN_GRANT, NOT_ACTIVE, WRONG_MILESTONE, FIRM_CANNOT_RECEIVE = 0, 1, 2, 3, 4  # MilestoneSkipReason
 TOTALS = ("fundedFen withdrawnFen committedFen paidOutFen paidToFirmsFen spentFen owedFen interestFen "
           "returnedUnspentFen repaidFen withheldFen returnedOnCloseFen").split()
 
@@ -110,6 +118,7 @@ def _base() -> Base:
     token = chain.deploy("ECNY", art["ECNY"]["abi"], art["ECNY"]["bytecode"], BANK, (BANK, REGULATOR))
     for t in WALLET_TIERS.values():
         chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
+    chain.send(BANK, token, "setTier", CAPPED_TIER, CAPPED_CAP, 0, 0)
     reg = art["PayeeRegistry"]
     registry = chain.deploy("PayeeRegistry", reg["abi"], reg["bytecode"], BANK, (REGISTRAR,))
     for payee, purpose in PURPOSE.items():
@@ -121,6 +130,7 @@ def _base() -> Base:
     chain.send(BANK, token, "setController", gp, True)
     corporate = WALLET_TIERS["corporate"].tier_id
     chain.send(BANK, token, "openWallets", list(WALLET_NAMES), corporate)
+    chain.send(BANK, token, "setWalletTier", CAPPED, CAPPED_TIER)
     chain.send(BANK, token, "issue", DEPT, DEPT_FUNDS)
     chain.send(DEPT, token, "approveEarmark", gp, MAX_UINT)
     for firm in FIRMS:
@@ -170,6 +180,7 @@ class MGrant:
     returned: int = 0
     repaid: int = 0
     withheld: int = 0
+    on_close: int = 0  # grant money credited to it when its firm closed its wallet
 
     def __post_init__(self) -> None:
         if not self.paid_at:
@@ -181,7 +192,8 @@ class MGrant:
 
     @property
     def owed(self) -> int:
-        return self.paid + self.interest
+        """What a clawback asks back: principal plus interest, less what already came back on a close."""
+        return self.paid + self.interest - self.on_close
 
     @property
     def outstanding(self) -> int:
@@ -205,6 +217,7 @@ class Model:
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TOTALS, 0))
     excluded_until: dict[str, int] = field(default_factory=dict)
     promises_end: int = 0  # the last promise period of any paid grant ends here
+    live: dict[str, int] = field(default_factory=dict)  # the contract's _liveGrant: money returned on close goes there
     issued: int = 0
 
     @classmethod
@@ -245,7 +258,16 @@ class Model:
 
     def settle(self, g: MGrant) -> int:
         g.status = SETTLED
+        if self.live.get(g.firm) == g.id:
+            del self.live[g.firm]
         return self.cancel_remaining(g)
+
+    def can_receive(self, name: str, amount: int) -> bool:
+        """ECNY.canReceive: open, and its tier's cap (CAPPED only) holds afterwards (its grant money counts)."""
+        w = self.wallets.get(name)
+        if w is None or not w.open:
+            return False
+        return name != CAPPED or w.free + w.grant + amount <= CAPPED_CAP
 
     def move_grant_money(self, src: str, dst: str, amount: int) -> None:
         self.wallets[src].grant -= amount
@@ -401,6 +423,7 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 available -= size
                 gid = len(m.grants) + 1
                 m.grants.append(MGrant(gid, firm, list(amounts), now))
+                m.live[firm] = gid
                 m.totals["committedFen"] += size
                 events.append(("FirmAdmitted", {"grantId": gid, "firm": self.a(firm), "sizeFen": size,
                                                 "tranches": len(amounts)}))
@@ -418,14 +441,22 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
             if caller != AGENCY:
                 return "Grant_NotAgency"
             for gid in gids:
+                # a grant that cannot take the milestone is skipped; nothing changes for it
                 g = m.grant(gid)
+                withholding = g is not None and g.status == CLAWED_BACK
                 if g is None:
-                    return "Grant_UnknownGrant"
-                withholding = g.status == CLAWED_BACK
-                if g.status != ACTIVE and not withholding or g.settled == len(g.tranches):
-                    return "Grant_NotActive"  # (a clawed-back grant with no tranche left too)
-                if milestone != g.settled:
-                    return "Grant_WrongMilestone"
+                    reason = UNKNOWN_GRANT
+                elif g.status != ACTIVE and not withholding or g.settled == len(g.tranches):
+                    reason = NOT_ACTIVE  # (a clawed-back grant with no tranche left too)
+                elif milestone != g.settled:
+                    reason = WRONG_MILESTONE  # (also a grant listed twice)
+                elif not withholding and not m.can_receive(g.firm, g.tranches[milestone]):
+                    reason = FIRM_CANNOT_RECEIVE  # its wallet is closed or at its cap: the tranche waits
+                else:
+                    reason = PAY
+                if reason != PAY:
+                    events.append(("MilestoneSkipped", {"grantId": gid, "milestone": milestone, "reason": reason}))
+                    continue
                 amount = g.tranches[milestone]
                 g.settled += 1
                 m.totals["committedFen"] -= amount
@@ -441,8 +472,6 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                     events.append(("TrancheWithheld", {"grantId": gid, "firm": self.a(g.firm), "milestone": milestone,
                                                        "withheldFen": withheld, "cancelledFen": cancelled}))
                     continue
-                if not m.is_open(g.firm):
-                    return "Grant_FirmWalletClosed"
                 g.paid_at[milestone] = now
                 m.promises_end = max(m.promises_end, g.promise_end)
                 m.totals["paidOutFen"] += amount
@@ -470,6 +499,8 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 return "Grant_WrongMilestone"
             if not clawed_back:
                 g.status = ENDED
+                if g.paid == 0:  # nothing received: no promise to keep
+                    m.live.pop(g.firm, None)
             cancelled = m.cancel_remaining(g)
             events.append(("MilestoneMissed", {"grantId": gid, "firm": self.a(g.firm), "milestone": milestone,
                                                "cancelledFen": cancelled}))
@@ -501,7 +532,11 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 return "Grant_PromiseKept"
             principal = g.paid
             interest = sum(interest_on(a, t, breached_at) for a, t in zip(g.tranches, g.paid_at) if t)
-            owed = principal + interest
+            if principal + interest < g.on_close:
+                # Contract flaw (reported): the credit may include an earlier grant's money returned on the same
+                # close, and principal + interest - returnedOnCloseFen then underflows.
+                return "Panic"
+            owed = principal + interest - g.on_close  # money returned on close is the department's already
             returned = min(m.wallets[g.firm].grant, owed)
             g.status, g.breached_at, g.fraud = CLAWED_BACK, breached_at, fraud
             g.interest, g.returned = interest, returned
@@ -510,9 +545,12 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
             m.totals["returnedUnspentFen"] += returned
             if owed == returned:
                 m.settle(g)
+            else:
+                m.live[g.firm] = gid
             events.append(("GrantClawedBack", {"grantId": gid, "firm": self.a(g.firm), "principalFen": principal,
-                                               "interestFen": interest, "returnedUnspentFen": returned,
-                                               "outstandingFen": owed - returned, "breachedAt": breached_at}))
+                                               "interestFen": interest, "creditedOnCloseFen": g.on_close,
+                                               "returnedUnspentFen": returned, "outstandingFen": owed - returned,
+                                               "breachedAt": breached_at}))
             if fraud:
                 until = now + EXCLUSION_DAYS * DAY
                 m.excluded_until[g.firm] = until
@@ -596,6 +634,8 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 return error
             if not m.is_open(to):
                 return "ECNY_WalletNotOpen"
+            if not m.can_receive(to, amount):
+                return "ECNY_BalanceCapExceeded"
             w = m.wallets[sender]
             if w.free < amount:
                 return "ECNY_InsufficientFree"
@@ -616,6 +656,9 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 return "Grant_DepartmentWalletNeeded"
             if w.grant:
                 m.totals["returnedOnCloseFen"] += w.grant
+                gid = m.live.get(who, 0)
+                if gid:  # the money belongs to the firm's live grant: a later clawback credits it
+                    m.grant(gid).on_close += w.grant
                 events.append(("GrantMoneyReturnedOnClose", {"firm": self.a(who), "amountFen": w.grant}))
                 m.move_grant_money(who, DEPT, w.grant)
             w.redeemed += w.free
@@ -718,12 +761,13 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
 
     @rule(firm=FIRM, tranches=st.lists(TRANCHE, min_size=2, max_size=4), spent=st.integers(0, 10),
           days=st.integers(0, 800), fraud=st.sampled_from([False, False, True]), late=st.integers(0, 30),
-          repay=st.sampled_from([0, 1, 2, 3]))
-    def a_firm_moves_away_mid_grant(self, firm, tranches, spent, days, fraud, late, repay):
+          repay=st.sampled_from([0, 1, 2, 3]), closes=st.sampled_from([False, False, True]))
+    def a_firm_moves_away_mid_grant(self, firm, tranches, spent, days, fraud, late, repay, closes):
         """A firm is admitted, gets its first tranche, spends part of it, and after some days moves away (or is
-        found cheating); the breach is recorded up to a month later. Its unspent money returns; its next
-        tranches are withheld against the debt (the excess and the rest cancelled once it is cleared); it
-        repays part, all, or nothing."""
+        found cheating); with `closes` it closes its wallet when it leaves (its unspent grant money returns
+        then and is credited against the debt). The breach is recorded up to a month later. Its unspent money
+        returns; its next tranches are withheld against the debt (the excess and the rest cancelled once it
+        is cleared); it repays part, all, or nothing (refused once its wallet is closed)."""
         free = [f for f in FIRMS if not self.m.live_grants(f, self.now)]  # (else the admission is refused)
         firm = firm if not free or firm in free else free[0]
         short = sum(tranches) - self.m.withdrawable
@@ -739,6 +783,8 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
         self.do_spend(firm, payee, max(1, self.m.wallets[firm].grant * spent // 10))
         self.chain.advance(days * DAY)
         breached_at = self.now
+        if closes:
+            self.do_close(firm)
         self.chain.advance(late * DAY)
         self.do_breach(AGENCY, gid, breached_at, fraud)
         for milestone in range(1, len(tranches)):
@@ -800,8 +846,8 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
         amount = {"zero": 0, "more": have + 1}.get(part, 0) if isinstance(part, str) else max(1, int(have * part))
         self.do_spend(firm, payee, amount)
 
-    @rule(firm=FIRM, to=st.sampled_from(OTHER_PAYEES + ALLOWED_PAYEES + ("firm:a",)), amount=st.integers(1, 60_000),
-          too_much=st.sampled_from([False, False, False, True]))
+    @rule(firm=FIRM, to=st.sampled_from(OTHER_PAYEES + ALLOWED_PAYEES + ("firm:a", CAPPED)),
+          amount=st.integers(1, 60_000), too_much=st.sampled_from([False, False, False, True]))
     def firm_pays_with_own_money(self, firm, to, amount, too_much):
         """A firm pays anyone with its own money (payees outside the programme's purposes too); with
         `too_much`, more than its free money (its grant money does not move this way)."""
@@ -840,6 +886,50 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
         elif who != DEPT and w.open and w.frozen == (what == "unfreeze"):
             self.send(REGULATOR, self.token, f"{what}Wallet", who, expect=None)
             w.frozen = not w.frozen
+
+    @rule(offsets=st.lists(st.integers(-100_000, 300_000), min_size=1, max_size=3), out=st.integers(0, 300_000))
+    def the_capped_firm_waits_for_room(self, offsets, out):
+        """firm:b (its wallet capped at ¥10,000, grant money included) is admitted if it may be, for tranches
+        around the room left in its wallet (`offsets` from it); the agency attests its next milestone (skipped
+        while the tranche would take it over the cap), the firm pays some of its own money out, and the agency
+        attests again (paid if there is room now)."""
+        live = self.m.live_grants(CAPPED, self.now)
+        if not live:
+            w = self.m.wallets[CAPPED]
+            room = CAPPED_CAP - w.free - w.grant
+            tranches = [max(1, room + off) for off in offsets]
+            short = sum(tranches) - self.m.withdrawable
+            if short > 0:
+                self.do_fund(DEPT, min(short, self.m.wallets[DEPT].free) or 1)
+            self.do_admit(DEPT, [CAPPED], [tranches])
+            live = self.m.live_grants(CAPPED, self.now)
+        if not live or live[-1].status != ACTIVE:
+            return
+        gid = live[-1].id
+        self.do_attest(AGENCY, [gid], self.m.grant(gid).settled)
+        if out:
+            self.do_transfer(CAPPED, "payee:supplier", out)
+        g = self.m.grant(gid)
+        if g.status == ACTIVE:
+            self.do_attest(AGENCY, [gid], g.settled)
+
+    @precondition(lambda self: any(self.m.wallets[f].grant and self.m.wallets[f].open for f in FIRMS))
+    @rule(pick=PICK, days=st.integers(0, 400), breach=st.sampled_from(["breach", "breach", "fraud", "none"]))
+    def a_firm_closes_its_wallet_holding_grant_money(self, pick, days, breach):
+        """A firm leaves with grant money unspent and closes its wallet: the money returns to the department and
+        is credited to its live grant; some days later the agency records the breach (or fraud), and the firm
+        owes principal + interest less that credit (the remaining tranches are skipped: the wallet is gone)."""
+        firms = [f for f in FIRMS if self.m.wallets[f].grant and self.m.wallets[f].open]
+        firm = firms[pick % len(firms)]
+        gid = self.m.live.get(firm, 0)
+        self.do_close(firm)
+        self.chain.advance(days * DAY)
+        g = self.m.grant(gid)
+        if g is None or breach == "none":
+            return
+        if g.settled < len(g.tranches) and g.status == ACTIVE:
+            self.do_attest(AGENCY, [gid], g.settled)  # skipped: FirmCannotReceive
+        self.do_breach(AGENCY, gid, self.now, breach == "fraud")
 
     @rule(step=TIME_STEP)
     def time_passes(self, step):
@@ -916,10 +1006,14 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
             interest = sum(interest_on(a, t, g.breached_at) for a, t in zip(g.tranches, g.paid_at) if t)
             self.check("a_clawback_is_principal_plus_interest", (g.paid, g.interest) == (principal, interest),
                        f"grant {g.id}: model clawback {(g.paid, g.interest)} != {(principal, interest)}")
-            owed += principal + interest
+            owed += principal + interest - g.on_close
         t = v["totals"]
         self.check("a_clawback_is_principal_plus_interest", t["owedFen"] == owed,
-                   f"totals.owedFen {t['owedFen']} != principal + interest of every clawback {owed}")
+                   f"totals.owedFen {t['owedFen']} != principal + interest − credited on close of every "
+                   f"clawback {owed}")
+        credited = sum(g.on_close for g in m.grants)
+        self.check("a_clawback_is_principal_plus_interest", credited <= t["returnedOnCloseFen"],
+                   f"credited on close {credited} > returned on close {t['returnedOnCloseFen']}")
         self.check("a_clawback_is_principal_plus_interest",
                    t["interestFen"] == sum(g.interest for g in m.grants if g.clawed),
                    f"totals.interestFen {t['interestFen']}")
@@ -933,7 +1027,8 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 continue
             out = v["outstanding"][g.id]
             self.check(prop, g.owed == g.returned + g.repaid + g.withheld + out and out == g.outstanding,
-                       f"grant {g.id}: owed {g.owed} != returned unspent {g.returned} + repaid {g.repaid} + "
+                       f"grant {g.id}: owed {g.owed} (less {g.on_close} credited on close) != returned unspent "
+                       f"{g.returned} + repaid {g.repaid} + "
                        f"withheld {g.withheld} + outstandingOf {out} (model {g.outstanding})")
             self.check(prop, (g.status == SETTLED) == (out == 0), f"grant {g.id}: status {g.status}, outstanding {out}")
         t = v["totals"]
@@ -983,7 +1078,7 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                     "tranchesSettled": g.settled, "fraud": g.fraud, "admittedAt": g.admitted_at,
                     "breachedAt": g.breached_at, "sizeFen": sum(g.tranches), "paidFen": g.paid,
                     "interestFen": g.interest, "returnedUnspentFen": g.returned, "repaidFen": g.repaid,
-                    "withheldFen": g.withheld}
+                    "withheldFen": g.withheld, "returnedOnCloseFen": g.on_close}
             self.check("grants_match_the_model", got == want, f"grantOf({g.id}) {got} != {want}")
             got = call(gp, "tranchesOf", g.id)
             want = [{"amountFen": a, "paidAt": t} for a, t in zip(g.tranches, g.paid_at)]

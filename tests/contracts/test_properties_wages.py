@@ -4,8 +4,10 @@ A Hypothesis `RuleBasedStateMachine` drives one project's wages: the main contra
 random workers and wages (some refused: a contractor or the zero address listed, a worker listed twice, a
 zero wage, mismatched or empty lists, more than its money, or funded by someone else); the subcontractor pays
 workers at any time and anyone else tries before and after payday; people try to divert wages to workers not
-on the pay run (the subcontractor itself, a crony, the main contractor), to pay a worker twice, or to pay an
-unknown pay run; workers close their wallets and the main contractor takes their wages back; the
+on the pay run (the subcontractor itself, a crony, the main contractor) or to pay a worker twice (both are
+skipped: WageSkipped), or to pay an unknown pay run (refused); workers' lowest-tier wallets fill up to near their
+cap (a wage that would take one over it is skipped until it has room) and are cashed out; workers close their
+wallets (their wages are skipped) and the main contractor takes their wages back; the
 subcontractor pays with its own money, tries to spend the wages it holds and to close its wallet (as does the
 main contractor while wages may still return to it); time passes (onto a payday's edges too).
 
@@ -72,6 +74,9 @@ WALLETS = {MAIN: ("corporate", MAIN_FUNDS), SUB: ("corporate", SUB_FUNDS), CRONY
            **{w: ("lowest", 0) for w in WORKERS[:3]}, **{w: ("id_verified", 0) for w in WORKERS[3:]}}
 WALLET_NAMES = tuple(WALLETS)
 NAMES = WALLET_NAMES + (GHOST, FOREMAN)
+# WageSkipReason (types/SubsidyTypes.sol); PAID (None) means the worker is paid
+PAID, NOT_ON_PAYROLL, ALREADY_SETTLED, WALLET_CANNOT_RECEIVE = 0, 1, 2, 3
+LOWEST_CAP = WALLET_TIERS["lowest"].balance_cap_fen
 
 
 @dataclass
@@ -275,7 +280,17 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
                                                 "payday": payday})])
         return pid
 
+    def can_receive(self, worker: str, amount: int) -> bool:
+        """ECNY.canReceive: the wallet is open and its tier's cap holds afterwards (workers hold no earmarks)."""
+        if not self.m.is_open(worker):
+            return False
+        cap = TIERS[WALLETS[worker][0]].balance_cap_fen
+        return cap == 0 or self.m.wallets[worker].free + amount <= cap
+
     def do_pay(self, caller: str, pid: int, workers: list[str]) -> None:
+        """payWages: refused only for an unknown pay run, or before payday unless the subcontractor pays; each
+        listed worker is then paid, or skipped with its reason (not on the pay run, already paid or returned
+        or listed twice, its wallet closed or at its cap) while the others are paid."""
         m, now = self.m, self.now
         p = m.payroll(pid)
         expect = None
@@ -283,30 +298,33 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
             expect = "Wage_UnknownPayroll"
         elif caller != SUB and now < p.payday:
             expect = "Wage_NotYetPayday"
-        else:
+        plan: list[tuple[str, int]] = []  # (worker, skip reason, or PAID)
+        if expect is None:
             done = set()
             for w in workers:
                 if w not in p.wages:
-                    expect = "Wage_NotOnPayroll"
+                    reason = NOT_ON_PAYROLL
                 elif p.settled(w) or w in done:
-                    expect = "Wage_AlreadySettled"
-                elif not m.is_open(w):
-                    expect = "ECNY_WalletNotOpen"
-                if expect:
-                    break
-                done.add(w)
+                    reason = ALREADY_SETTLED
+                elif not self.can_receive(w, p.wages[w]):
+                    reason = WALLET_CANNOT_RECEIVE
+                else:
+                    reason = PAID
+                    done.add(w)
+                plan.append((w, reason))
         r = self.send(caller, self.wages, "payWages", pid, [self.addr[w] for w in workers], expect=expect)
         if expect is not None:
-            if expect == "Wage_NotOnPayroll":
-                stranger = next(w for w in workers if w not in p.wages)
-                want = {"payrollId": pid, "worker": self.addr[stranger]}
-                self.check("reverts_match_the_model", r.error.args == want, f"{r.error} != {want}")
             return
-        for w in workers:
+        events = []
+        for w, reason in plan:
+            if reason != PAID:
+                events.append(("WageSkipped", {"payrollId": pid, "worker": self.addr[w], "reason": reason}))
+                continue
             p.paid[w] = caller
             m.wallets[w].free += p.wages[w]
-        self.check_events(r, [("WagePaid", {"payrollId": pid, "worker": self.addr[w], "amountFen": p.wages[w],
-                                            "paidBy": self.addr[caller]}) for w in workers])
+            events.append(("WagePaid", {"payrollId": pid, "worker": self.addr[w], "amountFen": p.wages[w],
+                                        "paidBy": self.addr[caller]}))
+        self.check_events(r, events)
 
     def do_return(self, caller: str, pid: int, worker: str) -> None:
         m = self.m
@@ -430,7 +448,8 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
     @precondition(lambda self: self.m.payrolls)
     @rule(pick=PICK, caller=PAYER, to=DIVERT_TO, position=st.integers(0, 3))
     def someone_tries_to_divert_wages(self, pick, caller, to, position):
-        """Wages paid to someone not on the pay run, alone or among listed workers: always refused."""
+        """Wages paid to someone not on the pay run, alone or among listed workers: skipped, never paid; the
+        listed workers of the batch are paid."""
         pid = self.pick_payroll(pick)
         p = self.m.payroll(pid)
         unpaid = [w for w in p.wages if not p.settled(w)] if p else []
@@ -492,6 +511,27 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
         if what == "wages too":
             amount = self.m.wallets[SUB].free + max(1, min(amount, self.m.pending))
         self.do_transfer(SUB, to, amount)
+
+    @rule(worker=st.sampled_from(WORKERS[:3]), what=st.sampled_from(["top up", "top up", "cash out"]),
+          room=st.sampled_from([0, 1, 20_000, 60_000]))
+    def a_workers_wallet_fills_up_or_is_cashed_out(self, worker, what, room):
+        """A lowest-tier worker's bank tops its wallet up to `room` fen below the ¥10,000 cap (a wage larger
+        than the room is then skipped until there is room), or cashes it out (room again)."""
+        w = self.m.wallets[worker]
+        if not w.open:
+            return
+        if what == "cash out":
+            if w.free:
+                self.send(BANK, self.token, "redeem", worker, w.free, expect=None)
+                w.redeemed += w.free
+                w.free = 0
+            return
+        amount = LOWEST_CAP - room - w.free
+        if amount > 0:
+            self.send(BANK, self.token, "issue", worker, amount, expect=None)
+            w.free += amount
+            w.own_in += amount
+            self.m.issued += amount
 
     @rule(seconds=st.one_of(st.integers(1, 6 * HOUR), st.integers(6 * HOUR, 4 * DAY)))
     def time_passes(self, seconds):

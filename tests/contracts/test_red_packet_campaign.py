@@ -391,8 +391,12 @@ def test_allow_merchants_only_funder(w):
 
 def test_claim_earmarks_the_packet_in_the_winners_wallet(w):
     w.open()
+    assert not w.cv("isClaimed", w.camp.index(A))
     r = w.claim(A)
-    assert w.camp_events(r) == [("PacketClaimed", {"winner": w.addr(A), "amountFen": PACKET})]
+    assert w.camp_events(r) == [("PacketClaimed", {"winner": w.addr(A), "amountFen": PACKET,
+                                                   "packetIndex": w.camp.index(A)})]
+    assert w.cv("isClaimed", w.camp.index(A))
+    assert not w.cv("isClaimed", w.camp.index(LOW))  # only that packet
     assert r.event("EarmarkMoved").args == {"from": w.addr(FUNDER), "to": w.addr(A),
                                             "controller": w.camp.contract.address, "amountFen": PACKET}
     assert w.packet(A) == w.earmarked(A) == PACKET
@@ -404,6 +408,9 @@ def test_claim_earmarks_the_packet_in_the_winners_wallet(w):
     assert w.cv("unclaimedFen") == BUDGET - PACKET
     assert w.totals() == zero_totals(fundedFen=BUDGET, claimedFen=PACKET, claims=1)
     r = w.claim(LOW)
+    assert r.event("PacketClaimed").args == {"winner": w.addr(LOW), "amountFen": PACKET,
+                                             "packetIndex": w.camp.index(LOW)}
+    assert w.cv("isClaimed", w.camp.index(LOW))
     assert w.packet(LOW) == PACKET
     assert w.totals() == zero_totals(fundedFen=BUDGET, claimedFen=2 * PACKET, claims=2)
 

@@ -9,10 +9,13 @@ pay run's payday is 30 days later. Every test runs between a snapshot and a reve
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import pytest
 
 from contract_testkit import BANK, DAY, MAX_UINT, REGULATOR, T0, ZERO
 from ecny_sim.errors import ContractRevert
+from ecny_sim.settings import WALLET_TIERS
 
 MAIN = "contractor:main"
 SUB = "contractor:sub"
@@ -30,6 +33,15 @@ TOTAL = sum(WAGES)
 START = T0 + DAY
 PAYDAY = START + 30 * DAY
 U128 = 2**128
+LOWEST_CAP = WALLET_TIERS["lowest"].balance_cap_fen
+
+
+class Skip(IntEnum):
+    """WageSkipReason (types/SubsidyTypes.sol): why payWages passed over a listed worker."""
+    NONE = 0
+    NOT_ON_PAYROLL = 1
+    ALREADY_SETTLED = 2
+    WALLET_CANNOT_RECEIVE = 3
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +88,21 @@ def wage_events(r) -> list[tuple[str, dict]]:
 
 def tok_events(r) -> list[tuple[str, dict]]:
     return [(e.name, e.args) for e in r.events if e.contract == "ECNY"]
+
+
+def paid(w, worker, by=SUB, pid=1, amount=None) -> tuple[str, dict]:
+    amount = WAGE[worker] if amount is None else amount
+    return ("WagePaid", {"payrollId": pid, "worker": w.addr(worker), "amountFen": amount, "paidBy": w.addr(by)})
+
+
+def skipped(w, worker, reason: Skip, pid=1) -> tuple[str, dict]:
+    return ("WageSkipped", {"payrollId": pid, "worker": worker if worker == ZERO else w.addr(worker),
+                            "reason": reason})
+
+
+def released(w, worker, amount=None) -> tuple[str, dict]:
+    return ("EarmarkReleased", {"wallet": w.addr(SUB), "controller": w.wage.address, "payee": w.addr(worker),
+                                "amountFen": WAGE[worker] if amount is None else amount})
 
 
 def run(payday=PAYDAY, workers=3, workers_paid=0, total=TOTAL, paid=0, returned=0) -> dict:
@@ -332,13 +359,24 @@ def test_a_frozen_subcontractor_cannot_hold_wages_back(w):
 
 @pytest.mark.parametrize("stranger", [W4, SUB, MAIN, NO_WALLET, ZERO])
 def test_wages_cannot_be_paid_to_someone_off_the_payroll(w, stranger):
+    """Someone not on the pay run is skipped (WageSkipped, NotOnPayroll) and gets nothing; the listed workers
+    of the same batch are paid."""
     fund(w)
-    w.reverts(SUB, w.wage, "payWages", 1, [stranger], error="Wage_NotOnPayroll", payrollId=1, worker=stranger)
-    # a batch with one stranger pays nobody
-    w.reverts(SUB, w.wage, "payWages", 1, [W1, stranger], error="Wage_NotOnPayroll", payrollId=1,
-              worker=stranger)
+    r = pay(w, SUB, [stranger])
+    assert wage_events(r) == [skipped(w, stranger, Skip.NOT_ON_PAYROLL)] and tok_events(r) == []
     nothing_moved(w)
     assert payroll(w) == run()
+    # a batch with one stranger pays the others
+    r = pay(w, SUB, [W1, stranger, W3])
+    assert wage_events(r) == [paid(w, W1), skipped(w, stranger, Skip.NOT_ON_PAYROLL), paid(w, W3)]
+    assert tok_events(r) == [released(w, W1), released(w, W3)]
+    assert (w.free(W1), w.free(W2), w.free(W3)) == (WAGE[W1], 0, WAGE[W3])
+    assert w.free(SUB) == SUB_OWN and w.free(MAIN) == MAIN_FUND - TOTAL
+    if stranger in (W4, NO_WALLET, ZERO):
+        assert w.balance(stranger) == 0
+    assert w.earmarked(SUB, w.wage) == pending(w) == WAGE[W2]
+    assert payroll(w) == run(workers_paid=2, paid=WAGE[W1] + WAGE[W3])
+    assert wage_of(w, stranger) == (0, False)
 
 
 def test_subcontractor_cannot_divert_the_wages_through_the_token(w):
@@ -368,13 +406,22 @@ def test_subcontractor_cannot_divert_the_wages_through_the_token(w):
 def test_a_wage_is_paid_once(w):
     fund(w)
     pay(w, SUB, [W1])
-    w.reverts(SUB, w.wage, "payWages", 1, [W1], error="Wage_AlreadySettled", payrollId=1, worker=W1)
-    w.reverts(SUB, w.wage, "payWages", 1, [W2, W2], error="Wage_AlreadySettled", payrollId=1, worker=W2)
+    r = pay(w, SUB, [W1])
+    assert wage_events(r) == [skipped(w, W1, Skip.ALREADY_SETTLED)] and tok_events(r) == []
+    # a worker listed twice is paid once
+    r = pay(w, SUB, [W2, W2])
+    assert wage_events(r) == [paid(w, W2), skipped(w, W2, Skip.ALREADY_SETTLED)]
+    assert tok_events(r) == [released(w, W2)]
     w.chain.set_time(PAYDAY)
-    w.reverts(OTHER, w.wage, "payWages", 1, [W3, W1], error="Wage_AlreadySettled", payrollId=1, worker=W1)
-    assert w.free(W1) == WAGE[W1]
-    assert (w.free(W2), w.free(W3)) == (0, 0)
-    assert payroll(w) == run(workers_paid=1, paid=WAGE[W1])
+    r = pay(w, OTHER, [W3, W1])
+    assert wage_events(r) == [paid(w, W3, by=OTHER), skipped(w, W1, Skip.ALREADY_SETTLED)]
+    assert [w.free(x) for x in WORKERS] == WAGES
+    assert payroll(w) == run(workers_paid=3, paid=TOTAL)
+    assert pending(w) == w.earmarked(SUB, w.wage) == 0
+    assert w.balance(SUB) == w.free(SUB) == SUB_OWN
+    r = pay(w, OTHER, WORKERS)  # nothing left to pay: every one skipped, nothing moves
+    assert wage_events(r) == [skipped(w, x, Skip.ALREADY_SETTLED) for x in WORKERS] and tok_events(r) == []
+    assert [w.free(x) for x in WORKERS] == WAGES
 
 
 def test_pay_wages_unknown_payroll(w):
@@ -386,12 +433,56 @@ def test_pay_wages_unknown_payroll(w):
     nothing_moved(w)
 
 
-def test_pay_wages_to_a_closed_wallet_fails(w):
+def test_a_closed_wallet_is_skipped_and_the_others_are_paid(w):
     fund(w)
     w.tok(W3, "closeWallet", W3)
-    w.reverts(SUB, w.wage, "payWages", 1, [W3], error="ECNY_WalletNotOpen", wallet=W3)
-    w.reverts(SUB, w.wage, "payWages", 1, [W1, W3], error="ECNY_WalletNotOpen", wallet=W3)
+    r = pay(w, SUB, [W3])
+    assert wage_events(r) == [skipped(w, W3, Skip.WALLET_CANNOT_RECEIVE)] and tok_events(r) == []
     nothing_moved(w)
+    r = pay(w, SUB, [W1, W3, W2])
+    assert wage_events(r) == [paid(w, W1), skipped(w, W3, Skip.WALLET_CANNOT_RECEIVE), paid(w, W2)]
+    assert tok_events(r) == [released(w, W1), released(w, W2)]
+    assert (w.free(W1), w.free(W2)) == (WAGE[W1], WAGE[W2])
+    assert w.balance(W3) == 0
+    assert payroll(w) == run(workers_paid=2, paid=WAGE[W1] + WAGE[W2])
+    assert wage_of(w, W3) == (WAGE[W3], False)  # still due: the main contractor takes it back
+    assert w.earmarked(SUB, w.wage) == pending(w) == WAGE[W3]
+    w.send(MAIN, w.wage, "returnWage", 1, W3)
+    assert w.free(MAIN) == MAIN_FUND - TOTAL + WAGE[W3]
+    assert pending(w) == 0 and payroll(w) == run(workers_paid=2, paid=WAGE[W1] + WAGE[W2], returned=WAGE[W3])
+
+
+def test_a_worker_at_the_balance_cap_is_skipped_until_it_has_room(w):
+    """Every path into a wallet respects its tier: a lowest-tier worker (cap ¥10,000) whose wage would take it
+    over the cap is skipped, the others are paid; its wage stays pending and is paid once it has room."""
+    low = "worker:low"
+    w.open_wallet(low, "lowest", LOWEST_CAP - 500_000)  # room for ¥5,000
+    fund(w, [W1, low, W2], [800_000, 500_001, 650_000])
+    assert w.view("canReceive", low, 500_001) is False
+    r = pay(w, SUB, [W1, low, W2])
+    assert wage_events(r) == [paid(w, W1), skipped(w, low, Skip.WALLET_CANNOT_RECEIVE), paid(w, W2)]
+    assert tok_events(r) == [released(w, W1), released(w, W2)]
+    assert w.balance(low) == LOWEST_CAP - 500_000
+    assert wage_of(w, low) == (500_001, False)
+    assert w.earmarked(SUB, w.wage) == pending(w) == 500_001
+    assert payroll(w) == run(workers=3, total=1_950_001, workers_paid=2, paid=1_450_000)
+    # the worker spends a fen: now the wage fits exactly
+    w.tok(low, "transfer", W4, 1)
+    w.chain.set_time(PAYDAY)
+    r = pay(w, OTHER, [low])
+    assert wage_events(r) == [paid(w, low, by=OTHER, amount=500_001)]
+    assert w.balance(low) == w.free(low) == LOWEST_CAP
+    assert pending(w) == 0 and payroll(w) == run(workers=3, total=1_950_001, workers_paid=3, paid=1_950_001)
+    assert w.balance(SUB) == SUB_OWN
+
+
+def test_a_frozen_workers_wallet_still_receives_its_wage(w):
+    """A freeze stops the owner's own moves, not money paid into the wallet."""
+    fund(w)
+    w.tok(REGULATOR, "freezeWallet", W2)
+    r = pay(w, SUB, [W2])
+    assert wage_events(r) == [paid(w, W2)]
+    assert w.free(W2) == WAGE[W2]
 
 
 # ========================================================================================== returnWage
@@ -414,14 +505,17 @@ def test_return_wage_of_a_closed_workers_wallet(w):
     # settled: neither paid nor returned again
     w.reverts(MAIN, w.wage, "returnWage", 1, W3, error="Wage_AlreadySettled", payrollId=1, worker=W3)
     w.chain.set_time(PAYDAY)
-    w.reverts(OTHER, w.wage, "payWages", 1, [W3], error="Wage_AlreadySettled", payrollId=1, worker=W3)
-    pay(w, OTHER, [W2])
+    r = pay(w, OTHER, [W3, W2])
+    assert wage_events(r) == [skipped(w, W3, Skip.ALREADY_SETTLED), paid(w, W2, by=OTHER)]
+    assert tok_events(r) == [released(w, W2)]
     assert pending(w) == 0
+    assert w.free(MAIN) == main_free + WAGE[W3]
 
 
 def test_return_wage_of_a_worker_who_never_had_a_wallet(w):
     fund(w, [W1, NO_WALLET], [800_000, 100_000])
-    w.reverts(SUB, w.wage, "payWages", 1, [NO_WALLET], error="ECNY_WalletNotOpen", wallet=NO_WALLET)
+    r = pay(w, SUB, [NO_WALLET])
+    assert wage_events(r) == [skipped(w, NO_WALLET, Skip.WALLET_CANNOT_RECEIVE)] and tok_events(r) == []
     w.send(MAIN, w.wage, "returnWage", 1, NO_WALLET)
     assert w.free(MAIN) == MAIN_FUND - 800_000
     assert payroll(w) == run(workers=2, total=900_000, returned=100_000)
