@@ -1551,3 +1551,43 @@ def test_teeth_broken_refund_fails_the_balance_invariants():
     m = re.search(r"free (\d+), funded − paid \+ refunds − redeemed (\d+)", str(err))
     if m is not None:
         assert int(m.group(1)) == int(m.group(2)) - 1, str(err)
+
+
+def test_teeth_the_new_invariants_notice_a_lesson_ahead_an_unrefunded_one_and_a_wallet_over_its_tier():
+    """Driven by hand (a lesson before the start is refused, a repeated id and a third lesson at the start are
+    skipped) the invariants hold; a model that believes the order was placed a lesson later, that a refund run
+    covered an order it did not, or that a wallet has a lower tier makes the right invariant fail."""
+    machine = EscrowMachine()
+    machine.chain.set_time(EDGE)
+    machine.do_enrol(PARENT_NAMES[0], 3, 6, "exact")  # order 1, before course 3 starts: pace base 0
+    machine.do_enrol(PARENT_NAMES[2], 1, 4, "exact")  # order 2
+    machine.do_record_lesson(SCHOOLS[0], 3, [1])  # refused: Prepaid_CourseNotStarted
+    machine.chain.set_time(COURSES[3].start)
+    for _ in range(3):  # lesson 1, lesson 2 (the slack), then ahead of the timetable
+        events = machine.do_record_lesson(SCHOOLS[0], 3, [1, 1])
+    assert events == [skip(1, AHEAD_OF_TIMETABLE), skip(1, REPEATED)]
+    assert machine.m.orders[1].pending == 2 and machine.m.orders[1].pace_base == 0
+    invariants = [name for name in dir(machine) if name.startswith("invariant_")]
+    assert len(invariants) == 8
+    for name in invariants:
+        getattr(machine, name)()
+
+    machine.m.orders[1].pace_base = 1  # as if placed once lesson 1 was due: two lessons held is one too many
+    err = violation(machine, "invariant_NoParentPaidAheadOfTheTimetable")
+    assert "2 lessons paid or held" in err.msg and "allows 1" in err.msg, err.msg
+    machine.m.orders[1].pace_base = 0
+
+    machine.do_announce_closure(SCHOOLS[0])
+    machine.chain.set_time(machine.m.inst[SCHOOLS[0]].closes_at)
+    events = machine.do_refund_orders(PARENT_NAMES[1], SCHOOLS[0], [1])  # the held lessons matured: paid first
+    assert [e[0] for e in events] == ["LessonsReleased", "OrderRefunded"]
+    for name in invariants:
+        getattr(machine, name)()
+    machine.m.orders[2].refund_run = "closed"  # as if the run had covered order 2, whose lessons are all left
+    err = violation(machine, "invariant_ClosureReturnsEveryUnconsumedFen")
+    assert err.msg.startswith("order 2 after a refund run of a closed school: 4 lessons left"), err.msg
+    machine.m.orders[2].refund_run = None
+
+    machine.m.wallets[PARENT_NAMES[2]].tier = WALLET_TIERS["lowest"].tier_id  # cap 1,000,000 fen
+    err = violation(machine, "invariant_EveryWalletRespectsItsTier")
+    assert err.msg.startswith(f"{PARENT_NAMES[2]} holds "), err.msg
