@@ -199,9 +199,14 @@ contract GrantProgramme is GrantBook {
         }
         if (left == 0) return;
         _totals.returnedOnCloseFen += uint128(left);
-        // The money belongs to the firm's one live grant; a later clawback credits it.
+        // A later clawback of the firm's live grant credits what came back of that grant's own money: never more
+        // than it paid (the rest is an earlier grant's, whose promise was kept), and nothing once it is clawed back.
         uint256 grantId = _liveGrant[wallet];
-        if (grantId != 0) _grants[grantId].returnedOnCloseFen += uint128(left);
+        Grant storage g = _grants[grantId];
+        if (grantId != 0 && g.status != GrantStatus.ClawedBack && g.status != GrantStatus.Settled) {
+            uint256 own = g.paidFen - g.returnedOnCloseFen;
+            g.returnedOnCloseFen += uint128(left < own ? left : own);
+        }
         emit GrantMoneyReturnedOnClose(wallet, left);
         _token.moveEarmark(wallet, department, left);
     }

@@ -131,7 +131,7 @@ abstract contract WalletBook is IECNY {
     function canReceive(address wallet, uint256 amountFen) external view returns (bool) {
         if (_wallets[wallet].status != WalletStatus.Open) return false;
         uint256 cap = _tiers[_wallets[wallet].tier].balanceCapFen;
-        return cap == 0 || _balanceOf(wallet) + amountFen <= cap;
+        return cap == 0 || (amountFen <= cap && _balanceOf(wallet) <= cap - amountFen); // no overflow on any amount
     }
 
     /// @inheritdoc IECNY

@@ -628,6 +628,7 @@ def test_can_receive(w):
     w.tok(P1, "transfer", "low:1", 6_000)
     assert w.balance("low:1") == cap
     assert w.view("canReceive", "low:1", 0) is True and w.view("canReceive", "low:1", 1) is False
+    assert w.view("canReceive", "low:1", MAX_UINT) is False  # any amount is an answer, never an overflow
     # a frozen wallet still receives (controllers release into it)
     w.tok(REGULATOR, "freezeWallet", "low:1")
     assert w.view("canReceive", "low:1", 0) is True

@@ -1608,21 +1608,22 @@ def test_money_returned_on_close_may_settle_a_later_clawback(w):
     check_books(w)
 
 
-@pytest.mark.xfail(strict=True, raises=ContractRevert, reason=(
-    "contract flaw (reported): onWalletClose credits ALL the firm's grant money to its live grant, including "
-    "unspent money of an earlier grant whose promise was kept; recordBreach then computes principal + interest "
-    "- returnedOnCloseFen and underflows (Panic 0x11), so the breach, even fraud, can never be recorded"))
 def test_a_breach_can_be_recorded_after_a_close_that_returned_an_earlier_grants_money(w):
+    """Found in review: the whole close used to be credited to the live grant, an earlier grant's unspent money
+    too, and the breach then underflowed (Panic), so even fraud could not be recorded. Only the live grant's
+    own money is credited now."""
     first, _ = paid_grant(w, FA, [MILLION])  # completed, kept unspent
     w.chain.set_time(PROMISE_END)  # the first grant's promise is kept: the firm may take another
     second = w.admit((FA, [TRANCHES[0]]))
     w.chain.advance(days=10)
     w.attest([second], 0)
-    w.tok(FA, "closeWallet", FA)  # returns ¥1,000,000 of the first grant and ¥300,000 of the second
-    assert w.grant(second)["returnedOnCloseFen"] == MILLION + TRANCHES[0]  # all credited to the live grant
-    r = w.breach(second, w.chain.now, fraud=True)  # reverts today: Panic(0x11)
-    # (how much of the earlier grant's money should count is for the fix to decide; a fraud must be recordable)
-    assert w.status(second) in (GrantStatus.CLAWED_BACK, GrantStatus.SETTLED)
+    r = w.tok(FA, "closeWallet", FA)  # returns ¥1,000,000 of the first grant and ¥300,000 of the second
+    assert [e.args["amountFen"] for e in r.events_named("GrantMoneyReturnedOnClose")] == [MILLION + TRANCHES[0]]
+    assert w.grant(second)["returnedOnCloseFen"] == TRANCHES[0]  # only the second grant's own money
+    r = w.breach(second, w.chain.now, fraud=True)
+    args = r.event("GrantClawedBack").args
+    assert args["creditedOnCloseFen"] == TRANCHES[0] and args["returnedUnspentFen"] == 0
+    assert args["outstandingFen"] == args["interestFen"]  # the principal came back on the close
     assert r.event("FirmExcluded").args["firm"] == w.addr(FA)
 
 

@@ -532,10 +532,6 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
                 return "Grant_PromiseKept"
             principal = g.paid
             interest = sum(interest_on(a, t, breached_at) for a, t in zip(g.tranches, g.paid_at) if t)
-            if principal + interest < g.on_close:
-                # Contract flaw (reported): the credit may include an earlier grant's money returned on the same
-                # close, and principal + interest - returnedOnCloseFen then underflows.
-                return "Panic"
             owed = principal + interest - g.on_close  # money returned on close is the department's already
             returned = min(m.wallets[g.firm].grant, owed)
             g.status, g.breached_at, g.fraud = CLAWED_BACK, breached_at, fraud
@@ -657,8 +653,9 @@ class GrantsMachine(ModelledSends, RuleBasedStateMachine):
             if w.grant:
                 m.totals["returnedOnCloseFen"] += w.grant
                 gid = m.live.get(who, 0)
-                if gid:  # the money belongs to the firm's live grant: a later clawback credits it
-                    m.grant(gid).on_close += w.grant
+                g = m.grant(gid) if gid else None
+                if g is not None and not g.clawed:  # a later clawback credits the live grant's own money only
+                    g.on_close += min(w.grant, g.paid - g.on_close)
                 events.append(("GrantMoneyReturnedOnClose", {"firm": self.a(who), "amountFen": w.grant}))
                 m.move_grant_money(who, DEPT, w.grant)
             w.redeemed += w.free
