@@ -362,12 +362,16 @@ class CloseGuardMachine(ModelledSends, RuleBasedStateMachine):
             self.check_earmark(w, c)
 
     def open_wallet(self, w: int) -> str:
-        """Wallet `w`, or the next open one if it is closed (a bulk action on a closed wallet is all refusals)."""
+        """Wallet `w`, or the next one open and not frozen (a bulk action on a closed or frozen wallet is all
+        refusals)."""
         for k in range(len(NAMES)):
             name = NAMES[(w + k) % len(NAMES)]
-            if self.m.wallets[name].open:
+            if self.m.wallets[name].open and not self.m.wallets[name].frozen:
                 return name
         return NAMES[w]
+
+    def any_wallet_usable(self) -> bool:
+        return any(w.open and not w.frozen for w in self.m.wallets.values())
 
     # ---------------------------------------------------------------- rules
 
@@ -380,13 +384,20 @@ class CloseGuardMachine(ModelledSends, RuleBasedStateMachine):
     def a_controller_earmarks(self, c, w, amount):
         self.do_earmark(c, NAMES[w], amount)
 
-    @rule(w=WALLET, first=CTL, count=st.integers(3, 17), amount=st.integers(1, 3_000))
-    def controllers_crowd_into_a_wallet(self, w, first, count, amount):
-        """Many controllers earmark one wallet: past 16 the empty earmarks are pruned, or the newcomer is
-        refused."""
+    def newcomers(self, name: str, first: int) -> list[int]:
+        """Controllers not in `name`'s list, from `first` on."""
+        listed = self.m.wallets[name].listed
+        return [(first + k) % N_CONTROLLERS for k in range(N_CONTROLLERS) if (first + k) % N_CONTROLLERS not in listed]
+
+    @precondition(lambda self: self.any_wallet_usable())
+    @rule(w=WALLET, first=CTL, beyond=st.integers(-3, 2), amount=st.integers(1, 3_000))
+    def controllers_crowd_into_a_wallet(self, w, first, beyond, amount):
+        """New controllers earmark one wallet until its list is full, or `beyond` past it: the empty earmarks
+        are pruned, or the newcomer is refused."""
         name = self.open_wallet(w)
-        for k in range(count):
-            self.do_earmark((first + k) % N_CONTROLLERS, name, amount, check=False)
+        count = max(1, MAX_LISTED - len(self.m.wallets[name].listed) + beyond)
+        for c in self.newcomers(name, first)[:count]:
+            self.do_earmark(c, name, amount, check=False)
 
     @rule(w=WALLET, pick=CTL, how=st.sampled_from(["all", "all", "part", "more", "zero"]))
     def a_controller_gives_back(self, w, pick, how):
@@ -413,21 +424,23 @@ class CloseGuardMachine(ModelledSends, RuleBasedStateMachine):
         pool = sorted(self.m.wallets[name].ever) if among_holders and self.m.wallets[name].ever else list(range(N_CONTROLLERS))
         self.do_claim(pool[pick % len(pool)], name, on)
 
-    @rule(w=WALLET, c=CTL, crowd=st.integers(14, 17), claim=st.booleans(), close=st.booleans())
-    def a_claimant_is_crowded_out(self, w, c, crowd, claim, close):
-        """The pruning attack, varied: a controller empties its earmark and (maybe) claims; others crowd in
-        so the list is pruned; the wallet (maybe) tries to close."""
+    @precondition(lambda self: self.any_wallet_usable())
+    @rule(w=WALLET, c=CTL, beyond=st.integers(0, 2), claim=st.booleans(), close=st.booleans())
+    def a_claimant_is_crowded_out(self, w, c, beyond, claim, close):
+        """The pruning attack, varied: a controller empties its earmark and (maybe) claims; new controllers
+        crowd in until the list is pruned (`beyond` more); the wallet (maybe) tries to close."""
         name = self.open_wallet(w)
         self.do_earmark(c, name, 1)
         self.do_give_back(c, name, self.m.earmark_of(name, c))
         if claim:
             self.do_claim(c, name, True)
-        for k in range(1, crowd + 1):
-            self.do_earmark((c + k) % N_CONTROLLERS, name, 1, check=False)
+        count = MAX_LISTED - len(self.m.wallets[name].listed) + 1 + beyond
+        for k in self.newcomers(name, c + 1)[:count]:
+            self.do_earmark(k, name, 1, check=False)
         if close:
             self.do_close(name, name)
 
-    @precondition(lambda self: any(w.open for w in self.m.wallets.values()))
+    @precondition(lambda self: self.any_wallet_usable())
     @rule(w=WALLET, clear=st.booleans())
     def the_controllers_let_go_and_the_wallet_closes(self, w, clear):
         """Every controller gives back what it holds in the wallet and (maybe) clears its claim; the wallet
