@@ -55,6 +55,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import eth  # noqa: F401  (py-evm raises the recursion limit when imported: import it here, not inside an example)
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
