@@ -18,8 +18,13 @@ AUDIT_VENV := .venv-audit
 AUDIT_REQ := tools/audit/requirements.txt
 AUDIT_STAMP := $(AUDIT_VENV)/.ecny-installed-$(call hash_of,$(AUDIT_REQ))
 AUDIT_OUT := build/audit
+# halmos gets its own venv too (it pins rich<14.1 and its own z3-solver), reinstalled only when its
+# requirements file changes; forge is npm's native binary, pinned in package-lock.json (`make solc`).
+PROVE_VENV := .venv-prove
+PROVE_REQ := tools/prove/requirements.txt
+PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc audit
+.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
@@ -82,7 +87,7 @@ compile: venv
 
 solc:
 	@if [ ! -f node_modules/solc/package.json ] || [ ! -f $(SOLC_STAMP) ]; then \
-		echo "npm ci --no-audit --no-fund  (solc 0.8.37 from package-lock.json)"; \
+		echo "npm ci --no-audit --no-fund  (solc 0.8.37 and forge 1.7.1 from package-lock.json)"; \
 		npm ci --no-audit --no-fund && rm -f node_modules/.ecny-installed-* && touch $(SOLC_STAMP); \
 	fi
 
@@ -105,4 +110,22 @@ $(AUDIT_STAMP):
 	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
 	$(AUDIT_VENV)/bin/python -m pip install --quiet -r $(AUDIT_REQ)
 	@rm -f $(AUDIT_VENV)/.ecny-installed-*
+	@touch $@
+
+# Symbolic checks (halmos) and fuzz/invariant tests (forge) of the contracts' money properties, tests/prove/.
+# `prove`: forge's deep profile (foundry.toml) and every halmos check, verdicts and times written to
+# tests/prove/RESULTS.md (commit it); at most 15 minutes on 2 cores. `prove-fast`: the ci profile and the
+# cheapest halmos checks, a few minutes, verdicts in build/prove/RESULTS-ci.md. Both fail when a property fails.
+prove: $(PROVE_STAMP) solc
+	@$(PYTHON) tools/prove/run.py --profile deep --results tests/prove/RESULTS.md
+
+prove-fast: $(PROVE_STAMP) solc
+	@$(PYTHON) tools/prove/run.py --profile ci
+
+$(PROVE_STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "make prove needs Python 3.11 or newer ($(PYTHON) is older); try: make PYTHON=python3.11 prove"; exit 1; }
+	@test -x $(PROVE_VENV)/bin/python || $(PYTHON) -m venv $(PROVE_VENV)
+	$(PROVE_VENV)/bin/python -m pip install --quiet -r $(PROVE_REQ)
+	@rm -f $(PROVE_VENV)/.ecny-installed-*
 	@touch $@
