@@ -93,12 +93,13 @@ solc:
 
 # Static analysis: slither over contracts/*.sol and what they import, compiled by npm's solc (tools/audit/solc).
 # contracts/test/ (deliberately broken) is not a target, and --filter-paths drops anything reported there;
-# --show-ignored-findings: inline slither-disable comments do not bypass the triage file.
+# --show-ignored-findings: inline slither-disable comments do not bypass the triage file. forge goes on PATH:
+# crytic-compile sees foundry.toml (make prove) and asks `forge config` before compiling with the npm solc.
 # Output in build/audit/; tools/audit/check.py fails on any High/Medium finding not accepted in audit/triage.toml.
 audit: $(AUDIT_STAMP) solc
 	@mkdir -p $(AUDIT_OUT) && rm -f $(AUDIT_OUT)/slither.json
 	@echo "slither contracts/  (log: $(AUDIT_OUT)/slither.txt)"
-	@$(AUDIT_VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/tools/audit/solc \
+	@PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(AUDIT_VENV)/bin/slither contracts/ --solc-standard-json --solc $(CURDIR)/tools/audit/solc \
 		--filter-paths 'contracts/test/' --show-ignored-findings --fail-none --disable-color \
 		--json $(AUDIT_OUT)/slither.json >$(AUDIT_OUT)/slither.txt 2>&1 || \
 		{ tail -n 40 $(AUDIT_OUT)/slither.txt; echo "slither failed (log: $(AUDIT_OUT)/slither.txt)"; exit 1; }
