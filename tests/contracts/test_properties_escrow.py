@@ -964,6 +964,14 @@ class EscrowMachine(ModelledSends, RuleBasedStateMachine):
     def parent_tops_up(self, parent, amount):
         self.do_top_up(PARENT_NAMES[parent], amount)
 
+    @rule(parent=PARENT, room=st.sampled_from([0, 1, 20_000]))
+    def parent_fills_their_wallet_to_the_cap(self, parent, room):
+        """Topped up to `room` fen below the balance cap: refunds (earmarks returned) still go through."""
+        p = PARENT_NAMES[parent]
+        amount = TIERS[self.m.wallets[p].tier].balance_cap_fen - self.m.balance_of(p) - room
+        if amount > 0:
+            self.do_top_up(p, amount)
+
     @rule(frm=PARENT, to=st.integers(1, 2), amount=st.one_of(st.integers(1, 200_000), st.integers(200_000, 600_000)))
     def parent_pays_another_parent(self, frm, to, amount):
         """Money into a capped wallet: refused when it would pass the receiver's cap (or the payer's limits)."""

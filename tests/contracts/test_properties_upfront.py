@@ -657,6 +657,14 @@ class UpfrontMachine(ModelledSends, RuleBasedStateMachine):
         name = PARENT_NAMES[p]
         self.act(BANK, self.token, "issue", (name, amount), "top_up", (name, amount))
 
+    @rule(p=PARENT, room=st.sampled_from([0, 1, 10_000, 50_000]))
+    def parent_fills_their_wallet_to_the_cap(self, p, room):
+        """Topped up to `room` fen below the balance cap: a larger refund or share waits (WalletCannotReceive)."""
+        name = PARENT_NAMES[p]
+        amount = TIERS[self.m.wallets[name].tier].balance_cap_fen - self.m.balance_of(name) - room
+        if amount > 0:
+            self.act(BANK, self.token, "issue", (name, amount), "top_up", (name, amount))
+
     @rule(p=PARENT, to=st.integers(1, 2), amount=st.integers(1, 300_000))
     def parent_pays_another_parent(self, p, to, amount):
         frm, dst = PARENT_NAMES[p], PARENT_NAMES[(p + to) % len(PARENT_NAMES)]
