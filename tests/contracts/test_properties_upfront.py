@@ -332,8 +332,11 @@ class Model:
             raise Revert("Prepaid_CourseEnded")
         if lessons == 0 or lessons > c.lessons:
             raise Revert("Prepaid_InvalidLessonCount")
-        # the three courses keep the hours, span, charge and lead caps; any renewal is allowed
+        # the three courses keep the hours, span, charge and lead caps; a renewal waits until the parent's
+        # active orders of the course have 20 class hours or fewer left
         left = sum(o.left for o in self.orders_of(p) if o.course == course and o.status == ACTIVE)
+        if left and left * c.hours > RULES.renewal_max_hours_left:
+            raise Revert("Prepaid_RenewalTooEarly", classHoursLeft=left * c.hours, maxHoursLeft=RULES.renewal_max_hours_left)
         fee = lessons * c.fee
         deposit = fee * DEPOSIT_BPS // BPS
         oid = len(self.orders) + 1
