@@ -123,7 +123,7 @@ COURSES = {
     # the course ends at T0 + 70 days; a lesson every 1.3 days
     2: CourseSpec("school:b", 30_001, 30, 3, EDGE + 30 * DAY, T0 + 70 * DAY),
     # a fast timetable: 20 lessons, one every 12 hours from two days after START, so four can wait in their
-    # 48-hour windows at once; any renewal is allowed (20 class hours at most)
+    # 48-hour windows at once; a renewal is too early while more than 20 lessons are left
     3: CourseSpec("school:a", 20_000, 20, 1, START + 2 * DAY, START + 12 * DAY),
 }
 UNKNOWN_COURSE = 4
