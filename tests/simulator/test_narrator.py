@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from golden_files import compare_text  # noqa: E402
+
 from ecny_sim import engine
 from ecny_sim import scenario as scenarios
 from ecny_sim.chain import Chain, Event, TxRecord, TxResult
@@ -107,6 +111,14 @@ def told() -> dict[str, Told]:
 
 
 # ------------------------------------------------------------------ the Proof item
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("name", ALL)
+def test_narration_is_word_for_word_the_golden_one(told, name, lang):
+    """Every sentence of every scenario, in both languages, as it was told before narration moved into message
+    catalogs (tests/golden/narration/); a change on purpose regenerates the file (tests/golden_files.py)."""
+    compare_text(f"narration/{name}.{lang}.txt", told[name].outputs[lang])
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
