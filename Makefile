@@ -24,7 +24,7 @@ PROVE_VENV := .venv-prove
 PROVE_REQ := tools/prove/requirements.txt
 PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts demo test test-deep bench bench-full compile solc audit prove prove-fast
+.PHONY: venv fonts artifacts catalogs demo test test-deep bench bench-full compile solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
@@ -41,7 +41,7 @@ $(VENV_STAMP):
 # no prompt (root, with apt-get); otherwise one line of advice. Without it a Chinese report still gets written,
 # its charts labelled in English. Run by the venv set-up; `make fonts` on its own too.
 fonts:
-	@if $(VPY) -c 'from ecny_sim.charts import cjk_font; raise SystemExit(cjk_font() is None)' 2>/dev/null; then :; \
+	@if $(VPY) -c 'from ecny_sim.show.charts import cjk_font; raise SystemExit(cjk_font() is None)' 2>/dev/null; then :; \
 	elif dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "apt-get install fonts-noto-cjk  (a Chinese font for the report charts)"; \
@@ -57,11 +57,26 @@ fonts:
 # anyway); when no solc is found (exit 3) and Node is there, fetch npm's pinned solc first.
 # Tests then run with ECNY_SIM_AUTOCOMPILE=0: nothing rewrites the artifacts in the middle of a session.
 artifacts: venv
-	@$(VPY) -m ecny_sim.compiler --check; status=$$?; \
+	@$(VPY) -m ecny_sim.chain.compiler --check; status=$$?; \
 	if [ $$status -ne 0 ]; then \
 		if [ $$status -eq 3 ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi; \
-		$(VPY) -m ecny_sim.compiler --ensure; \
+		$(VPY) -m ecny_sim.chain.compiler --ensure; \
 	fi
+
+# The narration's and the report's words: pybabel extracts the messages from the code, merges them into every
+# language's .po (translations kept) and compiles the .mo files, which are committed (a test checks they are
+# fresh and that every message is translated). Run after changing a sentence in the code or a .po file.
+LOCALE_DIR := simulator/show/locale
+BABEL_KEYWORDS := -k _ -k n_:1,2 -k p_:1c,2 -k np_:1c,2,3 -k N_
+catalogs: venv
+	@mkdir -p build
+	@for domain in narration report; do \
+		$(VBIN)/pybabel -q extract -F tools/babel/$$domain.cfg --no-default-keywords $(BABEL_KEYWORDS) \
+			--add-comments=TRANSLATORS: --add-location=file -o build/$$domain.pot . && \
+		$(VBIN)/pybabel -q update -D $$domain -i build/$$domain.pot -d $(LOCALE_DIR) \
+			--no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete && \
+		$(VBIN)/pybabel -q compile -D $$domain -d $(LOCALE_DIR) || exit 1; \
+	done
 
 demo: artifacts
 	$(VBIN)/ecny-sim run edu_abscond

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.clock import HOUR, parse_beijing
-from ecny_sim.engine import Simulation, run_scenario
-from ecny_sim.redpacket import Campaign, MerchantRegistry
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.chain.clock import HOUR, parse_beijing
+from ecny_sim.pilot import Simulation, run_scenario
+from ecny_sim.domain.redpacket import Campaign, MerchantRegistry
 
 HERE = Path(__file__).resolve().parent
 

@@ -19,8 +19,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
 
 HERE = Path(__file__).resolve().parent
 

@@ -5,7 +5,7 @@
 
 One run, the same compiled ECNY + PrepaidEscrow bytecode (simulator/artifacts) on every route:
 
-  A  simulator, class batch     ecny_sim.chain.Chain; one `recordLesson(course, [30 order ids])` per lesson
+  A  simulator, class batch     ecny_sim.chain.chain.Chain; one `recordLesson(course, [30 order ids])` per lesson
   C  simulator, one order/call  a second Chain set up alike; one `recordLesson(course, [orderId])` per
                                 pupil-lesson
   B  plain web3                 Web3(EthereumTesterProvider()) (eth-tester, py-evm backend); one
@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from ecny_sim.chain import Chain, Deployed
-from ecny_sim.clock import DAY, HOUR, parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.money import fmt_fen, yuan
-from ecny_sim.settings import WALLET_TIERS, PrepaidRules
+from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.domain.money import fmt_fen, yuan
+from ecny_sim.domain.settings import WALLET_TIERS, PrepaidRules
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -579,7 +579,7 @@ def report(a: Route, b: Route, c: Route, rows: list[GasRow], *, quick: bool, com
     w("")
     w("## Method")
     w("")
-    w(f"- **A** `ecny_sim.chain.Chain` (py-evm via eth-tester's backend, one transaction per block, "
+    w(f"- **A** `ecny_sim.chain.chain.Chain` (py-evm via eth-tester's backend, one transaction per block, "
       "explicit gas, locally signed, events decoded): per lesson one "
       f"`chain.send(school, escrow, \"recordLesson\", courseId, [{CLASS_SIZE} order ids])`; the time of those "
       "`send` calls is summed; gas = `gas_used / 30`.")

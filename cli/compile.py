@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecny_sim import compiler
+from ecny_sim.chain import compiler
 
 
 def register(app: typer.Typer) -> None:

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ecny_sim.cli.run import fail
-from ecny_sim.compare import diff_runs
-from ecny_sim.money import fmt_fen
-from ecny_sim.scenario import BadInput
+from ecny_sim.read.compare import diff_runs
+from ecny_sim.domain.money import fmt_fen
+from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:

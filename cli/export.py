@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.scenario import BadInput
+from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def export(
         fail("choose what to export: --csv")
     if not run_dir.is_dir():
         fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
-    from ecny_sim.export import export_csv
+    from ecny_sim.show.export import export_csv
 
     try:
         out = export_csv(run_dir)

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ecny_sim.cli.run import fail
-from ecny_sim.compiler import CompilerError
-from ecny_sim.inspect import inspect_run
-from ecny_sim.money import fmt_fen
-from ecny_sim.scenario import BadInput
+from ecny_sim.chain.compiler import CompilerError
+from ecny_sim.read.inspect import inspect_run
+from ecny_sim.domain.money import fmt_fen
+from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecny_sim import scenario as scenarios
+from ecny_sim.run import scenario as scenarios
 
 
 def register(app: typer.Typer) -> None:

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.compiler import CompilerError
-from ecny_sim.replay import replay as replay_journal
-from ecny_sim.scenario import BadInput
+from ecny_sim.chain.compiler import CompilerError
+from ecny_sim.read.replay import replay as replay_journal
+from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:

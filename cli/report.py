@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.report_text import LANGS
-from ecny_sim.scenario import BadInput
+from ecny_sim.show.report_text import LANGS
+from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def report(
         fail(f"unknown language {lang!r} for --lang; choose one of: {', '.join(LANGS)}")
     if not run_dir.is_dir():
         fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
-    from ecny_sim.report import write_report  # late: matplotlib is imported only when a report is made
+    from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

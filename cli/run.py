@@ -10,14 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.clock import format_beijing
-from ecny_sim.compiler import CompilerError, ensure_fresh
-from ecny_sim.engine import EXIT_BAD_INPUT, run_scenario
-from ecny_sim.money import fmt_fen
-from ecny_sim.narrator import Narrator
-from ecny_sim.report import write_report
-from ecny_sim.reporter import ConsoleReporter
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.chain.clock import format_beijing
+from ecny_sim.chain.compiler import CompilerError, ensure_fresh
+from ecny_sim.pilot import run_scenario
+from ecny_sim.run.engine import EXIT_BAD_INPUT
+from ecny_sim.domain.money import fmt_fen
+from ecny_sim.show.narrator import Narrator
+from ecny_sim.show.report import write_report
+from ecny_sim.show.terminal import ConsoleReporter
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:

@@ -10,10 +10,10 @@ import random
 
 from pydantic import Field, model_validator
 
-from ecny_sim.clock import DAY, HOUR
-from ecny_sim.money import fmt_fen
-from ecny_sim.scenario import ScenarioParams
-from ecny_sim.term import open_term
+from ecny_sim.chain.clock import DAY, HOUR
+from ecny_sim.domain.money import fmt_fen
+from ecny_sim.run.scenario import ScenarioParams
+from ecny_sim.domain.term import open_term
 
 
 class Params(ScenarioParams):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ecny_sim import scenario as scenarios
+from ecny_sim.run import scenario as scenarios
 
 LANGS = ("en", "zh")
 
@@ -40,8 +40,8 @@ class SessionRun:
 
 
 def _run_one(name: str, base: str) -> dict[str, Any]:
-    from ecny_sim.engine import run_scenario
-    from ecny_sim.report import write_report
+    from ecny_sim.pilot import run_scenario
+    from ecny_sim.show.report import write_report
 
     scenario = scenarios.load(name)
     run_dir = Path(base) / "runs" / name

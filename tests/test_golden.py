@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from golden_files import compare_digests, digest  # noqa: E402
 from scenario_runs import LANGS, session_runs  # noqa: E402
 
-from ecny_sim import scenario as scenarios  # noqa: E402
+from ecny_sim.run import scenario as scenarios  # noqa: E402
 
 NAMES = scenarios.builtin_names()
 
@@ -27,7 +27,7 @@ def runs(tmp_path_factory):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_run_outputs_match_the_golden_digests(runs, name, tmp_path):
-    from ecny_sim.export import export_csv
+    from ecny_sim.show.export import export_csv
 
     run = runs[name]
     digests = {f"run/{k}": v for k, v in digest(run.dir).items()}

@@ -29,7 +29,7 @@ def test_wheel_runs_a_builtin_scenario_from_anywhere(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = dict(os.environ, PYTHONPATH=str(site))  # ahead of the editable install's finder
-    probe = subprocess.run([sys.executable, "-c", "import ecny_sim, ecny_sim.compiler as c; "
+    probe = subprocess.run([sys.executable, "-c", "import ecny_sim, ecny_sim.chain.compiler as c; "
                             "print(ecny_sim.__file__); print(c.repo_root())"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     where, root = probe.stdout.split()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

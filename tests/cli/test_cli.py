@@ -68,8 +68,8 @@ def test_params_file_and_set_combine(tmp_path):
 
 
 UNEXPECTED_REVERT = '''"""A scenario whose parent cancels twice"""
-from ecny_sim.scenario import ScenarioParams
-from ecny_sim.term import open_term
+from ecny_sim.run.scenario import ScenarioParams
+from ecny_sim.domain.term import open_term
 
 class Params(ScenarioParams):
     start: str = "2022-05-09 09:00"
@@ -84,7 +84,7 @@ def run(sim, p):
 '''
 
 FAILED_CHECK = '''"""A scenario whose own check fails"""
-from ecny_sim.scenario import ScenarioParams
+from ecny_sim.run.scenario import ScenarioParams
 
 class Params(ScenarioParams):
     start: str = "2022-05-09 09:00"
@@ -130,7 +130,7 @@ def test_list_names_every_builtin(tmp_path):
 
 
 SCRIPT_BUG = '''"""A scenario with a bug"""
-from ecny_sim.scenario import ScenarioParams
+from ecny_sim.run.scenario import ScenarioParams
 
 class Params(ScenarioParams):
     start: str = "2022-05-09 09:00"

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.compare import diff_runs
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.read.compare import diff_runs
+from ecny_sim.pilot import run_scenario
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
-from ecny_sim.inspect import inspect_run
-from ecny_sim.scenario import BadInput
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
+from ecny_sim.read.inspect import inspect_run
+from ecny_sim.run.scenario import BadInput
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 

@@ -26,7 +26,7 @@ from chromium_pipe import Chromium, find_chromium  # noqa: E402
 from scenario_runs import session_runs  # noqa: E402
 
 from ecny_sim.cli.main import app  # noqa: E402
-from ecny_sim.money import fmt_fen  # noqa: E402
+from ecny_sim.domain.money import fmt_fen  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

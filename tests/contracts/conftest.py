@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from ecny_sim.chain import Chain, Deployed, TxResult
-from ecny_sim.clock import DAY, HOUR, parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.errors import ContractRevert, DecodedError, MissingRevert
-from ecny_sim.settings import WALLET_TIERS, PrepaidRules
+from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.chain.errors import ContractRevert, DecodedError, MissingRevert
+from ecny_sim.domain.settings import WALLET_TIERS, PrepaidRules
 
 HERE = Path(__file__).resolve().parent
 COVERAGE_MODULE = "test_abi_coverage.py"

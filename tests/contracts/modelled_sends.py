@@ -7,7 +7,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-from ecny_sim.clock import format_beijing
+from ecny_sim.chain.clock import format_beijing
 
 #: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
 #: reads the balances after each state change; these caps keep a machine to about ten seconds there. Other

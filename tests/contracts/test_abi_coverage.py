@@ -11,7 +11,7 @@ import pytest
 
 from contract_testkit import BANK, COVERED_ARTIFACTS, REGULATOR, AbiRecorder, unit_suite_incomplete
 from ecny_sim.chain import Chain
-from ecny_sim.errors import ContractRevert
+from ecny_sim.chain.errors import ContractRevert
 
 #: Custom errors no call can raise, with the reason. (Each entry must still be in its ABI and must stay unseen.)
 UNREACHABLE_ERRORS = {

@@ -29,10 +29,10 @@ from contract_testkit import (
 )
 from eth_utils import keccak
 
-from ecny_sim import merkle
-from ecny_sim.clock import HOUR, parse_beijing
-from ecny_sim.errors import ContractRevert
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.domain import merkle
+from ecny_sim.chain.clock import HOUR, parse_beijing
+from ecny_sim.chain.errors import ContractRevert
+from ecny_sim.domain.settings import WALLET_TIERS
 
 P1, P2, P3 = "parent:1", "parent:2", "parent:3"
 LOWEST = WALLET_TIERS["lowest"]  # ¥10,000 balance, ¥2,000 per payment, ¥5,000 a day

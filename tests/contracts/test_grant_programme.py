@@ -17,8 +17,8 @@ import pytest
 
 from contract_testkit import BANK, DAY, HOUR, MAX_UINT, REGULATOR, T0, ZERO, World
 from ecny_sim.chain import Chain
-from ecny_sim.errors import ContractRevert
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.errors import ContractRevert
+from ecny_sim.domain.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ constants
 

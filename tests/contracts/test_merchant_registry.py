@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from ecny_sim.chain import Chain
-from ecny_sim.clock import parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.errors import ContractRevert
+from ecny_sim.chain.clock import parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.chain.errors import ContractRevert
 
 T0 = parse_beijing("2020-10-09 09:00")
 BANK = "bank"

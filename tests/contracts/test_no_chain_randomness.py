@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ecny_sim.compiler import load_artifact
+from ecny_sim.chain.compiler import load_artifact
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "simulator" / "artifacts"
 CONTRACTS = sorted(p.stem for p in ARTIFACTS.glob("*.json") if p.stem != "manifest")

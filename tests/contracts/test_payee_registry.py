@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from contract_testkit import BANK, REGULATOR, ZERO
-from ecny_sim.errors import ContractRevert
+from ecny_sim.chain.errors import ContractRevert
 
 REGISTRAR = "office:funds"  # the department's funds office
 PAYROLL, LANDLORD, SUPPLIER = 1, 2, 3  # purpose codes

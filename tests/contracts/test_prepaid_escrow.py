@@ -27,9 +27,9 @@ from contract_testkit import (
     OrderStatus,
     Skip,
 )
-from ecny_sim.clock import DAY, HOUR
-from ecny_sim.errors import ContractRevert
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.clock import DAY, HOUR
+from ecny_sim.chain.errors import ContractRevert
+from ecny_sim.domain.settings import WALLET_TIERS
 
 P1, P2, P3 = "parent:1", "parent:2", "parent:3"
 RULE_FIELDS = ("maxClassHoursPerOrder", "maxOrderSpan", "maxChargeFen", "maxPrepayLead", "renewalMaxHoursLeft",

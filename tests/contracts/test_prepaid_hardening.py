@@ -27,8 +27,8 @@ from contract_testkit import (
     OrderStatus,
     Skip,
 )
-from ecny_sim.clock import DAY, HOUR
-from ecny_sim.settings import WALLET_TIERS, PrepaidRules
+from ecny_sim.chain.clock import DAY, HOUR
+from ecny_sim.domain.settings import WALLET_TIERS, PrepaidRules
 
 P1, P2, P3 = "parent:1", "parent:2", "parent:3"
 TERM_FEE = LESSONS * FEE

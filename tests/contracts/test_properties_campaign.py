@@ -41,11 +41,11 @@ from hypothesis.stateful import (
 )
 
 from modelled_sends import ModelledSends
-from ecny_sim import merkle
+from ecny_sim.domain import merkle
 from ecny_sim.chain import Chain
-from ecny_sim.clock import DAY, HOUR, parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.domain.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ the world
 

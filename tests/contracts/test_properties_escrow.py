@@ -70,9 +70,9 @@ from hypothesis.stateful import (
 
 from modelled_sends import ModelledSends, PropertyViolated, machine_settings, violation
 from ecny_sim.chain import Chain
-from ecny_sim.clock import DAY, HOUR, format_beijing, parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.settings import WALLET_TIERS, PrepaidRules
+from ecny_sim.chain.clock import DAY, HOUR, format_beijing, parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.domain.settings import WALLET_TIERS, PrepaidRules
 
 # ------------------------------------------------------------------------------------------ the world
 

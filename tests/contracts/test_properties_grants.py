@@ -54,9 +54,9 @@ from hypothesis.stateful import (
 
 from modelled_sends import ModelledSends, machine_settings, violation
 from ecny_sim.chain import Chain
-from ecny_sim.clock import DAY, HOUR, parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.domain.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ the world
 

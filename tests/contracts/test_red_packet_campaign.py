@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from ecny_sim import merkle
+from ecny_sim.domain import merkle
 from ecny_sim.chain import Chain, Deployed, TxResult
-from ecny_sim.clock import parse_beijing
-from ecny_sim.compiler import load_artifact
-from ecny_sim.errors import ContractRevert
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.clock import parse_beijing
+from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.chain.errors import ContractRevert
+from ecny_sim.domain.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ constants
 

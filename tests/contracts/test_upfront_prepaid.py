@@ -24,8 +24,8 @@ from contract_testkit import (
     OrderStatus,
     Skip,
 )
-from ecny_sim.clock import DAY
-from ecny_sim.errors import ContractRevert
+from ecny_sim.chain.clock import DAY
+from ecny_sim.chain.errors import ContractRevert
 
 P1, P2, P3 = "parent:1", "parent:2", "parent:3"
 RULE_FIELDS = ("maxClassHoursPerOrder", "maxOrderSpan", "maxChargeFen", "maxPrepayLead", "renewalMaxHoursLeft",

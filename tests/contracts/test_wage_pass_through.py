@@ -14,8 +14,8 @@ from enum import IntEnum
 import pytest
 
 from contract_testkit import BANK, DAY, MAX_UINT, REGULATOR, T0, ZERO
-from ecny_sim.errors import ContractRevert
-from ecny_sim.settings import WALLET_TIERS
+from ecny_sim.chain.errors import ContractRevert
+from ecny_sim.domain.settings import WALLET_TIERS
 
 MAIN = "contractor:main"
 SUB = "contractor:sub"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
 
 
 def plan_for(scale: float):

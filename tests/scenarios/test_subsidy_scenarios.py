@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
 
 YEAR_BPS_DAYS = 10_000 * 365
 

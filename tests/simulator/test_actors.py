@@ -2,7 +2,7 @@ import pytest
 from eth_account import Account
 from eth_utils import is_checksum_address
 
-from ecny_sim.actors import SECP256K1_N, Actors, derive_key, validate_name
+from ecny_sim.chain.actors import SECP256K1_N, Actors, derive_key, validate_name
 
 
 def test_same_seed_same_addresses_in_any_order():

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.alerts import AlertSettings
-from ecny_sim.engine import run_scenario
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.read.alerts import AlertSettings
+from ecny_sim.pilot import run_scenario
 
 
 def alerts_of(name_or_path: str, settings: AlertSettings | None = None, test_scale: bool = True, **overrides):
@@ -38,8 +38,8 @@ def test_supervised_balance_counts_releases_and_refunds():
 
 
 OVERSOLD = '''"""A school sells a full term a few days before its end"""
-from ecny_sim.scenario import ScenarioParams
-from ecny_sim.term import open_term
+from ecny_sim.run.scenario import ScenarioParams
+from ecny_sim.domain.term import open_term
 
 class Params(ScenarioParams):
     start: str = "2022-05-09 09:00"
@@ -53,8 +53,8 @@ def run(sim, p):
 '''
 
 CAMPAIGN = '''"""A campaign nobody spends"""
-from ecny_sim.redpacket import Campaign, MerchantRegistry
-from ecny_sim.scenario import ScenarioParams
+from ecny_sim.domain.redpacket import Campaign, MerchantRegistry
+from ecny_sim.run.scenario import ScenarioParams
 
 class Params(ScenarioParams):
     start: str = "2020-10-12 09:00"

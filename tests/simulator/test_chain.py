@@ -11,8 +11,8 @@ import pytest
 from eth_utils import is_checksum_address
 
 from ecny_sim.chain import Chain, Deployed, Event, TxRecord, TxResult
-from ecny_sim.clock import DAY, HOUR, beijing_day, parse_beijing
-from ecny_sim.errors import ContractRevert, MissingRevert, TransactionRejected
+from ecny_sim.chain.clock import DAY, HOUR, beijing_day, parse_beijing
+from ecny_sim.chain.errors import ContractRevert, MissingRevert, TransactionRejected
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ARTIFACT = json.loads((FIXTURES / "Fixture.json").read_text())

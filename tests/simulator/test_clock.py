@@ -2,7 +2,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from ecny_sim.clock import (
+from ecny_sim.chain.clock import (
     BEIJING,
     DAY,
     HOUR,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ecny_sim import compiler
-from ecny_sim.compiler import CompilerError, NoCompilerError
+from ecny_sim.chain import compiler
+from ecny_sim.chain.compiler import CompilerError, NoCompilerError
 
 # ------------------------------------------------------------------------------------------ helpers
 

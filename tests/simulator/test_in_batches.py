@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import Simulation
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import Simulation
 
 
 def test_in_batches_keeps_every_item_in_order():

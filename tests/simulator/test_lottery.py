@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from ecny_sim import lottery
+from ecny_sim.domain import lottery
 
 
 def test_same_seed_same_winners():

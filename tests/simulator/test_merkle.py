@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecny_sim import merkle
-from ecny_sim.actors import Actors
+from ecny_sim.domain import merkle
+from ecny_sim.chain.actors import Actors
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 33])

@@ -19,15 +19,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from golden_files import compare_text  # noqa: E402
 
-from ecny_sim import engine
-from ecny_sim import scenario as scenarios
+from ecny_sim import pilot
+from ecny_sim.chain import compiler
+from ecny_sim.run import engine
+from ecny_sim.run import scenario as scenarios
 from ecny_sim.chain import Chain, Event, TxRecord, TxResult
-from ecny_sim.errors import DecodedError
-from ecny_sim.money import fmt_fen
-from ecny_sim.narrator import LANGUAGES, Chinese, English, Narrator
+from ecny_sim.chain.errors import DecodedError
+from ecny_sim.domain.money import fmt_fen
+from ecny_sim.show.narrator import LANGUAGES, Chinese, English, Narrator
 
 ALL = scenarios.builtin_names()
-ARTIFACTS = Path(engine.__file__).parent / "artifacts"
+ARTIFACTS = compiler.ARTIFACTS_DIR
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_ERROR = re.compile(r"\b(ECNY|Prepaid|Campaign|Registry|Payees|Grant|Conditional|Wage)_[A-Z]")
 
@@ -84,7 +86,7 @@ def run_narrated(name: str, narrators: list[Narrator], **overrides):
     params = s.params(overrides, test_scale=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "Chain", HookedChain)
-        sim = engine.Simulation(s, params, seed=1)
+        sim = pilot.Simulation(s, params, seed=1)
         s.run(sim, params)
     return sim
 
@@ -473,7 +475,7 @@ def test_say_passes_scenario_lines_through_and_attach_hooks_a_simulation():
     narrator.say("2022-05-09 18:00:00 CST", "a line of the scenario's own")
     assert out.getvalue() == "2022-05-09 18:00  a line of the scenario's own\n"
     s = scenarios.load("edu_withdraw")
-    sim = engine.Simulation(s, s.params(test_scale=True), seed=1)
+    sim = pilot.Simulation(s, s.params(test_scale=True), seed=1)
     narrator = Narrator(lang="zh", out=io.StringIO()).attach(sim)  # attach binds the chain's names
     s.run(sim, s.params(test_scale=True))  # attached late (after the ECNY deployment): still tells everything
     assert len(narrator.steps) == sim.counts["transactions"] - 5

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import run_scenario
-from ecny_sim.journal_reader import BadJournal
-from ecny_sim.replay import replay
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import run_scenario
+from ecny_sim.run.journal_reader import BadJournal
+from ecny_sim.read.replay import replay
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 

@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scenario_runs import session_runs  # noqa: E402
 
-from ecny_sim import charts  # noqa: E402
-from ecny_sim import scenario as scenarios  # noqa: E402
-from ecny_sim.scenario import BadInput  # noqa: E402
-from ecny_sim.money import fmt_fen  # noqa: E402
-from ecny_sim.report import write_report  # noqa: E402
-from ecny_sim.report_text import EN, ZH, Text  # noqa: E402
-from ecny_sim.timeline import read_timeline  # noqa: E402
+from ecny_sim.show import charts  # noqa: E402
+from ecny_sim.run import scenario as scenarios  # noqa: E402
+from ecny_sim.run.scenario import BadInput  # noqa: E402
+from ecny_sim.domain.money import fmt_fen  # noqa: E402
+from ecny_sim.show.report import write_report  # noqa: E402
+from ecny_sim.show.report_text import EN, ZH, Text  # noqa: E402
+from ecny_sim.read.timeline import read_timeline  # noqa: E402
 
 NAMES = scenarios.builtin_names()
 LANGS = ("en", "zh")

@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
-from ecny_sim import scenario as scenarios
-from ecny_sim.engine import Simulation
-from ecny_sim.summary import build_summary
+from ecny_sim.run import scenario as scenarios
+from ecny_sim.pilot import Simulation
+from ecny_sim.read.summary import build_summary
 
 
 def world(name: str) -> Simulation:

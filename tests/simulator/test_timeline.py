@@ -13,10 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scenario_runs import session_runs  # noqa: E402
 
-from ecny_sim import scenario as scenarios  # noqa: E402
-from ecny_sim.actors import Actors  # noqa: E402
-from ecny_sim.journal_reader import read_journal  # noqa: E402
-from ecny_sim.timeline import FLOWS, build_timeline, contract_address, group_of, read_timeline  # noqa: E402
+from ecny_sim.run import scenario as scenarios  # noqa: E402
+from ecny_sim.chain.actors import Actors  # noqa: E402
+from ecny_sim.run.journal_reader import read_journal  # noqa: E402
+from ecny_sim.read.timeline import FLOWS, build_timeline, contract_address, group_of, read_timeline  # noqa: E402
 
 NAMES = scenarios.builtin_names()
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")

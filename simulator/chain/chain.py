@@ -1,0 +1,685 @@
+"""The in-process chain: py-evm (through eth-tester's PyEVMBackend) with scenario time, named actors,
+locally signed transactions, decoded events and errors, snapshots and a transaction hook.
+
+    chain = Chain(genesis_time=parse_beijing("2022-05-09"), seed=7)
+    token = chain.deploy("Fixture", abi, bytecode, deployer="bank", args=(100,))
+    chain.set_time("2022-05-09 18:00")
+    r = chain.send("parent:alice", token, "setValue", 5)      # TxResult; raises ContractRevert on status 0
+    r.events[0]            # Event(contract='Fixture', name='ValueSet', args={...})
+    chain.call(token, "total")
+    snap = chain.snapshot(); ...; chain.revert(snap)
+
+Rules this module keeps:
+
+- One transaction per block; each block's timestamp is exactly `chain.now` when the transaction is sent.
+  py-evm requires strictly increasing block timestamps, so after a block at T the next one gets at least
+  T + 1 (`now` = max(scenario time, last block time + 1)). `set_time`/`advance` move the scenario time;
+  `advance` counts from the scenario time, not from the +1 s steps, so repeated `advance(days=1)` never drift.
+- Fees are zero: genesis base fee 0, every transaction has max fee 0 and priority fee 0, so actors need no
+  ETH and nobody is funded (the genesis allocation is empty). EIP-1559 would raise the base fee to 1 wei
+  forever after a single block more than half full; a transaction's gas limit is therefore capped at the
+  block's gas target (block gas limit // 2), which keeps every block at most half full.
+- prevrandao (mix_hash) is keccak(seed, block number) instead of eth-tester's os.urandom, so even block
+  hashes repeat run to run. (State roots do not depend on it here either way: measured, identical across
+  processes with random mix hashes too. Still, nothing returned as reproducible includes a block hash.)
+- Explicit gas on every transaction (no estimation), signed locally with eth-account, applied raw.
+- A failed transaction's revert data comes from the executed computation itself (no re-run).
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import is_hex_address, keccak, to_checksum_address
+
+from .actors import Actors, validate_name
+from .clock import DAY, HOUR, MINUTE, WEEK, format_beijing, to_timestamp
+from .abi import Deployed, EventSpec, FunctionSpec, decode_event, event_spec
+from .errors import (
+    ContractRevert,
+    ErrorDecoder,
+    MissingRevert,
+    TransactionRejected,
+    abi_type,
+    to_jsonable,
+)
+from .records import Event, Snapshot, TxRecord, TxResult
+
+__all__ = ["Chain", "Deployed", "Event", "TxResult", "TxRecord", "Snapshot", "DEFAULT_GAS"]
+
+DEFAULT_GAS = 10_000_000
+ZERO_ADDRESS = b"\x00" * 20
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------------
+# The chain
+# --------------------------------------------------------------------------------------------------
+
+
+class Chain:
+    """An in-process py-evm chain at the scenario's own time. See the module docstring for its rules."""
+
+    def __init__(
+        self,
+        genesis_time: int | str,
+        seed: int | str = 0,
+        *,
+        default_gas: int = DEFAULT_GAS,
+        block_gas_limit: int | None = None,
+    ) -> None:
+        from eth.vm.forks.london.constants import ELASTICITY_MULTIPLIER
+        from eth_tester import PyEVMBackend
+
+        genesis_time = to_timestamp(genesis_time)
+        if genesis_time < 0:
+            raise ValueError("genesis_time must be a unix time >= 0")
+        overrides: dict[str, Any] = {"timestamp": genesis_time}
+        if block_gas_limit is not None:
+            overrides["gas_limit"] = int(block_gas_limit)
+        params = PyEVMBackend.generate_genesis_params(overrides=overrides)
+        params["base_fee_per_gas"] = 0  # not an accepted override; from_genesis takes it
+        self._backend = PyEVMBackend(genesis_parameters=params, genesis_state={})
+        self._evm = self._backend.chain  # py-evm MiningChain
+        genesis = self._evm.get_canonical_head()
+        assert genesis.base_fee_per_gas == 0 and genesis.timestamp == genesis_time
+
+        self.seed = seed
+        self.actors = Actors(seed)
+        self.genesis_time = genesis_time
+        self.chain_id: int = self._evm.chain_id
+        self.block_gas_limit: int = genesis.gas_limit
+        self.max_tx_gas: int = genesis.gas_limit // ELASTICITY_MULTIPLIER
+        if not 21_000 <= int(default_gas) <= self.max_tx_gas:
+            raise ValueError(f"default_gas must be within [21000, {self.max_tx_gas}]")
+        self.default_gas = int(default_gas)
+
+        self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
+        self._seed_bytes = self.actors._seed_bytes
+        self._scenario_time = genesis_time
+        self._last_block_time = genesis_time
+        self.last_result: TxResult | None = None  # the latest mined transaction (a deployment's, too)
+        self._nonces: dict[str, int] = {}
+        self._contracts: dict[str, Deployed] = {}
+        self._by_address: dict[str, Deployed] = {}  # lower-case hex -> contract
+        self._errors = ErrorDecoder()
+        self._events: dict[bytes, list[EventSpec]] = {}
+        #: Hooks called with a TxRecord after every mined transaction (deployments and reverts included).
+        self.on_transaction: list[Callable[[TxRecord], None]] = []
+
+    # ---------------------------------------------------------------- description (journal header)
+
+    @property
+    def genesis_allocation(self) -> dict[str, Any]:
+        """Accounts funded at genesis: none (fees are zero, so no actor needs ETH)."""
+        return {}
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """JSON-able chain settings for a journal header."""
+        return {
+            "backend": f"py-evm {_version('py-evm')} via eth-tester {_version('eth-tester')}",
+            "fork": "prague",
+            "chain_id": self.chain_id,
+            "block_gas_limit": self.block_gas_limit,
+            "max_tx_gas": self.max_tx_gas,
+            "default_gas": self.default_gas,
+            "base_fee_per_gas": 0,
+            "gas_price": 0,
+            "transactions_per_block": 1,
+            "min_block_interval_s": 1,
+            "prevrandao": "keccak256('ecny-sim prevrandao|' + seed + '|' + block number)",
+            "actor_keys": "keccak256('ecny-sim actor|' + seed + '|' + name) mod (n-1) + 1",
+            "signer": f"eth-account {_version('eth-account')}",
+        }
+
+    @property
+    def backend(self):
+        """The underlying eth-tester PyEVMBackend (escape hatch; its own send/mine methods must not be used)."""
+        return self._backend
+
+    # ---------------------------------------------------------------- actors and contracts
+
+    def address_of(self, name: str) -> str:
+        """Checksummed address of actor `name`, created on demand (deterministic from the seed)."""
+        return self.actors.address_of(name)
+
+    def name_of(self, address: str | bytes) -> str:
+        """Name of the actor or contract at `address`; KeyError if neither."""
+        label = self.lookup(address)
+        if label is None:
+            raise KeyError(f"no actor or contract at {address!r}")
+        return label
+
+    def lookup(self, address: str | bytes) -> str | None:
+        """Name of the actor or contract at `address`, or None."""
+        if isinstance(address, (bytes, bytearray)):
+            address = "0x" + bytes(address).hex()
+        contract = self._by_address.get(str(address).lower())
+        if contract is not None:
+            return contract.name
+        return self.actors.lookup(address)
+
+    def label(self, address: str | bytes) -> str:
+        """Name of the actor or contract at `address`, else the checksummed address."""
+        name = self.lookup(address)
+        if name is not None:
+            return name
+        if isinstance(address, (bytes, bytearray)):
+            address = "0x" + bytes(address).hex()
+        return to_checksum_address(address)
+
+    def contract(self, name: str) -> Deployed:
+        try:
+            return self._contracts[name]
+        except KeyError:
+            raise KeyError(f"no contract named {name!r}") from None
+
+    @property
+    def contracts(self) -> dict[str, Deployed]:
+        return dict(self._contracts)
+
+    def register_abi(self, abi: Sequence[Mapping[str, Any]]) -> None:
+        """Add an ABI's events and errors to the decoding tables (e.g. a library's or an interface's)."""
+        self._errors.add_abi(abi)
+        for entry in abi:
+            if entry.get("type") == "event" and not entry.get("anonymous"):
+                spec = event_spec(entry)
+                specs = self._events.setdefault(spec.topic0, [])
+                if all(s.indexed != spec.indexed or s.inputs != spec.inputs for s in specs):
+                    specs.append(spec)
+
+    def register(self, name: str, abi: Sequence[Mapping[str, Any]], address: str) -> Deployed:
+        """Name a contract that exists at `address` (e.g. created by another contract)."""
+        self._check_new_name(name)
+        deployed = Deployed(name, address, abi)
+        self._add_contract(deployed)
+        return deployed
+
+    def _check_new_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("contract name must be a non-empty string")
+        if name in self._contracts:
+            raise ValueError(f"a contract named {name!r} is already deployed")
+
+    def _add_contract(self, deployed: Deployed) -> None:
+        self.register_abi(deployed.abi)
+        self._contracts[deployed.name] = deployed
+        self._by_address[deployed.address.lower()] = deployed
+
+    # ---------------------------------------------------------------- time
+
+    @property
+    def now(self) -> int:
+        """The timestamp the next transaction's block will get."""
+        return max(self._scenario_time, self._last_block_time + 1)
+
+    @property
+    def last_block_time(self) -> int:
+        """Timestamp of the latest mined block (the genesis time before any transaction)."""
+        return self._last_block_time
+
+    def set_time(self, ts: int | str) -> int:
+        """Make the next transaction's block get exactly `ts` (unix seconds, or a Beijing time string).
+
+        Raises ValueError if `ts` is before `now`: time never goes backwards, and a block's timestamp must
+        be later than the previous block's.
+        """
+        ts = to_timestamp(ts)
+        if ts < self.now:
+            raise ValueError(
+                f"cannot set time to {format_beijing(ts)}: the next block cannot be earlier than "
+                f"{format_beijing(self.now)} (time never goes backwards; blocks are at least 1 s apart)"
+            )
+        self._scenario_time = ts
+        return ts
+
+    def advance(
+        self, seconds: int = 0, *, minutes: int = 0, hours: int = 0, days: int = 0, weeks: int = 0
+    ) -> int:
+        """Move the scenario time forward and return `now`.
+
+        Counts from the scenario time (the last `set_time`/`advance` target), not from the 1 s steps that
+        consecutive blocks take, so `advance(days=1)` after a lesson at 18:00 lands on 18:00 the next day.
+        """
+        delta = int(seconds) + int(minutes) * MINUTE + int(hours) * HOUR + int(days) * DAY + int(weeks) * WEEK
+        if delta < 0:
+            raise ValueError("advance() cannot go backwards")
+        self._scenario_time += delta
+        return self.now
+
+    # ---------------------------------------------------------------- chain state
+
+    @property
+    def block_number(self) -> int:
+        """Number of the latest mined block (0 = genesis)."""
+        return self._evm.header.block_number - 1
+
+    def state_root(self) -> str:
+        """State root of the latest mined block, 0x hex."""
+        return "0x" + self._evm.get_canonical_head().state_root.hex()
+
+    def nonce_of(self, name: str) -> int:
+        return self._nonce(self.actors.address_of(name))
+
+    def snapshot(self) -> Snapshot:
+        """Capture chain state, block number, time and the contract registry."""
+        head = self._evm.get_canonical_head()
+        return Snapshot(
+            block_number=head.block_number,
+            _block_hash=head.hash,
+            _scenario_time=self._scenario_time,
+            _last_block_time=self._last_block_time,
+            _contracts=tuple(self._contracts.items()),
+            _chain_id=id(self),
+        )
+
+    def revert(self, snap: Snapshot) -> None:
+        """Return to `snap`: state, block number, time, and contracts (those deployed since are forgotten).
+
+        A snapshot can be reverted to any number of times."""
+        from eth.constants import GENESIS_PARENT_HASH
+
+        if not isinstance(snap, Snapshot) or snap._chain_id != id(self):
+            raise ValueError("not a snapshot of this chain")
+        chaindb = self._evm.chaindb
+        header = chaindb.get_block_header_by_hash(snap._block_hash)
+        chaindb._set_as_canonical_chain_head(chaindb.db, header, GENESIS_PARENT_HASH)
+        self._evm.header = self._evm.create_header_from_parent(header)
+        self._scenario_time = snap._scenario_time
+        self._last_block_time = snap._last_block_time
+        self._contracts = dict(snap._contracts)
+        self._by_address = {c.address.lower(): c for c in self._contracts.values()}
+        self._nonces.clear()
+
+    # ---------------------------------------------------------------- transactions
+
+    def deploy(
+        self,
+        name: str,
+        abi: Sequence[Mapping[str, Any]],
+        bytecode: str | bytes,
+        deployer: str,
+        args: Sequence[Any] = (),
+        *,
+        gas: int | None = None,
+    ) -> Deployed:
+        """Deploy a contract from actor `deployer` and register it as `name` (unique on this chain).
+
+        Raises ContractRevert if the constructor reverts (function "constructor")."""
+        self._check_new_name(name)
+        validate_name(deployer)
+        if isinstance(bytecode, str):
+            bytecode = bytes.fromhex(bytecode[2:] if bytecode.startswith("0x") else bytecode)
+        probe = Deployed(name, "0x" + "00" * 20, abi)
+        inputs = probe._constructor
+        if len(args) != len(inputs):
+            raise ValueError(f"{name} constructor takes {len(inputs)} arguments, got {len(args)}")
+        values = [self._prepare(p, v) for p, v in zip(inputs, args)]
+        data = bytes(bytecode) + (abi_encode([abi_type(p) for p in inputs], values) if inputs else b"")
+        self.register_abi(abi)  # so constructor events and errors decode
+        json_args = [to_jsonable(p, v) for p, v in zip(inputs, values)]
+        result, deployed = self._transact(
+            deployer, None, data, gas, name, "constructor", json_args, fn=None, new_abi=abi
+        )
+        assert deployed is not None
+        return deployed
+
+    def send(
+        self,
+        actor: str,
+        contract: Deployed | str,
+        function: str,
+        *args: Any,
+        gas: int | None = None,
+        expect_revert: bool | str = False,
+        allow_revert: bool = False,
+    ) -> TxResult:
+        """Send a transaction from `actor` calling `contract.function(*args)`; mine it in its own block.
+
+        Address arguments may be given as checksummed/lower-case hex, a Deployed contract or an actor name.
+        Status 0 raises ContractRevert (after the transaction was mined and the hooks ran), unless
+        `allow_revert` (either outcome is returned) or `expect_revert` (True: any revert is required; a name:
+        that error is required; the result is returned, and MissingRevert is raised if the transaction
+        succeeded, ContractRevert if it reverted with another error).
+        """
+        if isinstance(contract, str):
+            contract = self.contract(contract)
+        fn = contract.function(function)
+        data, json_args = self._encode_call(contract, fn, args)
+        result, _ = self._transact(
+            actor,
+            bytes.fromhex(contract.address[2:]),
+            data,
+            gas,
+            contract.name,
+            function,
+            json_args,
+            fn=fn,
+            expect_revert=expect_revert,
+            allow_revert=allow_revert,
+        )
+        return result
+
+    def send_batch(self, calls: Sequence[tuple], *, gas: int = 1_000_000, allow_revert: bool = False) -> list[TxResult]:
+        """Mine several independent transactions in ONE block (one state-root computation instead of one per
+        transaction): ``calls`` are ``(actor, contract, function, *args)`` tuples, each with gas limit
+        ``gas``; their limits together must fit the block's gas target. Every transaction gets the block's
+        timestamp (`now`) and state root; hooks run for each in order. A failed one does not stop the rest;
+        afterwards the first failure raises ContractRevert. Use it for many actors acting at about the same
+        time (a campaign's claims and payments); `send` keeps one transaction per block. With `allow_revert`
+        the results are returned whatever their status."""
+        from eth_utils import ValidationError as EVMValidationError
+
+        if not calls:
+            return []
+        if gas * len(calls) > self.max_tx_gas:
+            raise ValueError(f"{len(calls)} transactions x {gas} gas exceed the block gas target "
+                             f"{self.max_tx_gas}; send fewer per batch or give less gas each")
+        prepared = []
+        nonces: dict[str, int] = {}
+        for actor_name, contract, function, *args in calls:
+            if isinstance(contract, str):
+                contract = self.contract(contract)
+            fn = contract.function(function)
+            data, json_args = self._encode_call(contract, fn, args)
+            actor = self.actors.get(actor_name)
+            nonce = nonces.get(actor.address, self._nonce(actor.address))
+            nonces[actor.address] = nonce + 1
+            raw = bytes(actor.account.sign_transaction({
+                "type": 2, "chainId": self.chain_id, "nonce": nonce, "gas": gas, "maxFeePerGas": 0,
+                "maxPriorityFeePerGas": 0, "value": 0, "data": data, "to": contract.address,
+            }).raw_transaction)
+            prepared.append((actor_name, contract, fn, function, json_args, self._tx_builder.decode(raw)))
+        evm = self._evm
+        pending = self._pending_header()
+        evm.header = pending
+        try:
+            _, receipts, comps = evm.mine_all([p[-1] for p in prepared], mix_hash=pending.mix_hash)
+        except EVMValidationError as exc:
+            raise TransactionRejected(prepared[0][0], prepared[0][1].name, "batch", str(exc)) from None
+        header = evm.get_canonical_head()
+        self._last_block_time = pending.timestamp
+        self._nonces.update(nonces)
+        results, first_failure, used_before = [], None, 0
+        for (actor_name, contract, fn, function, json_args, evm_tx), receipt, comp in zip(prepared, receipts, comps):
+            status = 0 if comp.is_error else 1
+            error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
+            result = TxResult(
+                tx_hash="0x" + evm_tx.hash.hex(),
+                block_number=header.block_number,
+                timestamp=header.timestamp,
+                status=status,
+                gas_used=receipt.gas_used - used_before,  # receipts carry the block's cumulative gas
+                gas_limit=gas,
+                events=self._decode_logs(receipt.logs),
+                error=error,
+                state_root="0x" + header.state_root.hex(),
+                return_value=self._decode_output(fn, comp.output) if status == 1 else None,
+            )
+            used_before = receipt.gas_used
+            record = TxRecord(actor_name, contract.name, function, json_args, result, contract.address)
+            for hook in list(self.on_transaction):
+                hook(record)
+            if status == 0 and first_failure is None:
+                first_failure = ContractRevert(error, contract.name, function, result)
+            results.append(result)
+        if first_failure is not None and not allow_revert:
+            raise first_failure
+        return results
+
+    def call(self, contract: Deployed | str, function: str, *args: Any, actor: str | None = None) -> Any:
+        """Run a function without a transaction against the latest state, at block time `now`, from
+        `actor` (default: the zero address). Returns one value, or a tuple for several outputs; values are
+        JSON-able (ints, checksummed addresses, 0x hex bytes, structs as dicts). Raises ContractRevert."""
+        from eth.vm.spoof import SpoofTransaction
+
+        if isinstance(contract, str):
+            contract = self.contract(contract)
+        fn = contract.function(function)
+        data, _ = self._encode_call(contract, fn, args)
+        sender = bytes.fromhex(self.actors.address_of(actor)[2:]) if actor is not None else ZERO_ADDRESS
+        header = self._pending_header()
+        state = self._evm.get_vm(header).state
+        unsigned = self._tx_builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=self.chain_id,
+            nonce=state.get_nonce(sender),
+            max_priority_fee_per_gas=0,
+            max_fee_per_gas=0,
+            gas=self.max_tx_gas,
+            to=bytes.fromhex(contract.address[2:]),
+            value=0,
+            data=data,
+            access_list=(),
+        )
+        snapshot = state.snapshot()
+        try:
+            comp = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
+        finally:
+            state.revert(snapshot)
+        if comp.is_error:
+            raise ContractRevert(self._errors.decode_vm_error(comp.error, comp.output), contract.name, function)
+        return self._decode_output(fn, comp.output)
+
+    # ---------------------------------------------------------------- internals
+
+    def _prevrandao(self, block_number: int) -> bytes:
+        return keccak(b"ecny-sim prevrandao|" + self._seed_bytes + b"|" + str(block_number).encode("ascii"))
+
+    def _pending_header(self):
+        header = self._evm.header
+        return header.copy(timestamp=self.now, mix_hash=self._prevrandao(header.block_number))
+
+    def _nonce(self, address: str) -> int:
+        nonce = self._nonces.get(address)
+        if nonce is None:
+            state = self._evm.get_vm().state
+            nonce = state.get_nonce(bytes.fromhex(address[2:]))
+            self._nonces[address] = nonce
+        return nonce
+
+    def _prepare(self, param: Mapping[str, Any], value: Any) -> Any:
+        """Python value -> what eth_abi encodes, for ABI parameter `param`."""
+        t = param["type"]
+        if t.endswith("]"):
+            inner = dict(param, type=t[: t.rindex("[")])
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise ValueError(f"expected a list for {t}, got {value!r}")
+            return [self._prepare(inner, v) for v in value]
+        if t == "tuple":
+            comps = param.get("components", ())
+            if isinstance(value, Mapping):
+                missing = [c["name"] for c in comps if c["name"] not in value]
+                if missing:
+                    raise ValueError(f"struct value is missing {missing}")
+                value = [value[c["name"]] for c in comps]
+            value = list(value)
+            if len(value) != len(comps):
+                raise ValueError(f"expected {len(comps)} struct fields, got {len(value)}")
+            return tuple(self._prepare(c, v) for c, v in zip(comps, value))
+        if t == "address":
+            if isinstance(value, Deployed):
+                return value.address
+            if isinstance(value, (bytes, bytearray)) and len(value) == 20:
+                return to_checksum_address("0x" + bytes(value).hex())
+            if isinstance(value, str):
+                if is_hex_address(value):
+                    return to_checksum_address(value)
+                if not value.startswith("0x"):
+                    return self.actors.address_of(value)  # an actor name (validated)
+            raise ValueError(f"not an address, contract or actor name: {value!r}")
+        if t == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"expected a bool, got {value!r}")
+            return value
+        if t.startswith(("uint", "int")):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"expected an int for {t}, got {value!r}")
+            return value
+        if t.startswith("bytes"):
+            if isinstance(value, str):
+                value = bytes.fromhex(value[2:] if value.startswith("0x") else value)
+            if not isinstance(value, (bytes, bytearray)):
+                raise ValueError(f"expected bytes or 0x hex for {t}, got {value!r}")
+            return bytes(value)
+        if t == "string":
+            if not isinstance(value, str):
+                raise ValueError(f"expected a str, got {value!r}")
+            return value
+        return value
+
+    def _encode_call(self, contract: Deployed, fn: FunctionSpec, args: Sequence[Any]) -> tuple[bytes, list[Any]]:
+        if len(args) != len(fn.inputs):
+            raise ValueError(f"{contract.name}.{fn.signature} takes {len(fn.inputs)} arguments, got {len(args)}")
+        try:
+            values = [self._prepare(p, v) for p, v in zip(fn.inputs, args)]
+        except ValueError as exc:
+            raise ValueError(f"{contract.name}.{fn.signature}: {exc}") from None
+        data = fn.selector + (abi_encode(list(fn.input_types), values) if values else b"")
+        return data, [to_jsonable(p, v) for p, v in zip(fn.inputs, values)]
+
+    def _decode_output(self, fn: FunctionSpec, output: bytes) -> Any:
+        if not fn.outputs:
+            return None
+        values = abi_decode(list(fn.output_types), output)
+        decoded = [to_jsonable(p, v) for p, v in zip(fn.outputs, values)]
+        return decoded[0] if len(decoded) == 1 else tuple(decoded)
+
+    def _decode_logs(self, logs) -> list[Event]:
+        events = []
+        for log in logs:
+            topics = [t.to_bytes(32, "big") for t in log.topics]
+            address = "0x" + log.address.hex()
+            owner = self._by_address.get(address)
+            label = owner.name if owner is not None else to_checksum_address(address)
+            args = name = None
+            if topics:
+                candidates: list[EventSpec] = []
+                if owner is not None and topics[0] in owner._events:
+                    candidates.append(owner._events[topics[0]])
+                candidates.extend(self._events.get(topics[0], ()))
+                for spec in candidates:
+                    try:
+                        args = decode_event(spec, topics, log.data)
+                    except Exception:
+                        continue
+                    name = spec.name
+                    break
+            if name is None:
+                name = "<unknown>"
+                args = {"topics": ["0x" + t.hex() for t in topics], "data": "0x" + log.data.hex()}
+            events.append(Event(label, name, args))
+        return events
+
+    def _transact(
+        self,
+        actor_name: str,
+        to: bytes | None,
+        data: bytes,
+        gas: int | None,
+        contract_name: str,
+        function: str,
+        json_args: list[Any],
+        *,
+        fn: FunctionSpec | None,
+        new_abi: Sequence[Mapping[str, Any]] | None = None,
+        expect_revert: bool | str = False,
+        allow_revert: bool = False,
+    ) -> tuple[TxResult, Deployed | None]:
+        from eth_utils import ValidationError as EVMValidationError
+
+        actor = self.actors.get(actor_name)
+        gas = self.default_gas if gas is None else int(gas)
+        if not 0 < gas <= self.max_tx_gas:
+            raise ValueError(
+                f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (the block gas target; "
+                "a fuller block would raise the base fee above zero)"
+            )
+        nonce = self._nonce(actor.address)
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": 0,
+            "maxPriorityFeePerGas": 0,
+            "value": 0,
+            "data": data,
+        }
+        if to is not None:
+            tx["to"] = to
+        raw = bytes(actor.account.sign_transaction(tx).raw_transaction)
+        evm_tx = self._tx_builder.decode(raw)
+
+        evm = self._evm
+        pending = self._pending_header()
+        timestamp = pending.timestamp
+        evm.header = pending
+        try:
+            # Apply and mine in one pass (one state-root computation instead of two).
+            _, (receipt,), (comp,) = evm.mine_all([evm_tx], mix_hash=pending.mix_hash)
+        except EVMValidationError as exc:
+            raise TransactionRejected(actor_name, contract_name, function, str(exc)) from None
+        header = evm.get_canonical_head()
+        self._last_block_time = timestamp
+        self._nonces[actor.address] = nonce + 1
+        if evm.header.base_fee_per_gas != 0:  # pragma: no cover - guarded by max_tx_gas
+            raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
+
+        status = 0 if comp.is_error else 1
+        error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
+        deployed: Deployed | None = None
+        contract_address = None
+        return_value = None
+        if to is None:
+            if status == 1:
+                deployed = Deployed(contract_name, "0x" + comp.msg.storage_address.hex(), new_abi or ())
+                self._add_contract(deployed)
+                contract_address = deployed.address
+            address = contract_address or ""
+        else:
+            address = to_checksum_address("0x" + to.hex())
+            if status == 1 and fn is not None:
+                try:
+                    return_value = self._decode_output(fn, comp.output)
+                except Exception:  # pragma: no cover - output not matching the ABI
+                    return_value = "0x" + comp.output.hex()
+        result = TxResult(
+            tx_hash="0x" + evm_tx.hash.hex(),
+            block_number=header.block_number,
+            timestamp=header.timestamp,
+            status=status,
+            gas_used=receipt.gas_used,
+            gas_limit=gas,
+            events=self._decode_logs(receipt.logs),
+            error=error,
+            state_root="0x" + header.state_root.hex(),
+            contract_address=contract_address,
+            return_value=return_value,
+        )
+        self.last_result = result
+        record = TxRecord(actor_name, contract_name, function, json_args, result, address)
+        for hook in list(self.on_transaction):
+            hook(record)
+
+        if status == 0:
+            if allow_revert or expect_revert is True:
+                return result, None
+            if isinstance(expect_revert, str) and expect_revert:
+                if error is not None and error.name == expect_revert:
+                    return result, None
+                raise ContractRevert(error, contract_name, function, result, expected=expect_revert)
+            raise ContractRevert(error, contract_name, function, result)
+        if expect_revert:
+            raise MissingRevert(contract_name, function, expect_revert, result)
+        return result, deployed
+

@@ -1,0 +1,59 @@
+"""The e-CNY pilots' world, wired: a ``Simulation`` that opens with the ECNY wallets deployed and alerts
+watched, and ``run_scenario`` that summarises the run with the pilots' summary.
+
+This module sits above the layers (like the CLI): it is where the generic engine (run), the pilots'
+contracts (domain) and the summary and alerts (read) meet. Programs and tests run scenarios through it::
+
+    from ecny_sim.pilot import run_scenario
+    result = run_scenario(scenario, scenario.params(test_scale=True), seed=1, out_dir=Path("runs/x"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .domain.prepaid import Prepaid
+from .domain.token import Token
+from .read.alerts import AlertMonitor, AlertSettings
+from .read.summary import build_summary
+from .run import engine
+from .run.journal import Journal
+from .run.reporter import Reporter
+from .run.scenario import Scenario, ScenarioParams
+
+# The run's outcome and exit codes, here too: callers of ``run_scenario`` read them.
+from .run.engine import EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK, EXIT_REVERT, Refusal, RefusalMissing, RunResult  # noqa: E402,F401  (re-exported)
+
+__all__ = ["Simulation", "run_scenario", "open_world", "RunResult", "Refusal", "RefusalMissing", "EXIT_OK",
+           "EXIT_INVARIANT", "EXIT_BAD_INPUT", "EXIT_REVERT"]
+
+
+def open_world(sim: engine.Simulation) -> None:
+    """The pilots' world as a simulation opens: the bank deploys the e-CNY system and its wallet tiers, and
+    prepaid-supervision contracts can be deployed by model (``sim.deploy_prepaid``)."""
+    sim.factories["prepaid"] = Prepaid
+    sim.token = Token(sim)
+
+
+class Simulation(engine.Simulation):
+    """A simulation in the pilots' world: alerts are watched from the first transaction, and the e-CNY
+    system is deployed right after the journal's header."""
+
+    def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
+                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
+                 observers: Sequence[Any] = ()):
+        super().__init__(scenario, params, seed, journal=journal, reporter=reporter,
+                         observers=[AlertMonitor(alert_settings), *observers], world=open_world)
+
+
+def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,
+                 reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
+                 observers: Sequence[Any] = ()) -> engine.RunResult:
+    """Runs one scenario in the pilots' world; writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``."""
+
+    def open_simulation(*args: Any, **kwargs: Any) -> Simulation:
+        return Simulation(*args, alert_settings=alert_settings, **kwargs)
+
+    return engine.run_scenario(scenario, params, seed, out_dir, summarise=build_summary,
+                               open_simulation=open_simulation, reporter=reporter, observers=observers)

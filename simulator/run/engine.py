@@ -1,0 +1,291 @@
+"""Running a scenario: a fresh chain, the journal written as it goes, then the summary.
+
+``Simulation`` is what a scenario script receives: actors by name, time travel, contracts, expected refusals
+and its own checks. What lives in its world (the e-CNY wallets, the alerts) is set up by the ``world``
+callable it opens with (``ecny_sim.pilot`` gives the pilots' world). ``run_scenario`` wraps one run and
+decides its outcome and exit code; the caller passes how a finished simulation is summarised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..chain import Chain
+from ..chain.clock import format_beijing, to_timestamp
+from ..chain.compiler import current_manifest, load_artifact
+from ..chain.errors import ContractRevert
+from ..domain.explain import format_args
+from .journal import Journal
+from .reporter import Reporter, SilentReporter
+from .scenario import Scenario, ScenarioParams
+
+EXIT_OK, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_REVERT = 0, 1, 2, 3
+
+
+class RefusalMissing(Exception):
+    """A transaction the scenario expected to be refused went through, or failed with another error."""
+
+
+@dataclass
+class Refusal:
+    """What ``Simulation.refused`` caught: the decoded error, for the scenario to print or check."""
+
+    expected: str
+    error: ContractRevert | None = None
+    text: str = ""  # e.g. "Prepaid_ChargeCapExceeded(chargeFen=¥6,000, capFen=¥5,000)"
+
+    @property
+    def name(self) -> str | None:
+        return self.error.error_name if self.error else None
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.error.args if self.error else {}
+
+
+@dataclass
+class RecordedEvent:
+    contract: str  # label of the emitting deployment, e.g. "ECNY", "escrow"
+    name: str
+    args: dict[str, Any]
+    actor: str
+    function: str
+
+
+class Simulation:
+    """One run's world. Scenario scripts call these methods; every transaction lands in the journal."""
+
+    def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
+                 reporter: Reporter | None = None, observers: Sequence[Any] = (),
+                 world: Callable[[Simulation], Any] | None = None):
+        self.scenario = scenario
+        self.params = params
+        self.seed = seed
+        self.reporter = reporter or SilentReporter()
+        self.chain = Chain(genesis_time=params.start_ts, seed=seed)
+        self.journal = journal
+        self.events: list[RecordedEvent] = []
+        self.checks: dict[str, bool] = {}
+        self.comparison: dict[str, dict[str, int]] | None = None
+        self.extra_totals: dict[str, int] = {}
+        self.counts: dict[str, int] = {"transactions": 0, "reverted": 0, "expected_refusals": 0}
+        self.gas_by_function: dict[str, int] = {}
+        self.deployments: dict[str, Any] = {}  # label -> Deployed
+        # Registries the domain's wrappers add themselves to as they deploy (read by the summary and alerts).
+        self.prepaid: list[Any] = []
+        self.campaigns: list[Any] = []
+        self.token: Any = None  # the e-CNY wallets, deployed by the world when it opens
+        self.alerts: Any = None  # the alert monitor, when one is attached
+        self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
+        self.factories: dict[str, Callable[..., Any]] = {}  # what the world lets a script deploy by kind
+        self.chain.on_transaction.append(self._on_transaction)
+        for observer in observers:  # alerts, a classroom narrator: attached before the first deployment
+            if hasattr(observer, "attach"):
+                observer.attach(self)
+            else:
+                self.chain.on_transaction.append(observer)
+        if journal is not None:
+            journal.header(
+                scenario=scenario.name,
+                params=params.model_dump(mode="json"),
+                seed=seed,
+                genesis_time=self.chain.genesis_time,
+                genesis_allocation=self.chain.genesis_allocation,
+                chain=self.chain.settings,
+                artifacts=current_manifest().artifact_hashes(),
+            )
+        if world is not None:
+            world(self)
+
+    # ------------------------------------------------------------------ actors and time
+    def addr(self, name: str) -> str:
+        return self.chain.address_of(name)
+
+    @property
+    def now(self) -> int:
+        return self.chain.now
+
+    def at(self, when: int | str) -> int:
+        """Moves the clock to ``when`` (unix seconds or a Beijing time string); never backwards."""
+        self.chain.set_time(to_timestamp(when))
+        return self.chain.now
+
+    def advance(self, *, days: float = 0, hours: float = 0, seconds: int = 0) -> int:
+        """Moves the clock forward, counted from the scenario's time (not from the 1 s steps that
+        consecutive blocks take)."""
+        self.chain.advance(seconds=int(days * 86400 + hours * 3600 + seconds))
+        return self.chain.now
+
+    def say(self, text: str) -> None:
+        """A line of the run's readable account, stamped with the chain's Beijing time."""
+        self.reporter.say(format_beijing(self.chain.now), text)
+
+    def progress(self, items: Sequence[Any], description: str) -> Iterable[Any]:
+        return self.reporter.progress(items, description)
+
+    def in_batches(self, items: Sequence[Any], size: int, description: str) -> Iterator[list[Any]]:
+        """``items`` in lists of ``size`` (one transaction or block each), with a progress bar over the items."""
+        chunk: list[Any] = []
+        for item in self.progress(items, description):
+            chunk.append(item)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    # ------------------------------------------------------------------ contracts
+    def deploy(self, artifact: str, deployer: str, *args: Any, label: str | None = None):
+        label = label or artifact
+        if label in self.deployments:
+            raise ValueError(f"a contract labelled {label!r} is already deployed in this run")
+        art = load_artifact(artifact)
+        self.artifact_of[label] = artifact
+        deployed = self.chain.deploy(label, art["abi"], art["bytecode"], deployer, args=tuple(args))
+        self.deployments[label] = deployed
+        return deployed
+
+    def deploy_prepaid(self, model: str = "escrow", rules: Any = None, **kwargs: Any) -> Any:
+        """Deploys a prepaid-supervision contract (``domain.prepaid.Prepaid``), when the world provides them."""
+        factory = self.factories.get("prepaid")
+        if factory is None:
+            raise RuntimeError("this simulation's world has no prepaid contracts (open it with ecny_sim.pilot)")
+        return factory(self, model, rules, **kwargs)
+
+    def send(self, actor: str, contract: Any, function: str, *args: Any, gas: int | None = None):
+        """Sends a transaction; a revert raises ``ContractRevert`` (inside ``refused``, that is expected)."""
+        return self.chain.send(actor, contract, function, *args, gas=gas)
+
+    def send_batch(self, calls: Sequence[tuple], *, gas: int = 250_000) -> list:
+        """Sends independent ``(actor, contract, function, *args)`` transactions in one block, in order;
+        for many actors acting at about the same time. A revert raises ``ContractRevert`` afterwards."""
+        return self.chain.send_batch(calls, gas=gas)
+
+    @contextlib.contextmanager
+    def refused(self, error_name: str) -> Iterator[Refusal]:
+        """Runs the block expecting one transaction in it to be refused with ``error_name``::
+
+            with sim.refused("Prepaid_ChargeCapExceeded") as r:
+                plan.enrol("parent:li", course, 40)
+            sim.say(f"refused: {r.name} {r.args}")
+        """
+        refusal = Refusal(error_name)
+        try:
+            yield refusal
+        except ContractRevert as exc:
+            refusal.error = exc
+            refusal.text = f"{exc.error_name}({format_args(exc.args, self.chain.label)})"
+        if refusal.error is None:
+            raise RefusalMissing(f"expected a refusal with {error_name}, but the transaction went through")
+        if refusal.error.error_name != error_name:
+            raise refusal.error
+        self.counts["expected_refusals"] += 1
+
+    def check(self, name: str, holds: bool) -> bool:
+        """Records a scenario-specific invariant (it appears in summary.json; a false one fails the run)."""
+        self.checks[name] = bool(self.checks.get(name, True) and holds)
+        return holds
+
+    # ------------------------------------------------------------------ recording
+    def _on_transaction(self, record: Any) -> None:
+        result = record.result
+        self.counts["transactions"] += 1
+        if result.status == 0:
+            self.counts["reverted"] += 1
+        key = f"{record.contract}.{record.function}"
+        self.gas_by_function[key] = self.gas_by_function.get(key, 0) + result.gas_used
+        for ev in result.events:
+            self.events.append(RecordedEvent(ev.contract, ev.name, ev.args, record.actor, record.function))
+        if self.journal is not None:
+            self.journal.transaction(
+                block=result.block_number,
+                timestamp=result.timestamp,
+                actor=record.actor,
+                contract=record.contract,
+                artifact=self.artifact_of.get(record.contract),
+                function=record.function,
+                args=record.args,
+                status=result.status,
+                gas_limit=result.gas_limit,
+                gas_used=result.gas_used,
+                events=[{"contract": e.contract, "name": e.name, "args": e.args} for e in result.events],
+                error=None if result.error is None else result.error.to_json(),
+                state_root=result.state_root,
+            )
+
+
+@dataclass
+class RunResult:
+    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error"
+    exit_code: int
+    summary: dict[str, Any]
+    message: str = ""
+    out_dir: Path | None = None
+    failed_invariants: list[str] = field(default_factory=list)
+
+
+#: Summarises a finished simulation given its outcome; returns the summary with at least its ``invariants``
+#: (name -> holds), ``final_state_hash`` and ``totals``.
+Summarise = Callable[["Simulation", str], dict[str, Any]]
+
+
+def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None, *,
+                 summarise: Summarise, open_simulation: Callable[..., Simulation] = Simulation,
+                 reporter: Reporter | None = None, observers: Sequence[Any] = ()) -> RunResult:
+    """Runs one scenario to completion. Writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``.
+
+    ``open_simulation(scenario, params, seed, journal=, reporter=, observers=)`` opens the world the script
+    runs in; ``summarise`` reads the finished simulation. ``ecny_sim.pilot.run_scenario`` passes the pilots'.
+    """
+    journal = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        journal = Journal(out_dir / "journal.jsonl")
+    try:
+        sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers)
+        outcome, message = "ok", ""
+        try:
+            scenario.run(sim, params)
+        except ContractRevert as exc:
+            outcome, message = "unexpected_revert", (
+                f"unexpected revert: {exc.contract}.{exc.function} reverted with "
+                f"{exc.error_name or exc.error}({format_args(exc.args, sim.chain.label)})")
+        except RefusalMissing as exc:
+            outcome, message = "invariant_failed", str(exc)
+            sim.check("expected_refusals_happened", False)
+        except Exception as exc:  # a bug in the scenario script: record where, keep the outputs whole
+            outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
+        summary = summarise(sim, outcome)
+        failed = [name for name, ok in summary["invariants"].items() if not ok]
+        if outcome == "ok" and failed:
+            outcome = "invariant_failed"
+            message = "invariant failed: " + ", ".join(failed)
+        summary["outcome"] = outcome
+        if message:
+            summary["message"] = message
+        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_INVARIANT,
+                     "unexpected_revert": EXIT_REVERT}[outcome]
+        if journal is not None:
+            journal.end(outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
+                        totals=summary["totals"])
+            (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True,
+                                                             ensure_ascii=False) + "\n", encoding="utf-8")
+        return RunResult(outcome, exit_code, summary, message, out_dir, failed)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+def _where(exc: BaseException) -> str:
+    """File and line where an exception was raised, innermost frame."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+
+
+__all__ = ["Simulation", "run_scenario", "RunResult", "Refusal", "RefusalMissing"]
