@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ecny_sim._moved import old_imports_in
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.chain.clock import format_beijing
 from ecny_sim.chain.compiler import CompilerError, ensure_fresh
@@ -48,6 +49,8 @@ def run(
     try:
         ensure_fresh()
         scenario = scenarios.load(name)
+        for advice in old_imports_in(scenario.source):  # a user script written for 0.1's module paths
+            Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]note:[/yellow] {advice}")
         values: dict[str, Any] = scenarios.read_params_file(params_file) if params_file else {}
         values.update(scenarios.parse_assignments(set_ or []))
         params = scenario.params(values, test_scale=test_scale)

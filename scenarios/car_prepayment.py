@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY
-from ecny_sim.domain.conditional import ConditionalPayments
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.settings import WALLET_TIERS
+from ecny_sim import DAY, WALLET_TIERS, ConditionalPayments, fmt_fen, ScenarioParams
 
 DEALER, COUNCIL = "dealer:pingshan_nev", "verifier:consumer_council"
 CITY, VEHICLE_OFFICE = "department:shenzhen_commerce", "verifier:vehicle_office"

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ecny_sim.chain.clock import DAY, HOUR
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.settings import PrepaidRules
-from ecny_sim.domain.term import open_term
+from ecny_sim import DAY, HOUR, fmt_fen, open_term, PrepaidRules, ScenarioParams
 
 
 class Params(ScenarioParams):

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ecny_sim.chain.clock import DAY
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.term import open_term
+from ecny_sim import DAY, fmt_fen, open_term, ScenarioParams
 
 
 class Params(ScenarioParams):

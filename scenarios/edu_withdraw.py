@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY, HOUR
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.term import open_term
+from ecny_sim import DAY, HOUR, fmt_fen, open_term, ScenarioParams
 
 
 class Params(ScenarioParams):

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ecny_sim.domain.grants import GrantProgramme, PayeeRegistry
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.settings import GrantRules, PurposeName
+from ecny_sim import fmt_fen, GrantProgramme, GrantRules, PayeeRegistry, PurposeName, ScenarioParams
 
 DEPARTMENT, AGENCY, FIRM = "department:shenzhen_sme", "agency:sme_service", "firm:nanshan_robotics"
 PAYEES = {"payroll:nanshan_robotics_staff": "payroll", "landlord:nanshan_park": "rent",

@@ -15,11 +15,7 @@ from fractions import Fraction
 
 from pydantic import Field, model_validator
 
-from ecny_sim.domain import lottery
-from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.domain.redpacket import Campaign, MerchantRegistry
-from ecny_sim.run.scenario import ScenarioParams, scaled
+from ecny_sim import DAY, HOUR, Campaign, fmt_fen, lottery, MerchantRegistry, parse_beijing, scaled, ScenarioParams
 
 LUOHU, ANY_CATEGORY = 1, 1  # district and category codes in the merchant registry
 FUNDER = "government:luohu"

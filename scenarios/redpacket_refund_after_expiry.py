@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY, HOUR
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.domain.redpacket import Campaign, MerchantRegistry
-from ecny_sim.run.scenario import ScenarioParams
+from ecny_sim import DAY, HOUR, Campaign, fmt_fen, MerchantRegistry, ScenarioParams
 
 
 class Params(ScenarioParams):

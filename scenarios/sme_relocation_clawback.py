@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY
-from ecny_sim.domain.grants import GrantProgramme, PayeeRegistry, interest_fen
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.settings import GrantRules
+from ecny_sim import DAY, fmt_fen, GrantProgramme, GrantRules, interest_fen, PayeeRegistry, ScenarioParams
 
 DEPARTMENT, AGENCY, FIRM = "department:shenzhen_finance", "agency:sme_service", "firm:qianhai_fintech"
 

@@ -17,10 +17,7 @@ from fractions import Fraction
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY
-from ecny_sim.domain.grants import GrantProgramme, PayeeRegistry
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams, scaled
+from ecny_sim import DAY, fmt_fen, GrantProgramme, PayeeRegistry, scaled, ScenarioParams
 
 DEPARTMENT, AGENCY = "department:shenzhen_sme", "agency:sme_service"
 MILESTONES = ("admission checked", "six-month review", "one-year audit")

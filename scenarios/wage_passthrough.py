@@ -13,10 +13,7 @@ import random
 
 from pydantic import Field, model_validator
 
-from ecny_sim.chain.clock import DAY
-from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import ScenarioParams
-from ecny_sim.domain.wages import WageContract
+from ecny_sim import DAY, fmt_fen, ScenarioParams, WageContract
 
 MAIN, SUB, CRONY = "contractor:main", "contractor:sub", "crony:sub_cousin"
 

@@ -7,11 +7,13 @@ module (the same object, so a monkeypatch through either name is seen by both).
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.abc
 import importlib.machinery
 import sys
 import warnings
+from pathlib import Path
 
 #: Old module (under ecny_sim) -> its place now. Remove in the release after next.
 MOVED = {
@@ -31,13 +33,44 @@ MOVED = {
 }
 
 
+PACKAGE = "ecny_sim"
+
+
+def _advice(old: str, new: str) -> str:
+    return (f"{old} has moved to {new}; the old path goes in the next release "
+            f"(scenarios can import everything from `{PACKAGE}`)")
+
+
+def old_imports_in(script: str | Path) -> list[str]:
+    """One line of advice per import of a moved module in a scenario script (read, not run: an alias imported
+    earlier in the process warns only once, the script is told every time)."""
+    try:
+        tree = ast.parse(Path(script).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    advice = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module] + ([f"{node.module}.{a.name}" for a in node.names] if node.module == PACKAGE else [])
+        else:
+            continue
+        for name in names:
+            old = name.removeprefix(PACKAGE + ".")
+            if name.startswith(PACKAGE + ".") and old in MOVED and old != MOVED[old]:
+                line = _advice(name, f"{PACKAGE}.{MOVED[old]}")
+                if line not in advice:
+                    advice.append(line)
+    return advice
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, old: str, new: str):
         self.old, self.new = old, new
 
     def create_module(self, spec):
-        warnings.warn(f"{self.old} has moved to {self.new}; the old path goes in the next release",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(_advice(self.old, self.new), DeprecationWarning, stacklevel=2)
         module = importlib.import_module(self.new)
         self._spec = module.__spec__
         return module
