@@ -6,6 +6,7 @@ functions and under TYPE_CHECKING)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,12 @@ def test_scenario_authors_have_one_import_place():
     for name in builtin:
         deep = sorted(t for t in GRAPH[name] if t != "ecny_sim")
         assert not deep, f"{name} imports {deep}; scenarios import from `ecny_sim` only"
+
+
+def test_the_architecture_map_names_only_paths_that_exist():
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:[a-z_]+/)+[a-z_]*(?:\\.py)?)`", text))
+    assert len(paths) > 10
+    missing = [p for p in sorted(paths) if not any((base / p).exists() for base in (ROOT, ROOT / "simulator"))
+               and not p.startswith("ecny_sim/")]
+    assert missing == []
