@@ -23,7 +23,15 @@ from .journal import Journal
 from .reporter import Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
-EXIT_OK, EXIT_INVARIANT, EXIT_BAD_INPUT, EXIT_REVERT = 0, 1, 2, 3
+#: Exit codes, the same for every command (README's table; `ecny-sim --help` shows it).
+EXIT_OK = 0  # the run held every invariant; a replay matched a complete journal
+EXIT_INVARIANT = 1  # an invariant failed, or a replay found a difference
+EXIT_BAD_INPUT = 2  # bad input: one line, nothing written
+EXIT_REVERT = 3  # a transaction reverted that the scenario did not expect
+EXIT_INCOMPLETE = 4  # a journal that matches but has no end line (a killed run)
+EXIT_SCRIPT = 5  # the scenario script failed (an exception, or sys.exit inside it)
+EXIT_CHAIN = 6  # the chain backend failed (a node died)
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
 class RefusalMissing(Exception):
@@ -257,6 +265,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         except RefusalMissing as exc:
             outcome, message = "invariant_failed", str(exc)
             sim.check("expected_refusals_happened", False)
+        except SystemExit as exc:  # sys.exit in a script is not success: the run did not finish
+            outcome, message = "scenario_error", f"scenario called sys.exit({exc.code!r}) ({_where(exc)})"
         except Exception as exc:  # a bug in the scenario script: record where, keep the outputs whole
             outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
         summary = summarise(sim, outcome)
@@ -267,7 +277,7 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         summary["outcome"] = outcome
         if message:
             summary["message"] = message
-        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_INVARIANT,
+        exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_SCRIPT,
                      "unexpected_revert": EXIT_REVERT}[outcome]
         if journal is not None:
             journal.end(outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],

@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -26,10 +28,22 @@ class BadInput(Exception):
     """Input a user got wrong: one clear line, exit 2, nothing written."""
 
 
+def _short(text: str, limit: int = 120) -> str:
+    """An echo of user input cut to a readable length."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def scaled(value: int, scale: Fraction) -> int:
     """``value`` at a scenario's ``scale``: the nearest whole, halves rounded up (Python's round() would round
     halves to even)."""
     return int(value * scale + Fraction(1, 2))
+
+
+#: The span a run may start in: block times are unix seconds (never negative), and a scenario's own clock may
+#: run on for decades after its start (a grant's 15-year promise) without leaving the calendar.
+EARLIEST_START, LATEST_START = "1970-01-02", "8999-12-31"
+EARLIEST_START_TS, LATEST_START_TS = parse_beijing(EARLIEST_START), parse_beijing(LATEST_START)
 
 
 class ScenarioParams(BaseModel):
@@ -41,7 +55,10 @@ class ScenarioParams(BaseModel):
     @field_validator("start")
     @classmethod
     def _start_is_a_time(cls, value: str) -> str:
-        parse_beijing(value)
+        ts = parse_beijing(value)
+        if not EARLIEST_START_TS <= ts <= LATEST_START_TS:
+            raise ValueError(f"the chain's clock cannot hold it: choose a start from {EARLIEST_START} "
+                             f"to {LATEST_START} (Beijing time)")
         return value
 
     @property
@@ -73,7 +90,7 @@ def _one_line(name: str, exc: ValidationError) -> str:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "params"
         given = err.get("input")
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "not a parameter of this scenario"
         parts.append(f"{where}={given!r}: {msg}" if err["type"] != "missing" else f"{where}: {msg}")
@@ -84,6 +101,14 @@ def _from_module(name: str, module: ModuleType) -> Scenario:
     for attr in ("Params", "run"):
         if not hasattr(module, attr):
             raise BadInput(f"{module.__file__}: not a scenario script (no `{attr}` defined)")
+    if not (isinstance(module.Params, type) and issubclass(module.Params, ScenarioParams)):
+        raise BadInput(f"{module.__file__}: `Params` must be a class deriving from ecny_sim.ScenarioParams, "
+                       f"not {_short(repr(module.Params))}")
+    if not callable(module.run):
+        raise BadInput(f"{module.__file__}: `run` must be a function run(sim, params), not {_short(repr(module.run))}")
+    test_params = getattr(module, "TEST_PARAMS", {})
+    if not isinstance(test_params, dict):
+        raise BadInput(f"{module.__file__}: `TEST_PARAMS` must be a dict of parameter values")
     doc = (module.__doc__ or name).strip()
     title, _, rest = doc.partition("\n")
     return Scenario(
@@ -92,7 +117,7 @@ def _from_module(name: str, module: ModuleType) -> Scenario:
         description=rest.strip(),
         params_model=module.Params,
         run=module.run,
-        test_params=dict(getattr(module, "TEST_PARAMS", {})),
+        test_params=dict(test_params),
         source=str(module.__file__),
     )
 
@@ -104,16 +129,29 @@ def builtin_names() -> list[str]:
 
 def load(name_or_path: str) -> Scenario:
     """A built-in scenario by name, or a scenario script by path (anything ending in .py)."""
-    if name_or_path.endswith(".py") or "/" in name_or_path:
+    if name_or_path.endswith(".py") or "/" in name_or_path or os.sep in name_or_path:
         path = Path(name_or_path)
+        if path.is_dir():
+            raise BadInput(f"{path} is a folder; a scenario is one Python file (.py)")
         if not path.is_file():
             raise BadInput(f"no scenario file at {path}")
-        spec = importlib.util.spec_from_file_location(f"ecny_sim_user_scenario_{path.stem}", path)
+        if path.suffix != ".py":
+            raise BadInput(f"{path}: a scenario is a Python file ending in .py")
+        module_name = f"ecny_sim_user_scenario_{path.stem}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
+        # Registered while it runs, so pydantic can resolve the string annotations of a script written with
+        # `from __future__ import annotations` (a field typed PrepaidRules, say) in the script's own namespace.
+        sys.modules[module_name] = module
         try:
             spec.loader.exec_module(module)
+        except SystemExit as exc:
+            raise BadInput(f"{path}: the script called sys.exit({exc.code!r}) while loading; "
+                           "a scenario defines Params and run(sim, params) and exits nowhere") from None
         except Exception as exc:  # the user's script failed to import: say where, in one line
-            raise BadInput(f"{path}: could not load scenario: {type(exc).__name__}: {exc}") from None
+            raise BadInput(f"{path}: could not load scenario: {type(exc).__name__}: {_short(str(exc))}") from None
+        finally:
+            sys.modules.pop(module_name, None)
         return _from_module(path.stem, module)
     names = builtin_names()
     if name_or_path not in names:

@@ -144,7 +144,7 @@ def run(sim, p):
 def test_a_bug_in_a_scenario_script_is_one_line_and_the_outputs_stay_whole(tmp_path):
     (tmp_path / "buggy.py").write_text(SCRIPT_BUG)
     proc = cli("run", "buggy.py", "--out", "o", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 5
     assert "scenario raised KeyError: 'missing'" in proc.stderr and "buggy.py:9" in proc.stderr
     assert "Traceback" not in proc.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
