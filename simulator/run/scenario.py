@@ -7,6 +7,7 @@ defaults are real pilot figures, ``TEST_PARAMS`` (small figures the test suite u
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import json
@@ -82,18 +83,51 @@ class Scenario:
         try:
             return self.params_model(**values)
         except ValidationError as exc:
-            raise BadInput(_one_line(self.name, exc)) from None
+            raise BadInput(_one_line(self.name, exc, list(self.params_model.model_fields))) from None
+
+    def parameters(self) -> list[Parameter]:
+        """Each parameter with its type, default, allowed range, test-scale value and description."""
+        rows = []
+        for name, field in self.params_model.model_fields.items():
+            bounds = {attr: getattr(m, attr) for m in field.metadata for attr in ("ge", "gt", "le", "lt")
+                      if getattr(m, attr, None) is not None}
+            low = f"≥ {bounds['ge']}" if "ge" in bounds else f"> {bounds['gt']}" if "gt" in bounds else ""
+            high = f"≤ {bounds['le']}" if "le" in bounds else f"< {bounds['lt']}" if "lt" in bounds else ""
+            annotation = field.annotation
+            kind = annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
+            default = field.get_default(call_default_factory=True)
+            shown = default.model_dump(mode="json") if isinstance(default, BaseModel) else default
+            rows.append(Parameter(name, kind, shown, ", ".join(x for x in (low, high) if x),
+                                  self.test_params.get(name), field.description or _base_description(name)))
+        return rows
 
 
-def _one_line(name: str, exc: ValidationError) -> str:
+def _base_description(name: str) -> str:
+    base = ScenarioParams.model_fields.get(name)
+    return (base.description or "") if base else ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    default: Any
+    range: str
+    test_value: Any
+    description: str
+
+
+def _one_line(name: str, exc: ValidationError, known: list[str] = ()) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "params"
-        given = err.get("input")
+        given = _short(repr(err.get("input")), 60)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "not a parameter of this scenario"
-        parts.append(f"{where}={given!r}: {msg}" if err["type"] != "missing" else f"{where}: {msg}")
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=3, cutoff=0.6)
+            msg = "not a parameter of this scenario" + (f" (did you mean {' or '.join(close)}?)" if close else
+                                                        f" (see `ecny-sim list {name}`)")
+        parts.append(f"{where}={given}: {msg}" if err["type"] != "missing" else f"{where}: {msg}")
     return f"bad parameters for {name}: " + "; ".join(parts)
 
 
