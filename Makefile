@@ -41,7 +41,7 @@ $(VENV_STAMP):
 # no prompt (root, with apt-get); otherwise one line of advice. Without it a Chinese report still gets written,
 # its charts labelled in English. Run by the venv set-up; `make fonts` on its own too.
 fonts:
-	@if $(VPY) -c 'from ecny_sim.show.charts import cjk_font; raise SystemExit(cjk_font() is None)' 2>/dev/null; then :; \
+	@if $(VPY) -c 'from ecny_sim.show.report.charts import cjk_font; raise SystemExit(cjk_font() is None)' 2>/dev/null; then :; \
 	elif dpkg -s fonts-noto-cjk >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "apt-get install fonts-noto-cjk  (a Chinese font for the report charts)"; \

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.show.report_text import LANGS
+from ecny_sim.show.i18n import languages
 from ecny_sim.run.scenario import BadInput
 
 
@@ -18,11 +18,11 @@ def register(app: typer.Typer) -> None:
 
 def report(
     run_dir: Path = typer.Argument(..., help="a run's output directory (holding journal.jsonl and summary.json)"),
-    lang: str = typer.Option("en", "--lang", help=f"language of the report: {' or '.join(LANGS)}"),
+    lang: str = typer.Option("en", "--lang", help=f"language of the report: {' or '.join(languages('report'))}"),
 ) -> None:
     """Write a self-contained HTML report of a run, with its charts, in English or Chinese."""
-    if lang not in LANGS:
-        fail(f"unknown language {lang!r} for --lang; choose one of: {', '.join(LANGS)}")
+    if lang not in languages("report"):
+        fail(f"unknown language {lang!r} for --lang; choose one of: {', '.join(languages('report'))}")
     if not run_dir.is_dir():
         fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
     from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made

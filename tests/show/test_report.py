@@ -17,12 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scenario_runs import session_runs  # noqa: E402
 
-from ecny_sim.show import charts  # noqa: E402
+from ecny_sim.show.report import charts  # noqa: E402
 from ecny_sim.run import scenario as scenarios  # noqa: E402
 from ecny_sim.run.scenario import BadInput  # noqa: E402
 from ecny_sim.domain.money import fmt_fen  # noqa: E402
-from ecny_sim.show.report import write_report  # noqa: E402
-from ecny_sim.show.report_text import EN, ZH, Text  # noqa: E402
+from ecny_sim.show.report import ReportWords, write_report  # noqa: E402
 from ecny_sim.read.timeline import read_timeline  # noqa: E402
 
 NAMES = scenarios.builtin_names()
@@ -84,7 +83,7 @@ def test_report_is_self_contained_with_its_charts(runs, name, lang):
 def test_report_states_the_runs_key_figures(runs, name, lang):
     page, _ = _report(runs, name, lang)
     page = html.unescape(page)  # compare words, not HTML escapes
-    summary, text = runs[name].summary, Text(lang)
+    summary, text = runs[name].summary, ReportWords(lang)
     assert text.title(name, summary["title"]) in page
     assert f"<code>{name}</code>" in page
     for key, value in summary["totals"].items():
@@ -127,13 +126,16 @@ def test_report_states_the_runs_key_figures(runs, name, lang):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_chinese_report_is_in_chinese(runs, name):
     page, _ = _report(runs, name, "zh")
-    for key, english in EN.items():
-        if key.startswith(("s_", "th_")) and ZH.get(key) != english:
-            assert f"<th>{english}</th>" not in page and f"<h2>{english}</h2>" not in page, english
+    english, _ = _report(runs, name, "en")
+    headings = {text for _, text in re.findall(r"<(th|h2)>([^<]+)</\1>", english)}
+    assert headings
+    for heading in headings:
+        assert f"<th>{heading}</th>" not in page and f"<h2>{heading}</h2>" not in page, heading
     summary = runs[name].summary
-    untranslated = [n for n in summary["invariants"] if Text("zh").invariant(n) == n]
-    assert untranslated == [], "add these to report_text.INVARIANTS_ZH"
-    assert Text("zh").title(name, "?") != "?", "add a Chinese title to report_text.TITLES_ZH"
+    untranslated = [n for n in summary["invariants"] if ReportWords("zh").invariant(n) == n]
+    assert untranslated == [], "mark these in report/names.py INVARIANTS and translate them in zh/report.po"
+    assert ReportWords("zh").title(name, "?") != "?", \
+        "add the title to report/names.py TITLES and translate it in zh/report.po"
 
 
 def test_the_comparison_shows_the_three_models_side_by_side(runs):
@@ -165,7 +167,7 @@ def test_chinese_charts_use_a_cjk_font_without_a_missing_glyph(runs, tmp_path):
 
 def test_without_the_cjk_font_chinese_text_would_miss_glyphs():
     """The check above has teeth: drawing Chinese with a Latin-only font does warn."""
-    labels = charts.Labels(dict(ZH), (charts.BASE_FAMILY,), zh=True)
+    labels = charts.Labels(ReportWords("zh"), (charts.BASE_FAMILY,))
     with pytest.warns(UserWarning, match="missing from font"):
         charts.money_over_time([1652058000, 1652061600], {"locked": [0, 100]}, labels)
 

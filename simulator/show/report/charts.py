@@ -1,6 +1,6 @@
 """The report's charts, drawn with matplotlib (Agg, no display) as PNG bytes.
 
-Each function takes what it draws plus a ``Labels`` (the report language's words and the font to use) and
+Each function takes what it draws plus a ``Labels`` (the report language's words and the fonts to use) and
 returns PNG bytes; nothing touches matplotlib's global state (``Figure`` objects, not pyplot), and the PNGs
 carry no software version or date, so the same run gives the same bytes.
 
@@ -27,7 +27,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ..chain.clock import BEIJING  # noqa: E402
+from ...chain.clock import BEIJING  # noqa: E402
+from .words import ReportWords  # noqa: E402
 
 #: CJK fonts tried in order; the first is Debian's fonts-noto-cjk.
 CJK_FAMILIES = (
@@ -42,6 +43,8 @@ CJK_FAMILIES = (
     "SimHei",
 )
 CJK_INSTALL_HINT = "sudo apt-get install fonts-noto-cjk"
+#: Languages written in CJK characters (Babel's language codes): their charts need one of the fonts above.
+CJK_LANGUAGES = ("zh", "ja", "ko")
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
               "/System/Library/Fonts", "/Library/Fonts")
 _FONT_FILE_PATTERNS = ("NotoSansCJK*", "NotoSansSC*", "SourceHanSans*", "wqy-*", "PingFang*", "msyh*", "simhei*")
@@ -87,16 +90,17 @@ def cjk_font() -> str | None:
     return found
 
 
+def needs_cjk_font(words: ReportWords) -> bool:
+    """Whether the charts' words in this language need a CJK font (DejaVu Sans has no CJK characters)."""
+    return words.words.locale.language in CJK_LANGUAGES
+
+
 @dataclass(frozen=True)
 class Labels:
     """The words a chart needs, in the report's language, and the fonts to draw them with."""
 
-    words: dict[str, str]
+    words: ReportWords
     families: tuple[str, ...] = (BASE_FAMILY,)
-    zh: bool = False  # Chinese date labels on time axes
-
-    def __getitem__(self, key: str) -> str:
-        return self.words.get(key, key)
 
 
 def yuan_axis(fen: float, _pos: float | None = None) -> str:
@@ -129,21 +133,20 @@ def _times(seconds: Sequence[int]) -> list[datetime]:
 def _time_axis(ax, labels: Labels) -> None:
     locator = mdates.AutoDateLocator(tz=BEIJING, minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
-    if labels.zh:
-        formatter = mdates.ConciseDateFormatter(
-            locator, tz=BEIJING,
-            formats=["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f"],
-            zero_formats=["", "%Y年", "%-m月", "%-m月%-d日", "%H:%M", "%H:%M"],
-            offset_formats=["", "%Y年", "%Y年%-m月", "%Y年%-m月%-d日", "%Y年%-m月%-d日", "%Y年%-m月%-d日 %H:%M"])
+    own = labels.words.date_formats()
+    if own:
+        formats, zero_formats, offset_formats = own
+        formatter = mdates.ConciseDateFormatter(locator, tz=BEIJING, formats=formats, zero_formats=zero_formats,
+                                                offset_formats=offset_formats)
     else:
         formatter = mdates.ConciseDateFormatter(locator, tz=BEIJING)
     ax.xaxis.set_major_formatter(formatter)
-    ax.set_xlabel(labels["axis_time"])
+    ax.set_xlabel(labels.words._("Beijing time (UTC+8)"))
 
 
 def _money_axis(ax, labels: Labels) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(yuan_axis))
-    ax.set_ylabel(labels["axis_money"])
+    ax.set_ylabel(labels.words._("Amount (yuan)"))
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_ylim(bottom=0)
 
@@ -156,8 +159,8 @@ def money_over_time(times: Sequence[int], series: dict[str, Sequence[int]], labe
         ax = fig.add_subplot()
         for kind, values in series.items():
             ax.plot(x, values, drawstyle="steps-post", color=COLORS.get(kind), linewidth=2,
-                    label=labels[f"flow_{kind}"])
-        ax.set_title(labels["chart_money_over_time"])
+                    label=labels.words.flow(kind))
+        ax.set_title(labels.words._("Money over time (after each transaction)"))
         _time_axis(ax, labels)
         _money_axis(ax, labels)
         fig.legend(loc="outside lower center", ncols=2, fontsize="small")
@@ -169,17 +172,19 @@ def balances_by_group(times: Sequence[int], balances: dict[str, Sequence[int]],
                       locked: dict[str, Sequence[int]], labels: Labels) -> bytes:
     """Each actor group's wallet balances over time (lines), and the earmarked part of them (shaded)."""
     x = _times(times)
+    words = labels.words
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         for i, (group, values) in enumerate(balances.items()):
             color = GROUP_COLORS[i % len(GROUP_COLORS)]
-            ax.plot(x, values, drawstyle="steps-post", color=color, linewidth=2, label=labels[f"group_{group}"])
+            ax.plot(x, values, drawstyle="steps-post", color=color, linewidth=2, label=words.group(group))
             part = locked.get(group)
             if part is not None and any(part):
                 ax.fill_between(x, part, step="post", color=color, alpha=0.18, linewidth=0,
-                                label=labels["locked_part"].format(group=labels[f"group_{group}"]))
-        ax.set_title(labels["chart_balances_by_group"])
+                                # TRANSLATORS: a shaded area of the balances chart
+                                label=words._("{group}: locked part", group=words.group(group)))
+        ax.set_title(words._("Wallet balances by actor group"))
         _time_axis(ax, labels)
         _money_axis(ax, labels)
         fig.legend(loc="outside lower center", ncols=min(4, 2 * len(balances)), fontsize="small")
@@ -197,13 +202,13 @@ def stacked_bars(rows: Sequence[str], parts: dict[str, Sequence[int]], labels: L
         for kind, values in parts.items():
             if not any(values):
                 continue
-            bars = ax.barh(list(rows), values, left=left, color=COLORS.get(kind), label=labels[f"part_{kind}"])
+            bars = ax.barh(list(rows), values, left=left, color=COLORS.get(kind), label=labels.words.part(kind))
             shown = [yuan_label(v) if v else "" for v in values]
             ax.bar_label(bars, labels=shown, label_type="center", color="white", fontsize="small")
             left = [a + b for a, b in zip(left, values)]
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(FuncFormatter(yuan_axis))
-        ax.set_xlabel(labels["axis_money"])
+        ax.set_xlabel(labels.words._("Amount (yuan)"))
         ax.grid(True, axis="x", alpha=0.3)
         ax.set_title(title)
         fig.legend(loc="outside lower center", ncols=len(parts), fontsize="small")
@@ -220,10 +225,10 @@ def comparison(models: Sequence[str], measures: dict[str, Sequence[int]], labels
         width = 0.8 / max(n, 1)
         for i, (kind, values) in enumerate(measures.items()):
             xs = [m + (i - (n - 1) / 2) * width for m in range(len(models))]
-            bars = ax.bar(xs, values, width, color=COLORS.get(kind), label=labels[f"measure_{kind}"])
+            bars = ax.bar(xs, values, width, color=COLORS.get(kind), label=labels.words.measure(kind, f"measure_{kind}"))
             ax.bar_label(bars, labels=[yuan_label(v) for v in values], fontsize="x-small", padding=2)
-        ax.set_xticks(range(len(models)), [labels[f"model_{m}"] for m in models])
-        ax.set_title(labels["chart_comparison"])
+        ax.set_xticks(range(len(models)), [labels.words.model(m) for m in models])
+        ax.set_title(labels.words._("The same term under each supervision model"))
         _money_axis(ax, labels)
         ax.margins(y=0.12)
         fig.legend(loc="outside lower center", ncols=len(measures), fontsize="small")
@@ -231,5 +236,5 @@ def comparison(models: Sequence[str], measures: dict[str, Sequence[int]], labels
     return _render(labels, draw, size=(10, 5))
 
 
-__all__ = ["CJK_FAMILIES", "CJK_INSTALL_HINT", "Labels", "cjk_font", "money_over_time", "balances_by_group",
+__all__ = ["CJK_FAMILIES", "CJK_INSTALL_HINT", "CJK_LANGUAGES", "Labels", "cjk_font", "needs_cjk_font", "money_over_time", "balances_by_group",
            "stacked_bars", "comparison", "yuan_axis", "yuan_label"]
