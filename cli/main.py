@@ -6,6 +6,10 @@ to ``COMMANDS`` below.
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 import typer
 
 from ecny_sim.cli import compile as compile_command
@@ -38,5 +42,40 @@ for _module in COMMANDS:
     _module.register(app)
 
 
-if __name__ == "__main__":  # python -m ecny_sim.cli.main
+class _StdoutThatMayClose:
+    """stdout that survives its reader going away (``ecny-sim run ... | head``): the first write to a closed
+    pipe points file descriptor 1 at /dev/null, so the printing stops and the run goes on to write its outputs."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def _closed(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def main() -> None:
+    """The `ecny-sim` entry point."""
+    sys.stdout = _StdoutThatMayClose(sys.stdout)
     app()
+
+
+if __name__ == "__main__":  # python -m ecny_sim.cli.main
+    main()
