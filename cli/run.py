@@ -15,7 +15,8 @@ from ecny_sim.run import scenario as scenarios
 from ecny_sim.chain.clock import format_beijing
 from ecny_sim.chain.compiler import CompilerError, ensure_fresh
 from ecny_sim.pilot import run_scenario
-from ecny_sim.run.engine import EXIT_BAD_INPUT
+from ecny_sim.run.engine import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from ecny_sim.run.folder import RunFolder
 from ecny_sim.domain.money import fmt_fen
 from ecny_sim.show.narrator import Narrator
 from ecny_sim.show.report import write_report
@@ -42,6 +43,7 @@ def run(
     narrate: bool = typer.Option(False, "--narrate", help="classroom mode: tell each step in one plain sentence"),
     lang: str = typer.Option("en", "--lang", help="language of the narration and report: en or zh"),
     report: bool = typer.Option(False, "--report", help="write report.html (and its charts) after the run"),
+    force: bool = typer.Option(False, "--force", help="replace a different run already in --out"),
 ) -> None:
     """Run a scenario on a fresh in-process chain."""
     if lang not in ("en", "zh"):
@@ -57,8 +59,11 @@ def run(
     except (scenarios.BadInput, CompilerError) as exc:
         fail(str(exc))
     out_dir = out or Path("runs") / f"{scenario.name}-seed{seed}"
-    if out_dir.exists() and not out_dir.is_dir():
-        fail(f"--out {out_dir} exists and is not a directory")
+    identity = {"scenario": scenario.name, "params": params.model_dump(mode="json"), "seed": seed}
+    try:
+        folder = RunFolder(out_dir, identity, force=force)
+    except scenarios.BadInput as exc:
+        fail(str(exc))
 
     console = Console(highlight=False)
     console.rule(f"[bold]{scenario.name}[/bold]: {scenario.title}")
@@ -70,15 +75,19 @@ def run(
         observers = [reporter]
     began = time.perf_counter()
     try:
-        result = run_scenario(scenario, params, seed, out_dir, reporter, observers=observers)
+        with folder.writing() as work:  # moved into out_dir whole when it ends; set aside if interrupted
+            result = run_scenario(scenario, params, seed, work, reporter, observers=observers)
+            elapsed = time.perf_counter() - began
+            if report:
+                write_report(work, lang)
     except KeyboardInterrupt:
-        fail("interrupted; the journal so far is incomplete (no end line)", code=130)
-    elapsed = time.perf_counter() - began
+        fail(f"interrupted; the run so far is in {folder.incomplete} (its journal has no end line)",
+             code=EXIT_INTERRUPTED)
     print_summary(console, result.summary)
     txs = result.summary["counts"]["transactions"]
     console.print(f"{txs} transactions in {elapsed:.1f} s; wrote {out_dir}/journal.jsonl and summary.json")
     if report:
-        console.print(f"wrote {write_report(out_dir, lang)}")
+        console.print(f"wrote {out_dir / 'report.html'}")
     if result.exit_code:
         Console(stderr=True, highlight=False).print(f"[bold red]{result.outcome}:[/bold red] {result.message}")
     raise typer.Exit(result.exit_code)

@@ -1,0 +1,108 @@
+"""A run owns its folder: it is written beside ``--out`` and moved into place whole, only when it ends.
+
+    folder = RunFolder(Path("runs/edu_term-seed1"), identity, force=False)   # BadInput if it may not
+    with folder.writing() as work:              # a fresh hidden folder beside the target
+        run_scenario(..., out_dir=work)
+    # ended: the target now holds this run and nothing else; interrupted: the partial run is in
+    # runs/edu_term-seed1.incomplete/ and the target was not touched
+
+Rules: an empty or missing target is fine. A target that holds a run of the same scenario, parameters and seed
+is replaced whole (so the default ``runs/NAME-seedN`` keeps working); one that holds a different run is
+refused unless ``force``; a folder holding anything that is not a run's files is never deleted, ``force`` or
+not. The swap keeps the finished run until the new one is in place (two renames on one file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+from .scenario import BadInput
+
+#: What a run folder may hold: the run's files and what `report` and `export` add to it.
+RUN_FILES = frozenset({"journal.jsonl", "summary.json", "report.html", "charts", "csv"})
+INCOMPLETE_SUFFIX = ".incomplete"
+
+
+def run_identity(header: dict[str, Any]) -> dict[str, Any]:
+    """What makes two runs the same run: scenario, parameters, seed."""
+    return {"scenario": header.get("scenario"), "params": header.get("params"), "seed": header.get("seed")}
+
+
+def _header_of(folder: Path) -> dict[str, Any] | None:
+    try:
+        with (folder / "journal.jsonl").open(encoding="utf-8") as f:
+            header = json.loads(f.readline())
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) and header.get("type") == "header" else None
+
+
+def _check_writable(directory: Path) -> None:
+    probe = directory / f".ecny-sim-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise BadInput(f"cannot write in {directory}: {exc.strerror or exc}") from None
+
+
+class RunFolder:
+    def __init__(self, target: Path, identity: dict[str, Any], *, force: bool = False):
+        self.target = Path(target)
+        self.identity = identity
+        self.replaces = False
+        if self.target.exists() and not self.target.is_dir():
+            raise BadInput(f"--out {self.target} exists and is not a folder")
+        if self.target.is_dir() and any(self.target.iterdir()):
+            strangers = sorted(p.name for p in self.target.iterdir() if p.name not in RUN_FILES)
+            if strangers:
+                raise BadInput(f"--out {self.target} holds files that are not a run's ({', '.join(strangers[:3])}"
+                               f"{', …' if len(strangers) > 3 else ''}); choose an empty or new folder")
+            header = _header_of(self.target)
+            if header is not None and run_identity(header) != identity and not force:
+                raise BadInput(f"--out {self.target} holds another run ({header.get('scenario')}, seed "
+                               f"{header.get('seed')}, other parameters); choose another folder or add --force "
+                               "to replace it")
+            self.replaces = True
+        parent = self.target.parent
+        if not parent.exists():
+            try:
+                parent.mkdir(parents=True)
+            except OSError as exc:
+                raise BadInput(f"cannot create {parent}: {exc.strerror or exc}") from None
+        _check_writable(parent)
+        self.work = parent / f".{self.target.name}.writing-{os.getpid()}"
+        self.incomplete = parent / f"{self.target.name}{INCOMPLETE_SUFFIX}"
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Path]:
+        """Yields the folder to write into; moves it into place when the block ends, or to ``*.incomplete``
+        when it is interrupted or fails."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir()
+        try:
+            yield self.work
+        except BaseException:
+            self._set_aside()
+            raise
+        self._move_into_place()
+
+    def _set_aside(self) -> None:
+        if not any(self.work.iterdir()):
+            shutil.rmtree(self.work, ignore_errors=True)
+            return
+        shutil.rmtree(self.incomplete, ignore_errors=True)
+        os.replace(self.work, self.incomplete)
+
+    def _move_into_place(self) -> None:
+        old = self.target.parent / f".{self.target.name}.replaced-{os.getpid()}"
+        if self.target.exists():
+            os.replace(self.target, old)
+        os.replace(self.work, self.target)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.incomplete, ignore_errors=True)  # an earlier interrupted try of this run
