@@ -95,6 +95,14 @@ def needs_cjk_font(words: ReportWords) -> bool:
     return words.words.locale.language in CJK_LANGUAGES
 
 
+def fonts_for(words: ReportWords) -> tuple[str, ...] | None:
+    """The font families to draw these words with; None if they need a CJK font and none is installed."""
+    if not needs_cjk_font(words):
+        return (BASE_FAMILY,)
+    cjk = cjk_font()
+    return None if cjk is None else (cjk, BASE_FAMILY)
+
+
 @dataclass(frozen=True)
 class Labels:
     """The words a chart needs, in the report's language, and the fonts to draw them with."""
@@ -236,5 +244,5 @@ def comparison(models: Sequence[str], measures: dict[str, Sequence[int]], labels
     return _render(labels, draw, size=(10, 5))
 
 
-__all__ = ["CJK_FAMILIES", "CJK_INSTALL_HINT", "CJK_LANGUAGES", "Labels", "cjk_font", "needs_cjk_font", "money_over_time", "balances_by_group",
+__all__ = ["CJK_FAMILIES", "CJK_INSTALL_HINT", "CJK_LANGUAGES", "Labels", "cjk_font", "needs_cjk_font", "fonts_for", "money_over_time", "balances_by_group",
            "stacked_bars", "comparison", "yuan_axis", "yuan_label"]

@@ -117,19 +117,43 @@ def _campaign(c: Any, w: ReportWords) -> str:
     return w.sentences([spent, back])
 
 
+#: Counts with their unit, filled into the sentences below (a language that says the unit in the sentence, as
+#: Chinese does, translates each as the bare "{n}").
+UNITS = {
+    # TRANSLATORS: filled into "made {grants}"; Chinese keeps only {n} (the unit is in its sentence)
+    "grants": lambda w, n: w.n_("{n} grant", "{n} grants", n),
+    # TRANSLATORS: filled into "in {tranches}"; Chinese keeps only {n} (the unit is in its sentence)
+    "tranches_paid": lambda w, n: w.n_("{n} tranche payment", "{n} tranche payments", n),
+    # TRANSLATORS: filled into "in {payments}"; Chinese keeps only {n} (the unit is in its sentence)
+    "grant_payments": lambda w, n: w.n_("{n} payment", "{n} payments", n),
+    # TRANSLATORS: starts the clawbacks' sentence; Chinese keeps only {n} (the unit is in its sentence)
+    "clawbacks": lambda w, n: w.n_("{n} clawback", "{n} clawbacks", n),
+    # TRANSLATORS: starts the conditional payments' sentence; Chinese keeps only {n}
+    "conditional_payments": lambda w, n: w.n_("{n} conditional payment", "{n} conditional payments", n),
+    # TRANSLATORS: starts the wages' sentence; Chinese keeps only {n} (the unit is in its sentence)
+    "pay_runs": lambda w, n: w.n_("{n} pay run", "{n} pay runs", n),
+    # TRANSLATORS: filled into "paid to workers in {count}"; Chinese keeps only {n}
+    "wages_paid": lambda w, n: w.n_("{n} wage", "{n} wages", n),
+}
+
+
 def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportWords) -> list[str]:
     """What happened to a run's grant, conditional-payment and wage money, from summary.json's totals."""
     m, out = w.money, []
+
+    def counted(key: str) -> str:
+        return UNITS[key](w, counts.get(key, 0))
+
     if "budget_fen" in totals:
         # TRANSLATORS: {grants}, {tranches} and {payments} are counts with their unit ("24 grants")
         line = [w._("A grant programme with a budget of {budget} made {grants} and paid {paid} into the firms' "
                     "wallets in {tranches}; the firms spent {spent} of it on registered payees of allowed purposes "
                     "in {payments}, and {unspent} is still unspent.",
-                    budget=m(totals["budget_fen"]), grants=_grants(w, counts.get("grants", 0)),
+                    budget=m(totals["budget_fen"]), grants=counted("grants"),
                     paid=m(totals.get("paid_to_firms_fen", 0)),
-                    tranches=_tranches(w, counts.get("tranches_paid", 0)),
+                    tranches=counted("tranches_paid"),
                     spent=m(totals.get("grant_spent_fen", 0)),
-                    payments=_payments(w, counts.get("grant_payments", 0)),
+                    payments=counted("grant_payments"),
                     unspent=m(totals.get("grant_unspent_fen", 0)))]
         if totals.get("cancelled_fen"):
             line.append(w._("{cancelled} of tranches was cancelled.", cancelled=m(totals["cancelled_fen"])))
@@ -138,7 +162,7 @@ def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportW
             line.append(w._("{clawbacks}: the firms owed {owed} ({principal} received plus {interest} interest); "
                             "{returned} of unspent grant money went back at once, {withheld} of later tranches was "
                             "withheld, {repaid} was repaid and {outstanding} is still owed.",
-                            clawbacks=_clawbacks(w, counts["clawbacks"]), owed=m(totals.get("owed_fen", 0)),
+                            clawbacks=counted("clawbacks"), owed=m(totals.get("owed_fen", 0)),
                             principal=m(totals.get("principal_fen", 0)), interest=m(totals.get("interest_fen", 0)),
                             returned=m(totals.get("returned_unspent_fen", 0)),
                             withheld=m(totals.get("withheld_fen", 0)), repaid=m(totals.get("repaid_fen", 0)),
@@ -149,7 +173,7 @@ def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportW
         out.append(w._("{payments} locked {created} in the payers' own wallets: {released} was released to the "
                        "payees, {returned} went back to the payers and {pending} is still undecided ({disputes} "
                        "disputed).",
-                       payments=_conditional(w, counts.get("conditional_payments", 0)),
+                       payments=counted("conditional_payments"),
                        created=m(totals["conditional_created_fen"]),
                        released=m(totals.get("conditional_released_fen", 0)),
                        returned=m(totals.get("conditional_returned_fen", 0)),
@@ -160,49 +184,11 @@ def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportW
         out.append(w._("{runs} put {funded} of wages into the subcontractor's wallet, locked to the workers listed: "
                        "{paid} was paid to workers in {count}, {returned} went back to the main contractor and "
                        "{pending} is not yet paid.",
-                       runs=_pay_runs(w, counts.get("pay_runs", 0)), funded=m(totals["wages_funded_fen"]),
-                       paid=m(totals.get("wages_paid_fen", 0)), count=_wages(w, counts.get("wages_paid", 0)),
+                       runs=counted("pay_runs"), funded=m(totals["wages_funded_fen"]),
+                       paid=m(totals.get("wages_paid_fen", 0)), count=counted("wages_paid"),
                        returned=m(totals.get("wages_returned_fen", 0)),
                        pending=m(totals.get("wages_pending_fen", 0))))
     return out
-
-
-# Counts with their unit, filled into the sentences above (a language that says the unit in the sentence, as
-# Chinese does, translates them as the bare "{n}").
-
-def _grants(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: filled into "made {grants}"; Chinese says the unit in the sentence and keeps only {n}
-    return w.n_("{n} grant", "{n} grants", n)
-
-
-def _tranches(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: filled into "in {tranches}"; Chinese says the unit in the sentence and keeps only {n}
-    return w.n_("{n} tranche payment", "{n} tranche payments", n)
-
-
-def _payments(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: filled into "in {payments}"; Chinese says the unit in the sentence and keeps only {n}
-    return w.n_("{n} payment", "{n} payments", n)
-
-
-def _clawbacks(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: the start of the clawbacks' sentence; Chinese says the unit in the sentence and keeps only {n}
-    return w.n_("{n} clawback", "{n} clawbacks", n)
-
-
-def _conditional(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: the start of the conditional payments' sentence; Chinese says the unit in the sentence
-    return w.n_("{n} conditional payment", "{n} conditional payments", n)
-
-
-def _pay_runs(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: the start of the wages' sentence; Chinese says the unit in the sentence and keeps only {n}
-    return w.n_("{n} pay run", "{n} pay runs", n)
-
-
-def _wages(w: ReportWords, n: int) -> str:
-    # TRANSLATORS: filled into "paid to workers in {count}"; Chinese says the unit in the sentence
-    return w.n_("{n} wage", "{n} wages", n)
 
 
 __all__ = ["what_happened", "subsidy_sentences", "models", "MODEL_ORDER"]

@@ -9,7 +9,8 @@ from typing import Any, Callable, Sequence
 
 from ...read.timeline import FLOWS, Timeline, open_run
 from ...run.scenario import BadInput
-from . import charts
+from .charts import (BASE_FAMILY, CJK_INSTALL_HINT, Labels, balances_by_group, comparison, fonts_for,
+                     money_over_time, stacked_bars)
 from .page import Chart, measures, render_html
 from .story import models
 from .words import ReportWords, languages
@@ -33,16 +34,12 @@ def write_report(run_dir: str | Path, lang: str = "en", *, warn: Callable[[str],
     path = Path(run_dir)
     run, summary, timeline = open_run(path)
     words = ReportWords(lang)
-    chart_words, families = words, (charts.BASE_FAMILY,)
-    if charts.needs_cjk_font(words):
-        cjk = charts.cjk_font()
-        if cjk is None:
-            (warn or _warn_stderr)(
-                f"warning: no Chinese font found, so the report's charts use English labels; install one with "
-                f"`{charts.CJK_INSTALL_HINT}` and run `ecny-sim report` again")
-            chart_words = ReportWords("en")
-        else:
-            families = (cjk, charts.BASE_FAMILY)
+    chart_words, families = words, fonts_for(words)
+    if families is None:
+        (warn or _warn_stderr)(
+            f"warning: no Chinese font found, so the report's charts use English labels; install one with "
+            f"`{CJK_INSTALL_HINT}` and run `ecny-sim report` again")
+        chart_words, families = ReportWords("en"), (BASE_FAMILY,)
     made = build_charts(timeline, summary, chart_words, families)
     page = render_html(run.header, timeline, summary, words, made, journal_name=run.path.name,
                        journal_lines=1 + len(run.txs) + (1 if run.end else 0))
@@ -57,14 +54,14 @@ def write_report(run_dir: str | Path, lang: str = "en", *, warn: Callable[[str],
 
 
 def build_charts(tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
-                 families: Sequence[str] = (charts.BASE_FAMILY,)) -> list[Chart]:
-    labels = charts.Labels(w, tuple(families))
+                 families: Sequence[str] = (BASE_FAMILY,)) -> list[Chart]:
+    labels = Labels(w, tuple(families))
     made: list[Chart] = []
     if tl.points:
         times = [p.time for p in tl.points]
         series = {k: [p.flow(k) for p in tl.points] for k in FLOWS}
         series = {k: v for k, v in series.items() if k == "locked" or any(v)}
-        made.append(Chart("money_over_time", w._("Money over time"), charts.money_over_time(times, series, labels),
+        made.append(Chart("money_over_time", w._("Money over time"), money_over_time(times, series, labels),
                           w._("Locked money is earmarked in a wallet under a supervision contract, a campaign, a "
                               "grant programme, a conditional payment or a wage contract: the owner sees it but "
                               "cannot spend it freely. Released, refunded and returned are counted from the start "
@@ -74,7 +71,7 @@ def build_charts(tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
             balances = {g: [p.balance_by_group.get(g, 0) for p in tl.points] for g in groups}
             locked = {g: [p.locked_by_group.get(g, 0) for p in tl.points] for g in groups}
             made.append(Chart("balances_by_group", w._("Balances by actor group"),
-                              charts.balances_by_group(times, balances, locked, labels),
+                              balances_by_group(times, balances, locked, labels),
                               w._("Lines: each group's wallet balances (free money plus earmarks). Shaded: the "
                                   "earmarked (locked) part of them.")))
     if tl.institutions:
@@ -83,22 +80,22 @@ def build_charts(tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
         parts = {"released": [r.released_fen for r in tl.institutions],
                  "refunded": [r.refunded_fen for r in tl.institutions],
                  "locked": [r.locked_fen for r in tl.institutions]}
-        made.append(Chart("institutions", w._("Institutions"), charts.stacked_bars(
+        made.append(Chart("institutions", w._("Institutions"), stacked_bars(
             rows, parts, labels, w._("Where the prepaid fees went, by institution"))))
     if tl.campaigns:
         rows = [c.contract for c in tl.campaigns]
         parts = {"with_merchants": [c.with_merchants_fen for c in tl.campaigns],
                  "returned": [c.returned_to_funder_fen for c in tl.campaigns],
                  "unspent": [c.unspent_fen for c in tl.campaigns]}
-        made.append(Chart("campaigns", w._("Red-packet campaigns"), charts.stacked_bars(
+        made.append(Chart("campaigns", w._("Red-packet campaigns"), stacked_bars(
             rows, parts, labels, w._("Where the packet money went, by campaign"))))
-    comparison = (summary or {}).get("comparison")
-    if comparison:
-        compared = models(comparison)
-        keys = measures(comparison[compared[0]])
-        values = {k.removesuffix("_fen"): [comparison[m].get(k, 0) for m in compared] for k in keys}
+    compare = (summary or {}).get("comparison")
+    if compare:
+        compared = models(compare)
+        keys = measures(compare[compared[0]])
+        values = {k.removesuffix("_fen"): [compare[m].get(k, 0) for m in compared] for k in keys}
         made.append(Chart("comparison", w._("Supervision models side by side"),
-                          charts.comparison(compared, values, labels)))
+                          comparison(compared, values, labels)))
     return made
 
 
