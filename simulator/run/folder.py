@@ -70,6 +70,8 @@ class RunFolder:
                                "to replace it")
             self.replaces = True
         parent = self.target.parent
+        if parent.exists() and not parent.is_dir():
+            raise BadInput(f"cannot write in {parent}: it is a file, not a folder")
         if not parent.exists():
             try:
                 parent.mkdir(parents=True)

@@ -118,5 +118,5 @@ def test_ctrl_c_sets_the_partial_run_aside_and_exits_130(tmp_path):
 def test_an_out_below_a_file_is_bad_input_and_nothing_is_written(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     result = _run("--out", str(tmp_path / "notes.txt" / "o"))
-    assert result.exit_code == 2 and "cannot create" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "notes.txt: it is a file, not a folder" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
