@@ -109,7 +109,7 @@ def test_ctrl_c_sets_the_partial_run_aside_and_exits_130(tmp_path):
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, f"{err!r}; {sorted(p.name for p in tmp_path.iterdir())}"
     assert "the run so far is in" in err and "o.incomplete" in err and "Traceback" not in err
     assert not out.exists() and (tmp_path / "o.incomplete" / "journal.jsonl").exists()
     assert not list(tmp_path.glob(".o.*"))
