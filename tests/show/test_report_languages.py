@@ -48,6 +48,11 @@ msgstr "mønëy ïs cønsërvëd [xx]"
 msgid "cancellation wave"
 msgstr "cåncellåtiøn wåve [xx]"
 
+msgid ""
+"{subject}: {sold} lessons sold, but only about {can_teach} can be taught "
+"before the course ends"
+msgstr "{subject} [xx]: {sold} > {can_teach}"
+
 msgid "¥{amount}"
 msgstr "{amount} XX¥"
 
@@ -124,6 +129,17 @@ def test_the_catalogs_plural_rule_picks_the_form(xx):
         "1 grånt [one]", "2 grånts [two]", "1,500 grånts [many]"]
     assert words.n_("{n} payment", "{n} payments", 2) == "2 payments"  # not translated: English's own forms
     assert words.money(120_000) == "1,200 XX¥"
+
+
+def test_an_alert_says_what_the_catalog_translates_else_its_own_message(xx):
+    words = ReportWords("xx")
+    oversold = {"kind": "course_oversold", "subject": "school:a course 1", "value": 20, "threshold": 12,
+                "message": "school:a sold 20 lessons of course 1, but only about 12 can be taught before it ends"}
+    wave = {"kind": "cancellation_wave", "subject": "school:a", "value": 0.5, "threshold": 0.2,
+            "message": "6 of school:a's 12 orders were cancelled within 24 hours (50%)"}
+    assert words.alert(oversold) == ("course oversold", "school:a course 1 [xx]: 20 > 12")
+    assert words.alert(wave) == ("cåncellåtiøn wåve [xx]", wave["message"])
+    assert ReportWords("en").alert(oversold) == ("course oversold", oversold["message"])
 
 
 def test_the_cli_writes_the_new_language_too(xx, run_dir, tmp_path):

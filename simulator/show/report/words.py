@@ -51,17 +51,18 @@ class ReportWords:
     # -- the page's language
     @property
     def html_lang(self) -> str:
+        """The page's language tag: the catalog's, else the language's code."""
         return self.translated(HTML_LANG) or self.lang
 
     def date_formats(self) -> tuple[list[str], list[str], list[str]] | None:
         """The time axes' formats (ConciseDateFormatter's formats, zero_formats, offset_formats), or None where
         the language keeps matplotlib's own."""
-        said = [self.translated(m) for m in (DATE_FORMATS, DATE_ZERO_FORMATS, DATE_OFFSET_FORMATS)]
-        if said == [None, None, None]:
+        messages = (DATE_FORMATS, DATE_ZERO_FORMATS, DATE_OFFSET_FORMATS)
+        said = [self.translated(m) for m in messages]
+        if not any(said):
             return None
-        formats, zero, offset = (text or message for text, message in
-                                 zip(said, (DATE_FORMATS, DATE_ZERO_FORMATS, DATE_OFFSET_FORMATS)))
-        return formats.split("|"), zero.split("|"), offset.split("|")
+        formats, zero, offset = ((text or message).split("|") for text, message in zip(said, messages))
+        return formats, zero, offset
 
     # -- amounts, times, sentences
     def money(self, fen: int) -> str:
@@ -151,7 +152,7 @@ class ReportWords:
         own = str(alert.get("message", ""))
         try:
             values = self._alert_values(kind, alert)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, ArithmeticError):  # values not as the kind has them: its own message
             return words, own
         if values is None or _says(_Templates(self.words.catalog), kind, values) == \
                 _says(_Templates(gettext.NullTranslations()), kind, values):
