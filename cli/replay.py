@@ -11,6 +11,7 @@ from rich.console import Console
 from ecny_sim.cli.run import fail
 from ecny_sim.chain.compiler import CompilerError
 from ecny_sim.read.replay import replay as replay_journal
+from ecny_sim.run.engine import EXIT_INCOMPLETE
 from ecny_sim.run.scenario import BadInput
 
 
@@ -21,8 +22,11 @@ def register(app: typer.Typer) -> None:
 def replay(
     run: Path = typer.Argument(..., help="a run directory or its journal.jsonl"),
     until: Optional[int] = typer.Option(None, "--until", min=2, help="stop after this journal line"),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete",
+                                          help="exit 0, not 4, when a matching journal has no end line"),
 ) -> None:
-    """Replay a run from its journal alone; exit 0 if every line matches, 1 at the first difference."""
+    """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
+    matches but the run never ended (a killed run)."""
     try:
         result = replay_journal(run, until=until)
     except (BadInput, CompilerError) as exc:
@@ -38,3 +42,5 @@ def replay(
     elif result.final_state_hash is not None:
         tail = f"; final state hash {result.final_state_hash} matches"
     out.print(f"[green]replay matches[/green]: {result.replayed} transactions, {where}{tail}")
+    if not result.run.complete and until is None and not allow_incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)

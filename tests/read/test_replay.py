@@ -97,6 +97,12 @@ def test_incomplete_journal_replays_its_lines(runs, tmp_path):
     (tmp_path / "cut" / "journal.jsonl").write_text("".join(lines[:-5]))
     result = replay(tmp_path / "cut")
     assert result.matches and not result.run.complete and result.replayed == len(lines) - 6
+    # CI can tell a killed run from a finished one: exit 4, unless the caller accepts an incomplete run
+    told = subprocess.run([*ECNY_SIM, "replay", str(tmp_path / "cut")], capture_output=True, text=True)
+    assert told.returncode == 4 and "the run was incomplete" in told.stdout
+    allowed = subprocess.run([*ECNY_SIM, "replay", str(tmp_path / "cut"), "--allow-incomplete"],
+                             capture_output=True, text=True)
+    assert allowed.returncode == 0
 
 
 @pytest.mark.parametrize("content, message", [
