@@ -18,7 +18,8 @@ from ecny_sim.pilot import run_scenario
 from ecny_sim.run.engine import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from ecny_sim.run.folder import RunFolder
 from ecny_sim.domain.money import fmt_fen
-from ecny_sim.show.narrator import Narrator
+from ecny_sim.show import i18n
+from ecny_sim.show.narration import Narrator
 from ecny_sim.show.report import write_report
 from ecny_sim.show.terminal import ConsoleReporter
 
@@ -41,13 +42,14 @@ def run(
     out: Optional[Path] = typer.Option(None, "--out", help="output directory [default: runs/NAME-seedN]"),
     test_scale: bool = typer.Option(False, "--test-scale", help="use the scenario's small test parameters"),
     narrate: bool = typer.Option(False, "--narrate", help="classroom mode: tell each step in one plain sentence"),
-    lang: str = typer.Option("en", "--lang", help="language of the narration and report: en or zh"),
+    lang: str = typer.Option("en", "--lang", help="language of the narration and report: en, zh or any with a catalog"),
     report: bool = typer.Option(False, "--report", help="write report.html (and its charts) after the run"),
     force: bool = typer.Option(False, "--force", help="replace a different run already in --out"),
 ) -> None:
     """Run a scenario on a fresh in-process chain."""
-    if lang not in ("en", "zh"):
-        fail(f"--lang must be en or zh, not {lang!r}")
+    spoken = [code for code in i18n.languages("narration") if not report or code in i18n.languages("report")]
+    if lang not in spoken:  # a language is a folder of catalogs (ECNY_SIM_LOCALE_PATH may add more)
+        fail(f"--lang must be one of {', '.join(spoken)}, not {lang!r}")
     try:
         ensure_fresh()
         scenario = scenarios.load(name)

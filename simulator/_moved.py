@@ -28,7 +28,7 @@ MOVED = {
     "summary": "read.summary", "subsidy_summary": "read.subsidy_summary", "alerts": "read.alerts",
     "timeline": "read.timeline", "state": "read.state", "replay": "read.replay", "compare": "read.compare",
     "inspect": "read.inspect",
-    "narrator": "show.narrator", "report": "show.report", "report_text": "show.report.words",
+    "narrator": "show.narration", "report": "show.report", "report_text": "show.report.words",
     "charts": "show.report.charts", "export": "show.export",
 }
 

@@ -88,11 +88,11 @@ class Words(Language):
 
     def percent(self, bps: int) -> str:
         """Basis points as a percentage: 345 -> "3.45%"."""
-        return format_percent(Decimal(bps) / 10_000, format="#,##0.##%", locale=self.locale)
+        return format_percent(Decimal(bps) / 10_000, format="0.##%", locale=self.locale)
 
     def decimal(self, value: float) -> str:
-        """A number to one decimal, the decimal dropped when it is zero: 7.5, 92."""
-        return format_decimal(round(value, 1), format="#,##0.#", locale=self.locale)
+        """A number to one decimal, the decimal dropped when it is zero, not grouped: 7.5, 92, 19283.7."""
+        return format_decimal(round(value, 1), format="0.#", locale=self.locale)
 
     def count(self, n: int, noun: str) -> str:
         forms: dict[str, Callable[[], str]] = {
