@@ -239,18 +239,20 @@ class Batches(Names):
             amounts = [e.args["amountFen"] for e in batch]
             facts = dict(workers=w.who([self.name(e.args["worker"]) for e in batch], "worker"), sub_s=w.possessive(sub),
                          amount=m(sum(amounts)), each=m(amounts[0]), by=self.name(by))
-            by_sub = c.sub and by.lower() == c.sub.lower()
-            if len(batch) == 1:
-                told.append(w._("{workers} gets {amount} of wages from {sub_s} wallet", **facts) if by_sub else
-                            w._("{workers} gets {amount} of wages from {sub_s} wallet, paid out by {by} because "
+            by_sub = c.sub and by.lower() == c.sub.lower()  # else someone else pays them: payday has come
+            if len(batch) == 1 and by_sub:
+                told.append(w._("{workers} gets {amount} of wages from {sub_s} wallet", **facts))
+            elif len(batch) == 1:
+                told.append(w._("{workers} gets {amount} of wages from {sub_s} wallet, paid out by {by} because "
                                 "payday has come", **facts))
+            elif len(set(amounts)) == 1 and by_sub:
+                told.append(w._("{workers} get {each} of wages each from {sub_s} wallet, {amount} in all", **facts))
             elif len(set(amounts)) == 1:
-                told.append(w._("{workers} get {each} of wages each from {sub_s} wallet, {amount} in all", **facts)
-                            if by_sub else
-                            w._("{workers} get {each} of wages each from {sub_s} wallet, {amount} in all, paid out by "
+                told.append(w._("{workers} get {each} of wages each from {sub_s} wallet, {amount} in all, paid out by "
                                 "{by} because payday has come", **facts))
+            elif by_sub:
+                told.append(w._("{workers} get their wages from {sub_s} wallet, {amount} in all", **facts))
             else:
-                told.append(w._("{workers} get their wages from {sub_s} wallet, {amount} in all", **facts) if by_sub else
-                            w._("{workers} get their wages from {sub_s} wallet, {amount} in all, paid out by {by} "
+                told.append(w._("{workers} get their wages from {sub_s} wallet, {amount} in all, paid out by {by} "
                                 "because payday has come", **facts))
         return told

@@ -22,7 +22,8 @@ DAY_ARGS = {"until", "breachedAt", "promiseEnd"}
 #: Milestones are numbered from 0 on chain and from 1 when told.
 MILESTONE_ARGS = {"expected", "given", "milestone"}
 
-#: What a refused call tried, by the function's key (see ``Refusals.attempt_key``).
+#: What a refused call tried, by the function's key (``Refusals.attempt_facts``); enrolling, closing a wallet and
+#: releasing a conditional payment read differently by who tries, and are chosen in ``Refusals.attempt``.
 ATTEMPTS = {
     # TRANSLATORS: what someone tried before being refused; {actor} is who. A placeholder ending in _s is a name
     # in the possessive (see the "possessive" message).
@@ -277,6 +278,9 @@ REASONS = {
 
 
 class Refusals(Names):
+    """The sentence of a refused transaction. Its facts may be named like the message helpers' own parameters
+    (an ``Error``'s "message"), so its messages are translated first and filled in after: ``_(m).format(**a)``."""
+
     def refusal(self, record: Any) -> str:
         error = record.result.error
         name = getattr(error, "name", "") or ""
@@ -317,7 +321,8 @@ class Refusals(Names):
             return w._("{rule}, and {payee} is registered for {purpose}", rule=rule, payee=a["payee"],
                        purpose=a["purpose"])
         if name == "Conditional_NotPending":
-            return {"disputed": lambda: w._("the payment is disputed, so only {verifier} can decide it now").format(**a),
+            return {"disputed": lambda: w._("the payment is disputed, so only {verifier} can decide it now").format(
+                        **a),
                     "released": lambda: w._("the money was already paid"),
                     "returned": lambda: w._("the money was already unlocked for the payer"),
                     }.get(a.get("state"), lambda: w._("the payment is no longer waiting: it was already paid, sent "

@@ -31,7 +31,8 @@ class Sentences(SubsidySentences):
             return w.by_kind(wallet, w.p_("organisation", "{wallet} allows {controller} to lock its money when needed"),
                              w.p_("person", "{wallet} allows {controller} to lock their money when needed"),
                              wallet=wallet, controller=controller)
-        return w.by_kind(wallet, w.p_("organisation", "{wallet} allows {controller} to lock up to {amount} of its money"),
+        return w.by_kind(wallet, w.p_("organisation", "{wallet} allows {controller} to lock up to {amount} of its "
+                                      "money"),
                          w.p_("person", "{wallet} allows {controller} to lock up to {amount} of their money"),
                          wallet=wallet, controller=controller, amount=w.money(amount_fen))
 

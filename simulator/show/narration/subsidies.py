@@ -94,8 +94,8 @@ class SubsidySentences(Names):
         facts = dict(lead=lead, owed=m(a["principalFen"] + a["interestFen"] - credited), principal=m(a["principalFen"]),
                      interest=m(a["interestFen"]), credited=m(credited))
         if credited:
-            # TRANSLATORS: {lead} says why the firm owes ("firm:x was caught cheating"); {owed} = {principal} + {interest}
-            # (less {credited}, money already back when its wallet closed).
+            # TRANSLATORS: {lead} says why the firm owes ("firm:x was caught cheating"); {owed} is {principal} plus
+            # {interest} (less {credited}, money already back when its wallet closed).
             owes = w._("{lead}, so it owes {owed} ({principal} of grant received plus {interest} interest, less "
                        "{credited} already back from its closed wallet)", **facts)
         else:
@@ -146,7 +146,8 @@ class SubsidySentences(Names):
             if pay is not None and a["decidedBy"].lower() == pay.payer.lower():
                 return w.by_kind(payer, w.p_("organisation", "{payer} confirms: the {amount} locked in its wallet goes "
                                              "to {payee}"),
-                                 w.p_("person", "{payer} confirms: the {amount} locked in their wallet goes to {payee}"),
+                                 w.p_("person", "{payer} confirms: the {amount} locked in their wallet goes to "
+                                      "{payee}"),
                                  amount=m(a["amountFen"]), **facts)
             return w._("{by} confirms the condition is met: the {amount} locked in {payer_s} wallet goes to {payee}",
                        amount=m(a["amountFen"]), by=n(a["decidedBy"]), **facts)
@@ -155,7 +156,7 @@ class SubsidySentences(Names):
         back = w._("the {amount} locked for {payee} is unlocked in {payer_s} wallet, free to spend again",
                    amount=m(a["amountFen"]), **facts)
         if reason == "ConditionFailed":
-            # TRANSLATORS: {back} says the money is unlocked for the payer ("the ¥20,000 locked for ... is unlocked ...").
+            # TRANSLATORS: {back} says the money is unlocked for the payer ("the ¥20,000 locked for ... is unlocked").
             return w._("{verifier} finds the condition is not met: {back}", back=back, **facts)
         if reason == "PayeeDeclined":
             return w._("{payee} turns the payment down: {back}", back=back, **facts)

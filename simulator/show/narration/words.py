@@ -116,39 +116,37 @@ class Words(Language):
         return forms[noun]()
 
     # ------------------------------------------------------------------ names
-    def listed(self, items: Sequence[str]) -> str:
-        """"a, b, c": items of a list, the last one not set apart."""
+    @staticmethod
+    def _fold(items: Sequence[str], join: Callable[[str, str], str]) -> str:
         items = list(items)
         text = items[0] if items else ""
         for item in items[1:]:
-            # TRANSLATORS: a list goes on: {list} so far, then {next}.
-            text = self.p_("list", "{list}, {next}", list=text, next=item)
+            text = join(text, item)
         return text
+
+    def _ending(self, names: Sequence[str], pattern: str) -> str:
+        names = list(names)
+        return pattern.format(list=self.listed(names[:-1]), last=names[-1]) if len(names) > 1 else "".join(names)
+
+    def listed(self, items: Sequence[str]) -> str:
+        """"a, b, c": items of a list, the last one not set apart."""
+        # TRANSLATORS: a list goes on: {list} so far, then {next}.
+        return self._fold(items, lambda text, item: self.p_("list", "{list}, {next}", list=text, next=item))
 
     def clauses(self, items: Sequence[str]) -> str:
         """"a; b; c": clauses of one sentence."""
-        items = list(items)
-        text = items[0] if items else ""
-        for item in items[1:]:
-            # TRANSLATORS: clauses of one sentence: {list} so far, then the {next} clause.
-            text = self.p_("list of clauses", "{list}; {next}", list=text, next=item)
-        return text
+        # TRANSLATORS: clauses of one sentence: {list} so far, then the {next} clause.
+        return self._fold(items, lambda text, item: self.p_("list of clauses", "{list}; {next}", list=text, next=item))
 
     def names(self, names: Sequence[str]) -> str:
         """"a, b and c"."""
-        names = list(names)
-        if len(names) <= 1:
-            return "".join(names)
         # TRANSLATORS: a list ends: {list} so far, then the {last} one ("a, b and c").
-        return self.p_("list", "{list} and {last}", list=self.listed(names[:-1]), last=names[-1])
+        return self._ending(names, self.p_("list", "{list} and {last}"))
 
     def names_or(self, names: Sequence[str]) -> str:
         """"a, b or c"."""
-        names = list(names)
-        if len(names) <= 1:
-            return "".join(names)
         # TRANSLATORS: a list of choices ends: {list} so far, then the {last} one ("a, b or c").
-        return self.p_("list", "{list} or {last}", list=self.listed(names[:-1]), last=names[-1])
+        return self._ending(names, self.p_("list", "{list} or {last}"))
 
     def range(self, first: str, last: str) -> str:
         # TRANSLATORS: names in a row, from the {first} to the {last} one.
