@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -24,13 +25,22 @@ def replay(
     until: Optional[int] = typer.Option(None, "--until", min=2, help="stop after this journal line"),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete",
                                           help="exit 0, not 4, when a matching journal has no end line"),
+    expect: Optional[str] = typer.Option(None, "--expect", metavar="HASH",
+                                         help="the journal's final hash as recorded elsewhere (sha256, 12+ hex)"),
 ) -> None:
     """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
     matches but the run never ended (a killed run)."""
+    if expect is not None and not re.fullmatch(r"[0-9a-fA-F]{12,64}", expect):
+        fail(f"--expect {expect[:70]!r}: give the journal's final hash (at least 12 hex digits of its sha256)")
     try:
         result = replay_journal(run, until=until)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
+    if expect is not None and not result.run.final_hash.startswith(expect.lower()):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]this journal's final hash is {result.run.final_hash}, not the expected {expect}[/bold red]: "
+            "it is not the journal that was recorded")
+        raise typer.Exit(1)
     out = Console(highlight=False, soft_wrap=True)
     if not result.matches:
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]{result.difference}[/bold red]")
@@ -42,5 +52,7 @@ def replay(
     elif result.final_state_hash is not None:
         tail = f"; final state hash {result.final_state_hash} matches"
     out.print(f"[green]replay matches[/green]: {result.replayed} transactions, {where}{tail}")
+    if result.run.format >= 2:
+        out.print(f"journal sha256 {result.run.final_hash}" + (" (as expected)" if expect else ""))
     if not result.run.complete and until is None and not allow_incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)

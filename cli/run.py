@@ -88,6 +88,8 @@ def run(
     print_summary(console, result.summary)
     txs = result.summary["counts"]["transactions"]
     console.print(f"{txs} transactions in {elapsed:.1f} s; wrote {out_dir}/journal.jsonl and summary.json")
+    console.print(f"journal sha256 {result.summary['journal_sha256']} [dim](keep it: `ecny-sim replay --expect` "
+                  "checks a copy against it)[/dim]")
     if report:
         console.print(f"wrote {out_dir / 'report.html'}")
     if result.exit_code:

@@ -40,10 +40,14 @@ def _changed(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]
 
 def diff_runs(dir_a: str | Path, dir_b: str | Path) -> RunDiff:
     run_a, run_b = read_journal(dir_a), read_journal(dir_b)
+    run_a.check_intact()
+    run_b.check_intact()
     sum_a, sum_b = run_a.summary(), run_b.summary()
     if sum_a is None or sum_b is None:
         missing = run_a.directory if sum_a is None else run_b.directory
         raise BadJournal(f"no summary.json in {missing}: diff compares two finished runs")
+    run_a.check_intact(summary=sum_a)
+    run_b.check_intact(summary=sum_b)
     d = RunDiff(run_a.directory, run_b.directory)
     d.params = _changed({**sum_a["params"], "seed": sum_a["seed"], "scenario": sum_a["scenario"]},
                         {**sum_b["params"], "seed": sum_b["seed"], "scenario": sum_b["scenario"]})

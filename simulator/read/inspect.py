@@ -22,6 +22,7 @@ from .timeline import build_timeline
 
 def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
     run = read_journal(run_dir)
+    run.check_intact(summary=run.summary())
     last = run.txs[-1]["line"] if run.txs else 1
     if at is not None and not 2 <= at <= last:
         raise BadInput(f"--at {at}: this journal's transaction lines are 2 to {last}")

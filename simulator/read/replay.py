@@ -31,8 +31,11 @@ class Difference:
     field: str
     recorded: Any
     replayed: Any
+    note: str = ""  # instead of recorded/replayed, when the journal itself is at fault
 
     def __str__(self) -> str:
+        if self.note:
+            return f"replay differs at line {self.line} ({self.what}): {self.note}"
         return (f"replay differs at line {self.line} ({self.what}): {self.field} was {_short(self.recorded)} "
                 f"in the journal, {_short(self.replayed)} on replay")
 
@@ -77,6 +80,7 @@ def _observed(result: Any) -> dict[str, Any]:
         "block": result.block_number, "timestamp": result.timestamp, "status": result.status,
         "gas_used": result.gas_used, "events": [e.to_json() for e in result.events],
         "error": None if result.error is None else result.error.to_json(), "state_root": result.state_root,
+        "tx_hash": result.tx_hash,
     })
 
 
@@ -88,6 +92,13 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
                       default_gas=header["chain"]["default_gas"], block_gas_limit=header["chain"]["block_gas_limit"])
     except (KeyError, TypeError, ValueError) as exc:
         raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
+    if run.broken is not None:  # a changed, dropped or inserted line: the hash chain says where
+        line, field, why = run.broken
+        record = next((t for t in run.txs if t["line"] == line), None)
+        return ReplayResult(run, 0, Difference(line, _describe(record) if record else "end line", field, None, None,
+                                               note=f"the line {why}"),
+                            None, chain)
+    compared = COMPARED + (("tx_hash",) if run.format >= 2 else ())
     installed = current_manifest().artifact_hashes()
     artifact_of: dict[str, str] = {}
     events: list[_Replayed] = []
@@ -111,7 +122,7 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
         results = _send(chain, group)
         for line, result in zip(group, results):
             got = _observed(result)
-            for field in COMPARED:
+            for field in compared:
                 if got[field] != _normal(line.get(field)):
                     return ReplayResult(run, replayed, Difference(line["line"], _describe(line), field,
                                                                   line.get(field), got[field]), None, chain)
@@ -124,6 +135,11 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
             return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
                                                           "final_state_hash", run.end.get("final_state_hash"), final),
                                 final, chain)
+    summary = run.summary() if run.complete and until is None else None
+    mismatch = run.summary_mismatch(summary) if summary is not None else None
+    if mismatch is not None:  # the end line (or the summary beside it) was changed after the run
+        return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
+                                                      "summary", None, None, note=mismatch), final, chain)
     return ReplayResult(run, replayed, None, final, chain)
 
 

@@ -239,12 +239,14 @@ def _name_map(run: JournalRun, names: Iterable[str]) -> tuple[dict[str, str], di
 
 def open_run(run_dir: str | Path) -> tuple[JournalRun, dict[str, Any] | None, Timeline]:
     """A finished (or killed) run's journal, its summary.json if any, and its timeline (actor names taken
-    from the summary's balances). A missing directory or a bad journal is `BadInput`."""
+    from the summary's balances). A missing directory, a bad journal, a journal changed after the run or a
+    summary that is not its own is `BadInput`."""
     path = Path(run_dir)
     if not path.exists():
         raise BadInput(f"no run directory at {path}")
     run = read_journal(path)
     summary = run.summary()
+    run.check_intact(summary=summary)
     return run, summary, build_timeline(run, names=((summary or {}).get("balances_fen") or {}).keys())
 
 

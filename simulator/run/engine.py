@@ -19,7 +19,7 @@ from ..chain.clock import format_beijing, to_timestamp
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
 from ..domain.explain import format_args
-from .journal import Journal
+from .journal import SUMMARY_JOURNAL_FIELD, Journal
 from .reporter import Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
@@ -223,6 +223,7 @@ class Simulation:
                 events=[{"contract": e.contract, "name": e.name, "args": e.args} for e in result.events],
                 error=None if result.error is None else result.error.to_json(),
                 state_root=result.state_root,
+                tx_hash=result.tx_hash,
             )
 
 
@@ -280,8 +281,9 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_SCRIPT,
                      "unexpected_revert": EXIT_REVERT}[outcome]
         if journal is not None:
-            journal.end(outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
-                        totals=summary["totals"])
+            summary[SUMMARY_JOURNAL_FIELD] = journal.end(
+                summary=summary, outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
+                totals=summary["totals"])
             (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True,
                                                              ensure_ascii=False) + "\n", encoding="utf-8")
         return RunResult(outcome, exit_code, summary, message, out_dir, failed)

@@ -1,10 +1,10 @@
 """A run owns its folder: it is written beside ``--out`` and moved into place whole, only when it ends.
 
     folder = RunFolder(Path("runs/edu_term-seed1"), identity, force=False)   # BadInput if it may not
-    with folder.writing() as work:              # a fresh hidden folder beside the target
+    with folder.writing() as work:              # runs/edu_term-seed1.incomplete/, fresh
         run_scenario(..., out_dir=work)
-    # ended: the target now holds this run and nothing else; interrupted: the partial run is in
-    # runs/edu_term-seed1.incomplete/ and the target was not touched
+    # ended: the target now holds this run and nothing else; interrupted or killed (even by SIGKILL): the
+    # partial run stays in runs/edu_term-seed1.incomplete/ and the target was not touched
 
 Rules: an empty or missing target is fine. A target that holds a run of the same scenario, parameters and seed
 is replaced whole (so the default ``runs/NAME-seedN`` keeps working); one that holds a different run is
@@ -78,28 +78,22 @@ class RunFolder:
             except OSError as exc:
                 raise BadInput(f"cannot create {parent}: {exc.strerror or exc}") from None
         _check_writable(parent)
-        self.work = parent / f".{self.target.name}.writing-{os.getpid()}"
-        self.incomplete = parent / f"{self.target.name}{INCOMPLETE_SUFFIX}"
+        # The run is written where an interrupted one is left, so even a killed process leaves it clearly named.
+        self.incomplete = self.work = parent / f"{self.target.name}{INCOMPLETE_SUFFIX}"
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
         """Yields the folder to write into; moves it into place when the block ends, or to ``*.incomplete``
         when it is interrupted or fails."""
-        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.work, ignore_errors=True)  # an earlier interrupted try: this run replaces it
         self.work.mkdir()
         try:
             yield self.work
         except BaseException:
-            self._set_aside()
+            if not any(self.work.iterdir()):
+                self.work.rmdir()
             raise
         self._move_into_place()
-
-    def _set_aside(self) -> None:
-        if not any(self.work.iterdir()):
-            shutil.rmtree(self.work, ignore_errors=True)
-            return
-        shutil.rmtree(self.incomplete, ignore_errors=True)
-        os.replace(self.work, self.incomplete)
 
     def _move_into_place(self) -> None:
         old = self.target.parent / f".{self.target.name}.replaced-{os.getpid()}"
@@ -107,4 +101,28 @@ class RunFolder:
             os.replace(self.target, old)
         os.replace(self.work, self.target)
         shutil.rmtree(old, ignore_errors=True)
-        shutil.rmtree(self.incomplete, ignore_errors=True)  # an earlier interrupted try of this run
+
+
+def replace_folder(target: Path, files: dict[str, bytes]) -> Path:
+    """Makes ``target`` hold exactly ``files`` (name -> content): written beside it, then swapped in whole, so
+    no file of an earlier export or report survives beside the new ones."""
+    target = Path(target)
+    fresh = target.parent / f".{target.name}.new-{os.getpid()}"
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    for name, data in files.items():
+        (fresh / name).write_bytes(data)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def replace_file(target: Path, data: bytes) -> Path:
+    """Writes ``target`` whole: a reader sees the old file or the new one, never half of it."""
+    fresh = target.parent / f".{target.name}.new-{os.getpid()}"
+    fresh.write_bytes(data)
+    os.replace(fresh, target)
+    return target

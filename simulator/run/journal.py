@@ -3,20 +3,44 @@
 Line 1 is the header, then one line per transaction, then an end line. A journal without an end line is
 an incomplete run. Nothing in it depends on the wall clock or on block hashes, so equal runs give
 byte-identical journals.
+
+Tamper-evident (format 2): every line after the header carries ``prev``, the sha256 of the line before it (its
+bytes without the newline), so a changed, dropped or inserted line breaks the chain at that line; each
+transaction line names the signed transaction's hash (``tx_hash``), which replay recomputes; the end line
+carries the sha256 of everything before it (``journal_sha256``) and of the run's summary (``summary_sha256``),
+and the summary carries the sha256 of the whole journal, end line included: the run's *final hash*. A
+rewrite that recomputes every hash consistently is caught only by comparing the final hash with one recorded
+elsewhere (``ecny-sim replay --expect HASH``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Formats this version reads: 1 (0.1, no hashes) is replayed as before; readers that vouch for a run refuse it.
+READABLE_FORMATS = (1, 2)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+#: The summary's field that names its journal (left out of the summary's own digest).
+SUMMARY_JOURNAL_FIELD = "journal_sha256"
+
+
+def summary_digest(summary: dict[str, Any]) -> str:
+    """sha256 of a summary's canonical JSON, without the field that names its journal."""
+    return sha256_hex(canonical_json({k: v for k, v in summary.items() if k != SUMMARY_JOURNAL_FIELD}).encode())
 
 
 class Journal:
@@ -25,12 +49,20 @@ class Journal:
         # Unbuffered binary file: each line goes to the OS in exactly one write() call.
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         self.lines = 0
+        self._last: str | None = None  # sha256 of the last line written
+        self._whole = hashlib.sha256()  # of every byte written so far
+        self.final_hash: str | None = None  # sha256 of the whole journal, once it has its end line
 
     def _write(self, record: dict[str, Any]) -> None:
-        data = (canonical_json(record) + "\n").encode()
+        if self._last is not None:
+            record["prev"] = self._last
+        text = canonical_json(record).encode()
+        data = text + b"\n"
         written = os.write(self._fd, data)
         if written != len(data):  # pragma: no cover - a full disk
             raise OSError(f"short write to {self.path}")
+        self._last = sha256_hex(text)
+        self._whole.update(data)
         self.lines += 1
 
     def header(self, **fields: Any) -> None:
@@ -39,8 +71,13 @@ class Journal:
     def transaction(self, **fields: Any) -> None:
         self._write({"type": "tx", "line": self.lines + 1, **fields})
 
-    def end(self, **fields: Any) -> None:
-        self._write({"type": "end", **fields})
+    def end(self, *, summary: dict[str, Any], **fields: Any) -> str:
+        """Writes the end line, bound to everything before it and to ``summary`` (its content without the
+        journal's own hash); returns the journal's final hash, which the summary then carries."""
+        self._write({"type": "end", "journal_sha256": self._whole.hexdigest(),
+                     "summary_sha256": summary_digest(summary), **fields})
+        self.final_hash = self._whole.hexdigest()
+        return self.final_hash
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -4,23 +4,114 @@
     run.header["scenario"], len(run.txs), run.end, run.complete
 
 A journal whose last line has no end record is an incomplete run (killed); its complete lines are kept. A
-line cut off mid-way (no newline, or not JSON), an unknown format version or text that is not a journal is
-bad input: `BadJournal` (a `BadInput`), whose message is one line.
+line cut off mid-way (no newline, or not JSON), a line of the wrong shape (a field missing or of the wrong
+type: named with its line), an unknown format version or text that is not a journal is bad input:
+`BadJournal` (a `BadInput`), whose message is one line. The shape is checked before anything is replayed.
+
+Whether the journal is intact (format 2's hash chain, its end line, its summary) is found out, not raised:
+``run.broken`` names the first line that fails, and ``run.check_intact()`` raises it as bad input for readers
+that vouch for the run (report, inspect, diff, export); replay reports it as a difference.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 
-from .journal import FORMAT_VERSION
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+
+from .journal import FORMAT_VERSION, READABLE_FORMATS, SUMMARY_JOURNAL_FIELD, sha256_hex, summary_digest
 from .scenario import BadInput
 
 
 class BadJournal(BadInput):
     pass
+
+
+# ------------------------------------------------------------------ the shape of each line
+class _Line(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _Chain(_Line):
+    default_gas: StrictInt
+    block_gas_limit: StrictInt
+
+
+class _Header(_Line):
+    type: Literal["header"]
+    format: StrictInt
+    scenario: StrictStr
+    params: dict[str, Any]
+    seed: StrictInt
+    genesis_time: StrictInt
+    chain: _Chain
+    artifacts: dict[str, StrictStr]
+
+
+class _Event(_Line):
+    contract: StrictStr
+    name: StrictStr
+    args: dict[str, Any]
+
+
+class _Tx(_Line):
+    type: Literal["tx"]
+    line: StrictInt
+    block: StrictInt
+    timestamp: StrictInt
+    actor: StrictStr
+    contract: StrictStr
+    artifact: Optional[StrictStr]
+    function: StrictStr
+    args: list[Any]
+    status: Literal[0, 1]
+    gas_limit: StrictInt
+    gas_used: StrictInt
+    events: list[_Event]
+    error: Optional[dict[str, Any]]
+    state_root: StrictStr
+
+
+class _TxV2(_Tx):
+    tx_hash: StrictStr
+    prev: StrictStr
+
+
+class _End(_Line):
+    type: Literal["end"]
+    outcome: StrictStr
+    message: StrictStr
+    final_state_hash: StrictStr
+    totals: dict[str, StrictInt]
+
+
+class _EndV2(_End):
+    prev: StrictStr
+    journal_sha256: StrictStr
+    summary_sha256: StrictStr
+
+
+_SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2}}
+
+
+def _check_shape(path: Path, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
+    try:
+        model.model_validate(record)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "the line"
+        what = "is missing" if err["type"] == "missing" else f"is {_short(err.get('input'))}: {err['msg'].lower()}"
+        raise BadJournal(f"{path}: line {number} ({record.get('type')}) is not a journal line of its kind: "
+                         f"{where} {what}") from None
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @dataclass
@@ -29,10 +120,44 @@ class JournalRun:
     header: dict[str, Any]
     txs: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
+    #: The first line where the journal is not intact (format 2): (line, field, why); None when every hash holds.
+    broken: tuple[int, str, str] | None = None
+    #: sha256 of the whole file: the run's final hash when it is complete.
+    final_hash: str = ""
 
     @property
     def complete(self) -> bool:
         return self.end is not None
+
+    @property
+    def format(self) -> int:
+        return self.header["format"]
+
+    def check_intact(self, *, summary: dict[str, Any] | None = None) -> None:
+        """Raises BadJournal unless this journal (and ``summary``, when given) can be vouched for: format 2,
+        every hash in place, and the summary the one the run wrote beside it, unedited."""
+        if self.format < FORMAT_VERSION:
+            raise BadJournal(f"{self.path}: journal format {self.format} (ecny-sim 0.1) carries no hashes to show "
+                             "that it and its summary are the run's own; run the scenario again (same seed, same "
+                             "run) or replay it")
+        if self.broken is not None:
+            line, _field, why = self.broken
+            raise BadJournal(f"{self.path}: line {line} {why}; the journal was changed after the run wrote it")
+        mismatch = self.summary_mismatch(summary) if summary is not None else None
+        if mismatch is not None:
+            raise BadJournal(f"{self.path.parent}: {mismatch}")
+
+    def summary_mismatch(self, summary: dict[str, Any]) -> str | None:
+        """Why ``summary`` is not this (complete, format 2) journal's own summary, or None."""
+        if self.format < 2 or self.end is None:
+            return None
+        if summary.get(SUMMARY_JOURNAL_FIELD) != self.final_hash:
+            return (f"summary.json does not belong to this journal (it names journal "
+                    f"{str(summary.get(SUMMARY_JOURNAL_FIELD))[:12]}…, this one is {self.final_hash[:12]}…)")
+        if summary_digest(summary) != self.end["summary_sha256"]:
+            return ("summary.json was edited after the run wrote it (its content no longer matches the digest in "
+                    "the journal's end line)")
+        return None
 
     @property
     def directory(self) -> Path:
@@ -76,23 +201,39 @@ def read_journal(dir_or_file: str | Path) -> JournalRun:
         except json.JSONDecodeError:
             what = "not a journal" if number == 1 else f"line {number} is not valid JSON (cut off or changed)"
             raise BadJournal(f"{path}: {what}") from None
-        if not isinstance(record, dict) or "type" not in record:
-            raise BadJournal(f"{path}: line {number} is not a journal record")
+        if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+            raise BadJournal(f"{path}: " + ("not a journal" if number == 1 else f"line {number} is not a journal record"))
         records.append(record)
     header = records[0]
     if header.get("type") != "header":
         raise BadJournal(f"{path}: not a journal (line 1 is not a header)")
-    if header.get("format") != FORMAT_VERSION:
+    if header.get("format") not in READABLE_FORMATS:
         raise BadJournal(f"{path}: journal format {header.get('format')!r} is not supported "
-                         f"(this ecny-sim reads format {FORMAT_VERSION})")
-    run = JournalRun(path, header)
+                         f"(this ecny-sim reads formats {', '.join(map(str, READABLE_FORMATS))})")
+    _check_shape(path, 1, header, _Header)
+    shapes = _SHAPES[header["format"]]
+    run = JournalRun(path, header, final_hash=hashlib.sha256(data.encode()).hexdigest())
+    previous = sha256_hex(lines[0].encode())
     for number, record in enumerate(records[1:], start=2):
         if run.end is not None:
             raise BadJournal(f"{path}: line {number} comes after the end line")
-        if record["type"] == "tx":
-            run.txs.append(record)
-        elif record["type"] == "end":
-            run.end = record
-        else:
+        model = shapes.get(record["type"])
+        if model is None:
             raise BadJournal(f"{path}: line {number} has unknown type {record['type']!r}")
+        _check_shape(path, number, record, model)
+        if record["type"] == "tx":
+            if record["line"] != number:
+                raise BadJournal(f"{path}: line {number} says it is line {record['line']}")
+            run.txs.append(record)
+        else:
+            run.end = record
+        if header["format"] >= 2 and run.broken is None:
+            if record["prev"] != previous:
+                run.broken = (number - 1, "content", f"is not what the run wrote: line {number} recorded another hash "
+                                                     "for it")
+            elif record["type"] == "end" and record["journal_sha256"] != hashlib.sha256(
+                    "".join(line + "\n" for line in lines[:number - 1]).encode()).hexdigest():
+                run.broken = (number, "journal_sha256", "does not seal the lines before it: its journal_sha256 "
+                                                        "is not theirs")
+        previous = sha256_hex(lines[number - 1].encode())
     return run

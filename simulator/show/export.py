@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from ..chain.clock import format_beijing
 from ..domain.explain import format_args
+from ..run.folder import replace_folder
 from ..read.timeline import FLOWS, group_of, open_run
 
 ENCODING = "utf-8-sig"
@@ -96,19 +97,16 @@ def export_csv(run_dir: str | Path) -> Path:
 
     if summary is None:
         source: dict[str, Any] = {"scenario": run.header.get("scenario"), "seed": run.header.get("seed"),
-                                  "params": run.header.get("params") or {}, "complete": run.complete}
+                                  "params": run.header.get("params") or {}, "complete": run.complete,
+                                  "journal_sha256": run.final_hash}
     else:
         source = dict(summary)
         source.setdefault("alerts", [])
     rows = [["key", "value"], *([k, v] for k, v in flatten(source))]
 
-    out = run.path.parent / "csv"
     files = {"journal.csv": journal, "balances.csv": balances, "money_over_time.csv": money, "summary.csv": rows}
-    texts = {name: _csv(data) for name, data in files.items()}  # everything built before anything is written
-    out.mkdir(exist_ok=True)
-    for name, data in texts.items():
-        (out / name).write_text(data, encoding=ENCODING, newline="")
-    return out
+    # Everything built before anything is written; csv/ then holds these files and no earlier ones.
+    return replace_folder(run.path.parent / "csv", {name: _csv(data).encode(ENCODING) for name, data in files.items()})
 
 
 __all__ = ["export_csv", "flatten"]

@@ -3,8 +3,10 @@ field is caught at its line; a killed run replays to the state at the kill."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import pytest
 
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.pilot import run_scenario
-from ecny_sim.run.journal_reader import BadJournal
+from ecny_sim.run.journal_reader import BadJournal, read_journal
 from ecny_sim.read.replay import replay
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
@@ -41,13 +43,32 @@ def test_every_builtin_scenario_replays(runs, name):
     assert result.replayed == summary["counts"]["transactions"]
 
 
-def _tamper(src: Path, dst: Path, line_no: int, change) -> Path:
+def _canonical(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def reseal(lines: list[str]) -> list[str]:
+    """Recomputes every hash of a journal, as a deliberate rewrite would: the chain alone cannot tell."""
+    out, whole = [], hashlib.sha256()
+    for text in lines:
+        record = json.loads(text)
+        if out:
+            record["prev"] = hashlib.sha256(out[-1].rstrip("\n").encode()).hexdigest()
+        if record["type"] == "end":
+            record["journal_sha256"] = whole.hexdigest()
+        out.append(_canonical(record) + "\n")
+        whole.update(out[-1].encode())
+    return out
+
+
+def _tamper(src: Path, dst: Path, line_no: int, change, *, sealed: bool = True) -> Path:
+    """A copy of the run's journal with one line changed; `sealed`: its hashes recomputed (a consistent rewrite)."""
     dst.mkdir()
     lines = (src / "journal.jsonl").read_text().splitlines(keepends=True)
     record = json.loads(lines[line_no - 1])
     change(record)
-    lines[line_no - 1] = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
-    (dst / "journal.jsonl").write_text("".join(lines))
+    lines[line_no - 1] = _canonical(record) + "\n"
+    (dst / "journal.jsonl").write_text("".join(reseal(lines) if sealed else lines))
     return dst
 
 
@@ -138,7 +159,7 @@ def test_a_run_killed_at_a_random_point_replays_to_the_state_at_the_kill(tmp_pat
     out = tmp_path / "killed"
     proc = subprocess.Popen([*ECNY_SIM, "run", "edu_refund_run", "--test-scale", "--set", "parents=300", "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    journal = out / "journal.jsonl"
+    journal = tmp_path / "killed.incomplete" / "journal.jsonl"  # where a run is written until it ends
     deadline = time.time() + 60
     while time.time() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 2):
         time.sleep(0.05)
@@ -147,7 +168,85 @@ def test_a_run_killed_at_a_random_point_replays_to_the_state_at_the_kill(tmp_pat
     proc.wait()
     lines = journal.read_text().splitlines()
     assert json.loads(lines[-1])["type"] == "tx", "the run finished before the kill: raise the test's scale"
-    result = replay(out)
+    assert not out.exists()  # a killed run never takes the place of a finished one
+    result = replay(journal.parent)
     assert result.matches and not result.run.complete
     assert result.replayed == len(lines) - 1
     assert result.chain.state_root() == json.loads(lines[-1])["state_root"]
+
+
+# ------------------------------------------------------------------ tamper evidence (journal format 2)
+def test_a_changed_line_breaks_the_hash_chain_at_that_line(runs, tmp_path):
+    n = _line_of(runs["edu_withdraw"], "cancelOrder")
+    bad = _tamper(runs["edu_withdraw"], tmp_path / "t", n, lambda r: r["args"].__setitem__(0, 99), sealed=False)
+    diff = replay(bad).difference
+    assert diff.line == n and "is not what the run wrote" in str(diff) and f"line {n + 1} recorded" in str(diff)
+    with pytest.raises(BadJournal, match=f"line {n} is not what the run wrote"):
+        read_journal(bad).check_intact()
+    told = subprocess.run([*ECNY_SIM, "replay", str(bad)], capture_output=True, text=True)
+    assert told.returncode == 1 and f"line {n}" in told.stderr
+
+
+def test_a_resealed_gas_limit_is_a_different_signed_transaction(runs, tmp_path):
+    n = _line_of(runs["edu_withdraw"], "cancelOrder")
+    bad = _tamper(runs["edu_withdraw"], tmp_path / "g", n, lambda r: r.update(gas_limit=r["gas_limit"] - 1))
+    diff = replay(bad).difference
+    assert diff is not None and diff.line == n and diff.field == "tx_hash"
+
+
+def test_the_end_line_and_the_summary_are_bound_to_each_other(runs, tmp_path):
+    src = runs["edu_withdraw"]
+    end = len((src / "journal.jsonl").read_text().splitlines())
+    bad = _tamper(src, tmp_path / "e", end, lambda r: r.update(message="all fine"), sealed=False)
+    shutil.copy2(src / "summary.json", bad / "summary.json")
+    diff = replay(bad).difference
+    assert diff is not None and diff.line == end and "does not belong to this journal" in str(diff)
+    edited = tmp_path / "s"
+    shutil.copytree(src, edited)
+    summary = json.loads((edited / "summary.json").read_text())
+    summary["totals"]["refunded_fen"] = 999_999
+    (edited / "summary.json").write_text(json.dumps(summary))
+    assert "summary.json was edited" in str(replay(edited).difference)
+
+
+def test_replay_expect_checks_the_final_hash_recorded_elsewhere(runs, tmp_path):
+    src = runs["edu_withdraw"]
+    final = json.loads((src / "summary.json").read_text())["journal_sha256"]
+    assert final == hashlib.sha256((src / "journal.jsonl").read_bytes()).hexdigest()
+    ok = subprocess.run([*ECNY_SIM, "replay", str(src), "--expect", final[:16]], capture_output=True, text=True)
+    assert ok.returncode == 0 and f"journal sha256 {final} (as expected)" in ok.stdout
+    # a journal that replays (its chain and transactions hold) but is not the one recorded
+    other = subprocess.run([*ECNY_SIM, "replay", str(src), "--expect", "0" * 16], capture_output=True, text=True)
+    assert other.returncode == 1 and "not the expected 0000000000000000" in other.stderr
+    bad = subprocess.run([*ECNY_SIM, "replay", str(src), "--expect", "xyz"], capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_format_1_journal_replays_as_before_and_readers_refuse_to_vouch_for_it(runs, tmp_path):
+    old = tmp_path / "v1"
+    old.mkdir()
+    lines = []
+    for text in (runs["edu_term"] / "journal.jsonl").read_text().splitlines():
+        record = {k: v for k, v in json.loads(text).items()
+                  if k not in ("prev", "tx_hash", "journal_sha256", "summary_sha256")}
+        if record["type"] == "header":
+            record["format"] = 1
+        lines.append(_canonical(record) + "\n")
+    (old / "journal.jsonl").write_text("".join(lines))
+    result = replay(old)
+    assert result.matches and result.run.complete
+    with pytest.raises(BadJournal, match="journal format 1 .* carries no hashes"):
+        read_journal(old).check_intact()
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda r: r.pop("gas_used"), "gas_used is missing"),
+    (lambda r: r.update(status="1"), "status is \"1\""),
+    (lambda r: r.update(events=[{"name": "X"}]), "events.0.contract is missing"),
+    (lambda r: r.update(line=3), "says it is line 3"),
+])
+def test_a_line_of_the_wrong_shape_is_bad_input_naming_the_line_and_field(runs, tmp_path, change, message):
+    bad = _tamper(runs["edu_term"], tmp_path / "w", 2, change)
+    with pytest.raises(BadJournal, match="line 2") as caught:
+        replay(bad)
+    assert message in str(caught.value) and "\n" not in str(caught.value)

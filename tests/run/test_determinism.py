@@ -3,6 +3,7 @@ journals and equal state hashes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -47,7 +48,7 @@ def test_journal_shape(runs):
     lines = (runs / "a" / "journal.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     header, txs, end = records[0], records[1:-1], records[-1]
-    assert header["type"] == "header" and header["format"] == 1 and header["scenario"] == "edu_abscond"
+    assert header["type"] == "header" and header["format"] == 2 and header["scenario"] == "edu_abscond"
     assert {"params", "seed", "genesis_time", "genesis_allocation", "chain", "artifacts"} <= set(header)
     assert all(r["type"] == "tx" for r in txs)
     for r in txs:
@@ -57,6 +58,13 @@ def test_journal_shape(runs):
     assert end["type"] == "end" and end["outcome"] == "ok"
     summary = json.loads((runs / "a" / "summary.json").read_text())
     assert end["final_state_hash"] == summary["final_state_hash"]
+    # tamper-evident: each line names the sha256 of the line before it; the end line seals them all, and the
+    # summary names the whole journal's sha256
+    for before, record in zip(lines, records[1:]):
+        assert record["prev"] == hashlib.sha256(before.encode()).hexdigest()
+    assert all(r["tx_hash"].startswith("0x") and len(r["tx_hash"]) == 66 for r in txs)
+    assert end["journal_sha256"] == hashlib.sha256("".join(f"{line}\n" for line in lines[:-1]).encode()).hexdigest()
+    assert summary["journal_sha256"] == hashlib.sha256((runs / "a" / "journal.jsonl").read_bytes()).hexdigest()
     # canonical JSON: sorted keys, no spaces
     assert lines[1] == json.dumps(records[1], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # no block hashes anywhere

@@ -94,7 +94,7 @@ def test_a_failing_write_is_set_aside_as_incomplete_and_the_finished_run_stays(t
             raise RuntimeError("killed")
     assert (target / "journal.jsonl").read_bytes() == finished
     assert (tmp_path / "o.incomplete" / "journal.jsonl").read_text() == "partial\n"
-    with RunFolder(target, SAME).writing() as work:  # a finished rerun clears the set-aside attempt
+    with RunFolder(target, SAME).writing() as work:  # a finished rerun replaces the set-aside attempt
         (work / "journal.jsonl").write_text(json.dumps({"type": "header", **SAME}) + "\n")
     assert not (tmp_path / "o.incomplete").exists()
 
@@ -104,7 +104,7 @@ def test_ctrl_c_sets_the_partial_run_aside_and_exits_130(tmp_path):
     proc = subprocess.Popen([str(ECNY_SIM), "run", "edu_refund_run", "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not list(tmp_path.glob(".o.writing-*/journal.jsonl")):
+    while time.time() < deadline and not (tmp_path / "o.incomplete" / "journal.jsonl").exists():
         time.sleep(0.05)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)

@@ -106,7 +106,8 @@ def _section(anchor: str, heading: str, body: str) -> str:
 
 
 def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
-                made: Sequence[Chart], *, journal_name: str = "journal.jsonl", journal_lines: int = 0) -> str:
+                made: Sequence[Chart], *, journal_name: str = "journal.jsonl", journal_lines: int = 0,
+                journal_hash: str = "") -> str:
     s = summary or {}
     scenario = s.get("scenario") or header.get("scenario", "?")
     title = w.title(scenario, s.get("title") or scenario)
@@ -129,7 +130,7 @@ def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | 
         out.append(_refusals(tl, w))
     if s.get("invariants"):
         out.append(_invariants(s["invariants"], w))
-    out.append(_about(s, journal_name, journal_lines, w))
+    out.append(_about(s, journal_name, journal_lines, journal_hash, w))
     return ("<!DOCTYPE html>\n"
             f'<html lang="{w.html_lang}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -255,11 +256,16 @@ def _invariants(invariants: dict[str, bool], w: ReportWords) -> str:
     return _section("invariants", w._("Invariants"), table)
 
 
-def _about(s: dict[str, Any], journal_name: str, journal_lines: int, w: ReportWords) -> str:
+def _about(s: dict[str, Any], journal_name: str, journal_lines: int, journal_hash: str, w: ReportWords) -> str:
     about = w._("Read from {journal} ({lines} lines) and summary.json. Final state hash {hash}. Chain id {chain}. "
                 "Times are the chain's block times in Beijing time (UTC+8). Charts are also in {charts}.",
                 journal=journal_name, lines=journal_lines, hash=s.get("final_state_hash", "—"),
                 chain=s.get("chain_id", "—"), charts="charts/*.png")
+    if journal_hash:
+        # TRANSLATORS: the sha256 of the run's journal file; `ecny-sim replay --expect` is a command, keep it
+        about = w.sentences([about, w._("Journal sha256 {journal_hash}: a copy of the run is the same run if its "
+                                        "journal has this hash (ecny-sim replay --expect).",
+                                        journal_hash=journal_hash)])
     heading = _e(w._("About this report"))
     # TRANSLATORS: the footer's heading, followed by the footer's sentences
     heading = w.p_("footer", "{heading}.", heading=heading)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ...read.timeline import FLOWS, Timeline, open_run
+from ...run.folder import replace_file, replace_folder
 from ...run.scenario import BadInput
 from .charts import (BASE_FAMILY, CJK_INSTALL_HINT, Labels, balances_by_group, comparison, fonts_for,
                      money_over_time, stacked_bars)
@@ -42,15 +43,12 @@ def write_report(run_dir: str | Path, lang: str = "en", *, warn: Callable[[str],
         chart_words, families = ReportWords("en"), (BASE_FAMILY,)
     made = build_charts(timeline, summary, chart_words, families)
     page = render_html(run.header, timeline, summary, words, made, journal_name=run.path.name,
-                       journal_lines=1 + len(run.txs) + (1 if run.end else 0))
+                       journal_lines=1 + len(run.txs) + (1 if run.end else 0),
+                       journal_hash=run.final_hash if run.complete else "")
     out_dir = run.path.parent
-    chart_dir = out_dir / "charts"
-    chart_dir.mkdir(exist_ok=True)
-    for chart in made:
-        (chart_dir / f"{chart.name}.png").write_bytes(chart.png)
-    report = out_dir / "report.html"
-    report.write_text(page, encoding="utf-8")
-    return report
+    # charts/ holds this report's charts and no earlier ones; report.html is swapped in whole
+    replace_folder(out_dir / "charts", {f"{chart.name}.png": chart.png for chart in made})
+    return replace_file(out_dir / "report.html", page.encode("utf-8"))
 
 
 def build_charts(tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
