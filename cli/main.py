@@ -21,9 +21,14 @@ from ecny_sim.cli import replay as replay_command
 from ecny_sim.cli import report as report_command
 from ecny_sim.cli import run as run_command
 
+EXIT_CODES = ("Exit codes, every command: 0 ok · 1 an invariant failed, or replay found a difference · "
+              "2 bad input, nothing written · 3 an unexpected revert · 4 replay: the journal matches but the run "
+              "never ended · 5 the scenario script failed · 6 the chain backend failed · 130 interrupted.")
+
 app = typer.Typer(
     name="ecny-sim",
     help="Simulator of programmable e-CNY: Solidity contracts on an in-process chain, driven by scenarios.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,

@@ -28,6 +28,7 @@ __all__ = [
     "ContractRevert",
     "MissingRevert",
     "TransactionRejected",
+    "ChainFailure",
     "DecodedError",
     "ErrorDecoder",
     "PANIC_REASONS",
@@ -343,3 +344,8 @@ class TransactionRejected(ChainError):
 
     def __str__(self) -> str:
         return f"{self.contract}.{self.function} from {self.actor} rejected by the chain: {self.reason}"
+
+
+class ChainFailure(ChainError):
+    """The chain backend itself failed (a node that died or stopped answering): not the scenario's fault and
+    not a contract's refusal. A run that meets one ends with outcome ``chain_failed`` (exit 6)."""

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ..chain import Chain
 from ..chain.clock import format_beijing, to_timestamp
 from ..chain.compiler import current_manifest, load_artifact
-from ..chain.errors import ContractRevert
+from ..chain.errors import ChainFailure, ContractRevert
 from ..domain.explain import format_args
 from .journal import SUMMARY_JOURNAL_FIELD, Journal
 from .reporter import Reporter, SilentReporter
@@ -229,7 +229,7 @@ class Simulation:
 
 @dataclass
 class RunResult:
-    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error"
+    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error" | "chain_failed"
     exit_code: int
     summary: dict[str, Any]
     message: str = ""
@@ -266,11 +266,18 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         except RefusalMissing as exc:
             outcome, message = "invariant_failed", str(exc)
             sim.check("expected_refusals_happened", False)
+        except ChainFailure as exc:  # the backend failed under the script: neither its fault nor a revert
+            outcome, message = "chain_failed", f"the chain backend failed: {exc}"
         except SystemExit as exc:  # sys.exit in a script is not success: the run did not finish
             outcome, message = "scenario_error", f"scenario called sys.exit({exc.code!r}) ({_where(exc)})"
         except Exception as exc:  # a bug in the scenario script: record where, keep the outputs whole
             outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
-        summary = summarise(sim, outcome)
+        try:
+            summary = summarise(sim, outcome)
+        except ChainFailure as exc:  # nothing can be read back from a dead backend: say so, keep the outputs whole
+            outcome, message = "chain_failed", message or f"the chain backend failed: {exc}"
+            summary = {"scenario": scenario.name, "params": params.model_dump(mode="json"), "seed": seed,
+                       "invariants": {}, "totals": {}, "final_state_hash": "", "counts": sim.counts}
         failed = [name for name, ok in summary["invariants"].items() if not ok]
         if outcome == "ok" and failed:
             outcome = "invariant_failed"
@@ -279,6 +286,7 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         if message:
             summary["message"] = message
         exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_SCRIPT,
+                     "chain_failed": EXIT_CHAIN,
                      "unexpected_revert": EXIT_REVERT}[outcome]
         if journal is not None:
             summary[SUMMARY_JOURNAL_FIELD] = journal.end(

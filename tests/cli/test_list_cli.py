@@ -48,3 +48,11 @@ def test_an_oversized_value_is_echoed_cut_short():
     with pytest.raises(scenarios.BadInput) as caught:
         scenarios.load("edu_abscond").params({"pupils": "9" * 5000 + "x"})
     assert len(str(caught.value)) < 300 and "…" in str(caught.value)
+
+
+def test_help_shows_the_exit_code_table():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for code in ("0 ok", "1 an invariant failed", "2 bad input", "3 an unexpected revert", "4 replay",
+                 "5 the scenario script failed", "6 the chain backend failed", "130 interrupted"):
+        assert code in result.output

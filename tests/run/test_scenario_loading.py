@@ -3,6 +3,7 @@ that exits or fails inside run() is a scenario error (exit 5), never a success."
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -83,3 +84,22 @@ def test_a_script_that_exits_or_fails_inside_run_is_a_scenario_error(tmp_path, b
     result = run_scenario(s, s.params(), 1, tmp_path / "out")
     assert (result.outcome, result.exit_code) == ("scenario_error", engine.EXIT_SCRIPT) and said in result.message
     assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_chain_backend_that_fails_ends_the_run_with_exit_6(tmp_path, monkeypatch):
+    from ecny_sim.chain.chain import Chain
+    from ecny_sim.chain.errors import ChainFailure
+
+    real_send = Chain.send
+
+    def dying(self, actor, contract, function, *args, **kwargs):
+        if function == "openWallet":
+            raise ChainFailure("the node at 127.0.0.1:8545 stopped answering")
+        return real_send(self, actor, contract, function, *args, **kwargs)
+
+    monkeypatch.setattr(Chain, "send", dying)
+    s = scenarios.load("edu_term")
+    result = run_scenario(s, s.params(test_scale=True), 1, tmp_path / "out")
+    assert (result.outcome, result.exit_code) == ("chain_failed", engine.EXIT_CHAIN)
+    assert "stopped answering" in result.message
+    assert json.loads((tmp_path / "out" / "journal.jsonl").read_text().splitlines()[-1])["outcome"] == "chain_failed"
