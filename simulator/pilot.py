@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .domain.prepaid import Prepaid
+from .domain.settings import PrepaidRules
 from .domain.token import Token
 from .read.alerts import AlertMonitor, AlertSettings
 from .read.summary import build_summary
@@ -29,22 +30,32 @@ __all__ = ["Simulation", "run_scenario", "open_world", "RunResult", "Refusal", "
            "EXIT_INVARIANT", "EXIT_BAD_INPUT", "EXIT_REVERT"]
 
 
-def open_world(sim: engine.Simulation) -> None:
-    """The pilots' world as a simulation opens: the bank deploys the e-CNY system and its wallet tiers, and
-    prepaid-supervision contracts can be deployed by model (``sim.deploy_prepaid``)."""
-    sim.factories["prepaid"] = Prepaid
+def open_world(sim: Simulation) -> None:
+    """The pilots' world as a simulation opens: the bank deploys the e-CNY system and its wallet tiers."""
     sim.token = Token(sim)
 
 
 class Simulation(engine.Simulation):
-    """A simulation in the pilots' world: alerts are watched from the first transaction, and the e-CNY
-    system is deployed right after the journal's header."""
+    """A simulation in the pilots' world (it provides the domain's ``World``): alerts are watched from the
+    first transaction, the e-CNY system is deployed right after the journal's header, and the wrappers
+    register their contracts here as they deploy them."""
+
+    token: Token
+    alerts: AlertMonitor
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
                  reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
                  observers: Sequence[Any] = ()):
+        # Registries the wrappers add themselves to (the summary and the alerts read them); set before the
+        # engine opens, since the world deploys the token while it does.
+        self.prepaid: list[Prepaid] = []
+        self.campaigns: list[Any] = []  # domain.redpacket.Campaign
         super().__init__(scenario, params, seed, journal=journal, reporter=reporter,
                          observers=[AlertMonitor(alert_settings), *observers], world=open_world)
+
+    def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
+        """Deploys a prepaid-supervision contract of ``model`` ("escrow", "risk_deposit", "unsupervised")."""
+        return Prepaid(self, model, rules, **kwargs)
 
 
 def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,

@@ -83,13 +83,7 @@ class Simulation:
         self.counts: dict[str, int] = {"transactions": 0, "reverted": 0, "expected_refusals": 0}
         self.gas_by_function: dict[str, int] = {}
         self.deployments: dict[str, Any] = {}  # label -> Deployed
-        # Registries the domain's wrappers add themselves to as they deploy (read by the summary and alerts).
-        self.prepaid: list[Any] = []
-        self.campaigns: list[Any] = []
-        self.token: Any = None  # the e-CNY wallets, deployed by the world when it opens
-        self.alerts: Any = None  # the alert monitor, when one is attached
         self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
-        self.factories: dict[str, Callable[..., Any]] = {}  # what the world lets a script deploy by kind
         self.chain.on_transaction.append(self._on_transaction)
         for observer in observers:  # alerts, a classroom narrator: attached before the first deployment
             if hasattr(observer, "attach"):
@@ -156,13 +150,6 @@ class Simulation:
         deployed = self.chain.deploy(label, art["abi"], art["bytecode"], deployer, args=tuple(args))
         self.deployments[label] = deployed
         return deployed
-
-    def deploy_prepaid(self, model: str = "escrow", rules: Any = None, **kwargs: Any) -> Any:
-        """Deploys a prepaid-supervision contract (``domain.prepaid.Prepaid``), when the world provides them."""
-        factory = self.factories.get("prepaid")
-        if factory is None:
-            raise RuntimeError("this simulation's world has no prepaid contracts (open it with ecny_sim.pilot)")
-        return factory(self, model, rules, **kwargs)
 
     def send(self, actor: str, contract: Any, function: str, *args: Any, gas: int | None = None):
         """Sends a transaction; a revert raises ``ContractRevert`` (inside ``refused``, that is expected)."""
