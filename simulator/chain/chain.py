@@ -1,29 +1,33 @@
-"""The in-process chain: py-evm (through eth-tester's PyEVMBackend) with scenario time, named actors,
-locally signed transactions, decoded events and errors, snapshots and a transaction hook.
+"""The chain at scenario time: named actors, locally signed transactions, decoded events and errors,
+snapshots and a transaction hook, over a backend that executes (`backend.py`: py-evm in this process by
+default, or an anvil node the program starts).
 
-    chain = Chain(genesis_time=parse_beijing("2022-05-09"), seed=7)
+    chain = Chain(genesis_time=parse_beijing("2022-05-09"), seed=7)            # backend="anvil" for a node
     token = chain.deploy("Fixture", abi, bytecode, deployer="bank", args=(100,))
     chain.set_time("2022-05-09 18:00")
     r = chain.send("parent:alice", token, "setValue", 5)      # TxResult; raises ContractRevert on status 0
     r.events[0]            # Event(contract='Fixture', name='ValueSet', args={...})
     chain.call(token, "total")
     snap = chain.snapshot(); ...; chain.revert(snap)
+    chain.close()          # stops a node the chain started (also `with Chain(...) as chain:`)
 
-Rules this module keeps:
+Rules this module keeps, whatever the backend:
 
-- One transaction per block; each block's timestamp is exactly `chain.now` when the transaction is sent.
-  py-evm requires strictly increasing block timestamps, so after a block at T the next one gets at least
-  T + 1 (`now` = max(scenario time, last block time + 1)). `set_time`/`advance` move the scenario time;
-  `advance` counts from the scenario time, not from the +1 s steps, so repeated `advance(days=1)` never drift.
+- One transaction per block (`send_batch`: several in one block); each block's timestamp is exactly
+  `chain.now` when the transaction is sent. Block timestamps must strictly increase, so after a block at T
+  the next one gets at least T + 1 (`now` = max(scenario time, last block time + 1)). `set_time`/`advance`
+  move the scenario time; `advance` counts from the scenario time, not from the +1 s steps, so repeated
+  `advance(days=1)` never drift.
 - Fees are zero: genesis base fee 0, every transaction has max fee 0 and priority fee 0, so actors need no
   ETH and nobody is funded (the genesis allocation is empty). EIP-1559 would raise the base fee to 1 wei
   forever after a single block more than half full; a transaction's gas limit is therefore capped at the
   block's gas target (block gas limit // 2), which keeps every block at most half full.
-- prevrandao (mix_hash) is keccak(seed, block number) instead of eth-tester's os.urandom, so even block
-  hashes repeat run to run. (State roots do not depend on it here either way: measured, identical across
-  processes with random mix hashes too. Still, nothing returned as reproducible includes a block hash.)
-- Explicit gas on every transaction (no estimation), signed locally with eth-account, applied raw.
-- A failed transaction's revert data comes from the executed computation itself (no re-run).
+- prevrandao (mix_hash) is keccak(seed, block number) on py-evm instead of eth-tester's os.urandom, so even
+  block hashes repeat run to run; anvil cannot be given it and draws its own (no contract of ours reads it:
+  tests/contracts/test_no_chain_randomness.py). Nothing returned as reproducible includes a block hash.
+- Explicit gas on every transaction (no estimation), signed here with eth-account; the backend gets raw
+  transactions only.
+- A failed transaction's revert data comes from its own execution (py-evm's computation, anvil's trace).
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ from eth_abi import encode as abi_encode
 from eth_utils import is_hex_address, keccak, to_checksum_address
 
 from .actors import Actors, validate_name
+from .backend import ELASTICITY, Backend, BlockRejected, Log, MinedBlock, Receipt, open_backend
 from .clock import DAY, HOUR, MINUTE, WEEK, format_beijing, to_timestamp
 from .abi import Deployed, EventSpec, FunctionSpec, decode_event, event_spec
 from .errors import (
     ContractRevert,
+    DecodedError,
     ErrorDecoder,
     MissingRevert,
     TransactionRejected,
@@ -51,7 +57,7 @@ from .records import Event, Snapshot, TxRecord, TxResult
 __all__ = ["Chain", "Deployed", "Event", "TxResult", "TxRecord", "Snapshot", "DEFAULT_GAS"]
 
 DEFAULT_GAS = 10_000_000
-ZERO_ADDRESS = b"\x00" * 20
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def _version(dist: str) -> str:
@@ -67,7 +73,11 @@ def _version(dist: str) -> str:
 
 
 class Chain:
-    """An in-process py-evm chain at the scenario's own time. See the module docstring for its rules."""
+    """A chain at the scenario's own time. See the module docstring for its rules.
+
+    `backend`: "pyevm" (default: in this process), "anvil" (a node started on a free 127.0.0.1 port and
+    stopped by `close()`, at exit, or when the chain is garbage), or a `Backend` already at this genesis.
+    `backend_options` go to the backend's constructor (anvil: `binary`, `port`, `start_timeout`, ...)."""
 
     def __init__(
         self,
@@ -76,34 +86,27 @@ class Chain:
         *,
         default_gas: int = DEFAULT_GAS,
         block_gas_limit: int | None = None,
+        backend: str | Backend = "pyevm",
+        **backend_options: Any,
     ) -> None:
-        from eth.vm.forks.london.constants import ELASTICITY_MULTIPLIER
-        from eth_tester import PyEVMBackend
-
         genesis_time = to_timestamp(genesis_time)
         if genesis_time < 0:
             raise ValueError("genesis_time must be a unix time >= 0")
-        overrides: dict[str, Any] = {"timestamp": genesis_time}
-        if block_gas_limit is not None:
-            overrides["gas_limit"] = int(block_gas_limit)
-        params = PyEVMBackend.generate_genesis_params(overrides=overrides)
-        params["base_fee_per_gas"] = 0  # not an accepted override; from_genesis takes it
-        self._backend = PyEVMBackend(genesis_parameters=params, genesis_state={})
-        self._evm = self._backend.chain  # py-evm MiningChain
-        genesis = self._evm.get_canonical_head()
-        assert genesis.base_fee_per_gas == 0 and genesis.timestamp == genesis_time
-
+        if isinstance(backend, Backend):
+            self._backend = backend
+        else:
+            self._backend = open_backend(backend, genesis_time, block_gas_limit=block_gas_limit, **backend_options)
         self.seed = seed
         self.actors = Actors(seed)
         self.genesis_time = genesis_time
-        self.chain_id: int = self._evm.chain_id
-        self.block_gas_limit: int = genesis.gas_limit
-        self.max_tx_gas: int = genesis.gas_limit // ELASTICITY_MULTIPLIER
+        self.chain_id: int = self._backend.chain_id
+        self.block_gas_limit: int = self._backend.block_gas_limit
+        self.max_tx_gas: int = self.block_gas_limit // ELASTICITY
         if not 21_000 <= int(default_gas) <= self.max_tx_gas:
+            self.close()
             raise ValueError(f"default_gas must be within [21000, {self.max_tx_gas}]")
         self.default_gas = int(default_gas)
 
-        self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
         self._seed_bytes = self.actors._seed_bytes
         self._scenario_time = genesis_time
         self._last_block_time = genesis_time
@@ -116,6 +119,16 @@ class Chain:
         #: Hooks called with a TxRecord after every mined transaction (deployments and reverts included).
         self.on_transaction: list[Callable[[TxRecord], None]] = []
 
+    def close(self) -> None:
+        """Release the backend (stop a node the chain started). Idempotent; the chain is unusable after."""
+        self._backend.close()
+
+    def __enter__(self) -> Chain:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     # ---------------------------------------------------------------- description (journal header)
 
     @property
@@ -127,7 +140,7 @@ class Chain:
     def settings(self) -> dict[str, Any]:
         """JSON-able chain settings for a journal header."""
         return {
-            "backend": f"py-evm {_version('py-evm')} via eth-tester {_version('eth-tester')}",
+            "backend": self._backend.description,
             "fork": "prague",
             "chain_id": self.chain_id,
             "block_gas_limit": self.block_gas_limit,
@@ -137,14 +150,15 @@ class Chain:
             "gas_price": 0,
             "transactions_per_block": 1,
             "min_block_interval_s": 1,
-            "prevrandao": "keccak256('ecny-sim prevrandao|' + seed + '|' + block number)",
+            "prevrandao": self._backend.prevrandao_rule,
             "actor_keys": "keccak256('ecny-sim actor|' + seed + '|' + name) mod (n-1) + 1",
             "signer": f"eth-account {_version('eth-account')}",
         }
 
     @property
-    def backend(self):
-        """The underlying eth-tester PyEVMBackend (escape hatch; its own send/mine methods must not be used)."""
+    def backend(self) -> Backend:
+        """What executes the transactions (`.name`, `.version`; balances, code, storage). Its state-changing
+        methods must not be called directly: the chain's nonces, time and registry would not follow."""
         return self._backend
 
     # ---------------------------------------------------------------- actors and contracts
@@ -262,21 +276,20 @@ class Chain:
     @property
     def block_number(self) -> int:
         """Number of the latest mined block (0 = genesis)."""
-        return self._evm.header.block_number - 1
+        return self._backend.block_number()
 
     def state_root(self) -> str:
-        """State root of the latest mined block, 0x hex."""
-        return "0x" + self._evm.get_canonical_head().state_root.hex()
+        """State root of the latest mined block, 0x hex (the backend's own: py-evm's and anvil's differ)."""
+        return self._backend.state_root()
 
     def nonce_of(self, name: str) -> int:
         return self._nonce(self.actors.address_of(name))
 
     def snapshot(self) -> Snapshot:
         """Capture chain state, block number, time and the contract registry."""
-        head = self._evm.get_canonical_head()
         return Snapshot(
-            block_number=head.block_number,
-            _block_hash=head.hash,
+            block_number=self.block_number,
+            _token=self._backend.snapshot(),
             _scenario_time=self._scenario_time,
             _last_block_time=self._last_block_time,
             _contracts=tuple(self._contracts.items()),
@@ -287,14 +300,9 @@ class Chain:
         """Return to `snap`: state, block number, time, and contracts (those deployed since are forgotten).
 
         A snapshot can be reverted to any number of times."""
-        from eth.constants import GENESIS_PARENT_HASH
-
         if not isinstance(snap, Snapshot) or snap._chain_id != id(self):
             raise ValueError("not a snapshot of this chain")
-        chaindb = self._evm.chaindb
-        header = chaindb.get_block_header_by_hash(snap._block_hash)
-        chaindb._set_as_canonical_chain_head(chaindb.db, header, GENESIS_PARENT_HASH)
-        self._evm.header = self._evm.create_header_from_parent(header)
+        self._backend.revert(snap._token)
         self._scenario_time = snap._scenario_time
         self._last_block_time = snap._last_block_time
         self._contracts = dict(snap._contracts)
@@ -358,7 +366,7 @@ class Chain:
         data, json_args = self._encode_call(contract, fn, args)
         result, _ = self._transact(
             actor,
-            bytes.fromhex(contract.address[2:]),
+            contract.address,
             data,
             gas,
             contract.name,
@@ -378,8 +386,6 @@ class Chain:
         afterwards the first failure raises ContractRevert. Use it for many actors acting at about the same
         time (a campaign's claims and payments); `send` keeps one transaction per block. With `allow_revert`
         the results are returned whatever their status."""
-        from eth_utils import ValidationError as EVMValidationError
-
         if not calls:
             return []
         if gas * len(calls) > self.max_tx_gas:
@@ -395,42 +401,20 @@ class Chain:
             actor = self.actors.get(actor_name)
             nonce = nonces.get(actor.address, self._nonce(actor.address))
             nonces[actor.address] = nonce + 1
-            raw = bytes(actor.account.sign_transaction({
-                "type": 2, "chainId": self.chain_id, "nonce": nonce, "gas": gas, "maxFeePerGas": 0,
-                "maxPriorityFeePerGas": 0, "value": 0, "data": data, "to": contract.address,
-            }).raw_transaction)
-            prepared.append((actor_name, contract, fn, function, json_args, self._tx_builder.decode(raw)))
-        evm = self._evm
-        pending = self._pending_header()
-        evm.header = pending
-        try:
-            _, receipts, comps = evm.mine_all([p[-1] for p in prepared], mix_hash=pending.mix_hash)
-        except EVMValidationError as exc:
-            raise TransactionRejected(prepared[0][0], prepared[0][1].name, "batch", str(exc)) from None
-        header = evm.get_canonical_head()
-        self._last_block_time = pending.timestamp
+            raw = self._sign(actor, nonce, gas, data, contract.address)
+            prepared.append((actor_name, contract, fn, function, json_args, raw))
+        block = self._mine([p[-1] for p in prepared], [bool(p[2].outputs) for p in prepared],
+                           [(p[0], p[1].name, "batch") for p in prepared])
         self._nonces.update(nonces)
-        results, first_failure, used_before = [], None, 0
-        for (actor_name, contract, fn, function, json_args, evm_tx), receipt, comp in zip(prepared, receipts, comps):
-            status = 0 if comp.is_error else 1
-            error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
-            result = TxResult(
-                tx_hash="0x" + evm_tx.hash.hex(),
-                block_number=header.block_number,
-                timestamp=header.timestamp,
-                status=status,
-                gas_used=receipt.gas_used - used_before,  # receipts carry the block's cumulative gas
-                gas_limit=gas,
-                events=self._decode_logs(receipt.logs),
-                error=error,
-                state_root="0x" + header.state_root.hex(),
-                return_value=self._decode_output(fn, comp.output) if status == 1 else None,
-            )
-            used_before = receipt.gas_used
+        results, first_failure = [], None
+        for (actor_name, contract, fn, function, json_args, _), receipt in zip(prepared, block.receipts):
+            error = self._failure(receipt) if receipt.status == 0 else None
+            result = self._result(block, receipt, gas, error,
+                                  self._decode_output(fn, receipt.output) if receipt.status == 1 else None)
             record = TxRecord(actor_name, contract.name, function, json_args, result, contract.address)
             for hook in list(self.on_transaction):
                 hook(record)
-            if status == 0 and first_failure is None:
+            if receipt.status == 0 and first_failure is None:
                 first_failure = ContractRevert(error, contract.name, function, result)
             results.append(result)
         if first_failure is not None and not allow_revert:
@@ -441,51 +425,74 @@ class Chain:
         """Run a function without a transaction against the latest state, at block time `now`, from
         `actor` (default: the zero address). Returns one value, or a tuple for several outputs; values are
         JSON-able (ints, checksummed addresses, 0x hex bytes, structs as dicts). Raises ContractRevert."""
-        from eth.vm.spoof import SpoofTransaction
-
         if isinstance(contract, str):
             contract = self.contract(contract)
         fn = contract.function(function)
         data, _ = self._encode_call(contract, fn, args)
-        sender = bytes.fromhex(self.actors.address_of(actor)[2:]) if actor is not None else ZERO_ADDRESS
-        header = self._pending_header()
-        state = self._evm.get_vm(header).state
-        unsigned = self._tx_builder.new_unsigned_dynamic_fee_transaction(
-            chain_id=self.chain_id,
-            nonce=state.get_nonce(sender),
-            max_priority_fee_per_gas=0,
-            max_fee_per_gas=0,
-            gas=self.max_tx_gas,
-            to=bytes.fromhex(contract.address[2:]),
-            value=0,
-            data=data,
-            access_list=(),
-        )
-        snapshot = state.snapshot()
-        try:
-            comp = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
-        finally:
-            state.revert(snapshot)
-        if comp.is_error:
-            raise ContractRevert(self._errors.decode_vm_error(comp.error, comp.output), contract.name, function)
-        return self._decode_output(fn, comp.output)
+        sender = self.actors.address_of(actor) if actor is not None else ZERO_ADDRESS
+        pending = self.block_number + 1
+        outcome = self._backend.call(contract.address, data, sender, self.now, self.max_tx_gas,
+                                     self._prevrandao(pending))
+        if outcome.error is not None:
+            raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, function)
+        return self._decode_output(fn, outcome.output)
 
     # ---------------------------------------------------------------- internals
 
     def _prevrandao(self, block_number: int) -> bytes:
         return keccak(b"ecny-sim prevrandao|" + self._seed_bytes + b"|" + str(block_number).encode("ascii"))
 
-    def _pending_header(self):
-        header = self._evm.header
-        return header.copy(timestamp=self.now, mix_hash=self._prevrandao(header.block_number))
-
     def _nonce(self, address: str) -> int:
         nonce = self._nonces.get(address)
         if nonce is None:
-            state = self._evm.get_vm().state
-            nonce = state.get_nonce(bytes.fromhex(address[2:]))
+            nonce = self._backend.nonce(address)
             self._nonces[address] = nonce
         return nonce
+
+    def _sign(self, actor: Any, nonce: int, gas: int, data: bytes, to: str | None) -> bytes:
+        tx: dict[str, Any] = {"type": 2, "chainId": self.chain_id, "nonce": nonce, "gas": gas, "maxFeePerGas": 0,
+                              "maxPriorityFeePerGas": 0, "value": 0, "data": data}
+        if to is not None:
+            tx["to"] = to
+        return bytes(actor.account.sign_transaction(tx).raw_transaction)
+
+    def _mine(self, raws: list[bytes], want_output: list[bool], who: list[tuple[str, str, str]]) -> MinedBlock:
+        """One block of signed transactions at `now`; `who`: (actor, contract, function) of each, for a
+        refusal's message."""
+        timestamp = self.now
+        try:
+            block = self._backend.mine(raws, timestamp, self._prevrandao(self.block_number + 1), want_output)
+        except BlockRejected as exc:
+            raise TransactionRejected(*who[exc.index], exc.reason) from None
+        self._last_block_time = timestamp
+        return block
+
+    def _result(self, block: MinedBlock, receipt: Receipt, gas: int, error: DecodedError | None,
+                return_value: Any, contract_address: str | None = None) -> TxResult:
+        return TxResult(
+            tx_hash=receipt.tx_hash,
+            block_number=block.number,
+            timestamp=block.timestamp,
+            status=receipt.status,
+            gas_used=receipt.gas_used,
+            gas_limit=gas,
+            events=self._decode_logs(receipt.logs),
+            error=error,
+            state_root=block.state_root,
+            contract_address=contract_address,
+            return_value=return_value,
+        )
+
+    def _failure(self, receipt: Receipt) -> DecodedError:
+        return self._decode_failure(receipt.error or "UnknownFailure", receipt.output or b"")
+
+    def _decode_failure(self, kind: str, output: bytes) -> DecodedError:
+        """A backend's failure kind and revert data -> DecodedError (custom error, Error, Panic, ...)."""
+        if kind == "revert":
+            return self._errors.decode(output)
+        if kind == "out_of_gas":
+            return DecodedError("out_of_gas", "OutOfGas", {}, "0x")
+        return DecodedError("vm", kind, {}, "0x")
 
     def _prepare(self, param: Mapping[str, Any], value: Any) -> Any:
         """Python value -> what eth_abi encodes, for ABI parameter `param`."""
@@ -547,18 +554,18 @@ class Chain:
         data = fn.selector + (abi_encode(list(fn.input_types), values) if values else b"")
         return data, [to_jsonable(p, v) for p, v in zip(fn.inputs, values)]
 
-    def _decode_output(self, fn: FunctionSpec, output: bytes) -> Any:
-        if not fn.outputs:
+    def _decode_output(self, fn: FunctionSpec, output: bytes | None) -> Any:
+        if not fn.outputs or output is None:
             return None
         values = abi_decode(list(fn.output_types), output)
         decoded = [to_jsonable(p, v) for p, v in zip(fn.outputs, values)]
         return decoded[0] if len(decoded) == 1 else tuple(decoded)
 
-    def _decode_logs(self, logs) -> list[Event]:
+    def _decode_logs(self, logs: Sequence[Log]) -> list[Event]:
         events = []
         for log in logs:
-            topics = [t.to_bytes(32, "big") for t in log.topics]
-            address = "0x" + log.address.hex()
+            topics = list(log.topics)
+            address = log.address
             owner = self._by_address.get(address)
             label = owner.name if owner is not None else to_checksum_address(address)
             args = name = None
@@ -583,7 +590,7 @@ class Chain:
     def _transact(
         self,
         actor_name: str,
-        to: bytes | None,
+        to: str | None,
         data: bytes,
         gas: int | None,
         contract_name: str,
@@ -595,8 +602,6 @@ class Chain:
         expect_revert: bool | str = False,
         allow_revert: bool = False,
     ) -> tuple[TxResult, Deployed | None]:
-        from eth_utils import ValidationError as EVMValidationError
-
         actor = self.actors.get(actor_name)
         gas = self.default_gas if gas is None else int(gas)
         if not 0 < gas <= self.max_tx_gas:
@@ -605,67 +610,29 @@ class Chain:
                 "a fuller block would raise the base fee above zero)"
             )
         nonce = self._nonce(actor.address)
-        tx: dict[str, Any] = {
-            "type": 2,
-            "chainId": self.chain_id,
-            "nonce": nonce,
-            "gas": gas,
-            "maxFeePerGas": 0,
-            "maxPriorityFeePerGas": 0,
-            "value": 0,
-            "data": data,
-        }
-        if to is not None:
-            tx["to"] = to
-        raw = bytes(actor.account.sign_transaction(tx).raw_transaction)
-        evm_tx = self._tx_builder.decode(raw)
-
-        evm = self._evm
-        pending = self._pending_header()
-        timestamp = pending.timestamp
-        evm.header = pending
-        try:
-            # Apply and mine in one pass (one state-root computation instead of two).
-            _, (receipt,), (comp,) = evm.mine_all([evm_tx], mix_hash=pending.mix_hash)
-        except EVMValidationError as exc:
-            raise TransactionRejected(actor_name, contract_name, function, str(exc)) from None
-        header = evm.get_canonical_head()
-        self._last_block_time = timestamp
+        raw = self._sign(actor, nonce, gas, data, to)
+        block = self._mine([raw], [fn is not None and bool(fn.outputs)], [(actor_name, contract_name, function)])
+        (receipt,) = block.receipts
         self._nonces[actor.address] = nonce + 1
-        if evm.header.base_fee_per_gas != 0:  # pragma: no cover - guarded by max_tx_gas
-            raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
 
-        status = 0 if comp.is_error else 1
-        error = self._errors.decode_vm_error(comp.error, comp.output) if status == 0 else None
+        status = receipt.status
+        error = self._failure(receipt) if status == 0 else None
         deployed: Deployed | None = None
-        contract_address = None
         return_value = None
         if to is None:
             if status == 1:
-                deployed = Deployed(contract_name, "0x" + comp.msg.storage_address.hex(), new_abi or ())
+                deployed = Deployed(contract_name, receipt.contract_address or "", new_abi or ())
                 self._add_contract(deployed)
-                contract_address = deployed.address
-            address = contract_address or ""
+            address = deployed.address if deployed is not None else ""
         else:
-            address = to_checksum_address("0x" + to.hex())
+            address = to
             if status == 1 and fn is not None:
                 try:
-                    return_value = self._decode_output(fn, comp.output)
+                    return_value = self._decode_output(fn, receipt.output)
                 except Exception:  # pragma: no cover - output not matching the ABI
-                    return_value = "0x" + comp.output.hex()
-        result = TxResult(
-            tx_hash="0x" + evm_tx.hash.hex(),
-            block_number=header.block_number,
-            timestamp=header.timestamp,
-            status=status,
-            gas_used=receipt.gas_used,
-            gas_limit=gas,
-            events=self._decode_logs(receipt.logs),
-            error=error,
-            state_root="0x" + header.state_root.hex(),
-            contract_address=contract_address,
-            return_value=return_value,
-        )
+                    return_value = "0x" + (receipt.output or b"").hex()
+        result = self._result(block, receipt, gas, error, return_value,
+                              deployed.address if deployed is not None else None)
         self.last_result = result
         record = TxRecord(actor_name, contract_name, function, json_args, result, address)
         for hook in list(self.on_transaction):
@@ -682,4 +649,3 @@ class Chain:
         if expect_revert:
             raise MissingRevert(contract_name, function, expect_revert, result)
         return result, deployed
-

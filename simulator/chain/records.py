@@ -81,8 +81,10 @@ class TxRecord:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What `Chain.snapshot` returns: the backend's token for its state, and the chain's time and registry."""
+
     block_number: int
-    _block_hash: bytes = field(repr=False)
+    _token: Any = field(repr=False)
     _scenario_time: int = field(repr=False)
     _last_block_time: int = field(repr=False)
     _contracts: tuple = field(repr=False)
