@@ -24,7 +24,8 @@ from .run.reporter import Reporter
 from .run.scenario import Scenario, ScenarioParams
 
 # The run's outcome and exit codes, here too: callers of ``run_scenario`` read them.
-from .run.engine import EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK, EXIT_REVERT, Refusal, RefusalMissing, RunResult  # noqa: E402,F401  (re-exported)
+from .run.engine import (  # noqa: E402,F401  (re-exported: the 0.1 path ecny_sim.engine leads here)
+    EXIT_BAD_INPUT, EXIT_INVARIANT, EXIT_OK, EXIT_REVERT, RecordedEvent, Refusal, RefusalMissing, RunResult)
 
 __all__ = ["Simulation", "run_scenario", "open_world", "RunResult", "Refusal", "RefusalMissing", "EXIT_OK",
            "EXIT_INVARIANT", "EXIT_BAD_INPUT", "EXIT_REVERT"]
