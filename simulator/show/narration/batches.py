@@ -40,11 +40,13 @@ class Batches(Names):
         if len(evs) == 1:
             # TRANSLATORS: {a_wallet} is one new wallet ("a lowest-tier wallet").
             return [w._("The bank opens {a_wallet} for {name}", a_wallet=w.one_wallet(tier), name=names[0])]
-        facts = dict(count=w.number(len(evs)), tier=w.tier(tier), first=names[0], last=names[-1])
+        facts = dict(tier=w.tier(tier), first=names[0], last=names[-1])
         if facts["tier"]:
-            # TRANSLATORS: {count} is a number (more than one), {tier} a kind of wallet ("lowest-tier").
-            return [w._("The bank opens {count} {tier} wallets, for {first} to {last}", **facts)]
-        return [w._("The bank opens {count} wallets, for {first} to {last}", **facts)]
+            # TRANSLATORS: {n} is a number (always more than one), {tier} a kind of wallet ("lowest-tier").
+            return [w.n_("The bank opens {n} {tier} wallet, for {first} to {last}",
+                         "The bank opens {n} {tier} wallets, for {first} to {last}", len(evs), **facts)]
+        return [w.n_("The bank opens {n} wallet, for {first} to {last}",
+                     "The bank opens {n} wallets, for {first} to {last}", len(evs), **facts)]
 
     def merchants_registered(self, record: Any, name: str, evs: list, events: list, has_recorded: bool) -> list[str]:
         w = self.w

@@ -90,22 +90,14 @@ REASONS = {
     "ECNY_NotWalletOwnerOrIssuer": N_("only its owner or the bank may close {wallet_s} wallet"),
     "ECNY_WalletHasEarmarks": N_("{amountFen} in {wallet_s} wallet is still locked by {controller}"),
     "ECNY_InsufficientFree": N_("{wallet} has only {freeFen} of free money and this needs {neededFen}; locked "
-    # failures that are not custom errors
                                 "money cannot be moved by its owner"),
-    # e-CNY wallets
     "ECNY_InsufficientEarmark": N_("only {earmarkedFen} of {wallet_s} money is locked for {controller}, and this "
-    # failures that are not custom errors
                                    "needs {neededFen}"),
-    # e-CNY wallets
     "ECNY_InsufficientAllowance": N_("{wallet} allowed {controller} to lock only {allowanceFen}, and this needs "
-    # failures that are not custom errors
                                      "{neededFen}"),
-    # e-CNY wallets
     "ECNY_PerPaymentLimitExceeded": N_("{a_wallet} may pay at most {limitFen} at once"),
     "ECNY_DailyLimitExceeded": N_("{a_wallet} may pay at most {limitFen} a day, and {wallet} has paid "
-    # failures that are not custom errors
                                   "{spentTodayFen} today"),
-    # e-CNY wallets
     "ECNY_BalanceCapExceeded": N_("{a_wallet} may hold at most {capFen}, and {wallet} would hold {balanceAfterFen}"),
     "ECNY_TooManyControllers": N_("{wallet_s} wallet already has money locked by too many contracts"),
     "ECNY_AmountTooLarge": N_("{amountFen} is more than the most allowed, {maxFen}"),
@@ -123,22 +115,14 @@ REASONS = {
     "Prepaid_InvalidCourse": N_("a course needs a fee, lessons, class hours, and an end after its start"),
     "Prepaid_InvalidLessonCount": N_("the course has {courseLessons} lessons, so {requested} cannot be bought"),
     "Prepaid_ClassHoursCapExceeded": N_("one order may cover at most {capHours} class hours, and this one has "
-    # failures that are not custom errors
                                         "{classHours}"),
-    # prepaid tuition
     "Prepaid_OrderSpanTooLong": N_("one order may cover at most {capSeconds} days (about three months), and this "
-    # failures that are not custom errors
                                    "one runs {spanSeconds} days"),
-    # prepaid tuition
     "Prepaid_ChargeCapExceeded": N_("a school may charge at most {capFen} at once, and this is {chargeFen}"),
     "Prepaid_ChargeTooEarly": N_("fees may be taken only from {earliestChargeAt}, {lead} before the course starts "
-    # failures that are not custom errors
                                  "on {courseStart}"),
-    # prepaid tuition
     "Prepaid_RenewalTooEarly": N_("a parent may pay for more only when {maxHoursLeft} class hours or fewer are "
-    # failures that are not custom errors
                                   "left, and {classHoursLeft} are left"),
-    # prepaid tuition
     "Prepaid_CourseEnded": N_("the course ended on {end}"),
     "Prepaid_InstitutionFrozen": N_("the regulator has frozen {institution}"),
     "Prepaid_InstitutionClosing": N_("{institution} is closing on {closesAt} and takes no new pupils"),
@@ -152,9 +136,7 @@ REASONS = {
     "Prepaid_NotFrozen": N_("{institution} is not frozen"),
     "Prepaid_NoSurplusDeposit": N_("{institution}'s deposit has nothing beyond what its parents are owed"),
     "Prepaid_OrderStillActive": N_("{wallet} still holds active order {orderId}: cancel it before closing the "
-    # failures that are not custom errors
                                    "wallet"),
-    # prepaid tuition
     "Prepaid_NothingToDispute": N_("no lesson of that order is waiting to be paid"),
     "Prepaid_DisputeWindowClosed": N_("the time to dispute ended at {closedAt}"),
     "Prepaid_AlreadyDisputed": N_("that order is already disputed"),
@@ -197,13 +179,9 @@ REASONS = {
     "Grant_NotFirm": N_("the grant is {firm_s}, not {caller_s}"),
     "Grant_NotToken": N_("only the e-CNY system may do that"),
     "Grant_InvalidRules": N_("the programme's rules do not make sense (a promise of no time, or a department "
-    # failures that are not custom errors
                              "checking its own milestones)"),
-    # grant programmes
     "Grant_ZeroAddress": N_("a firm, the department or the agency is missing, or the department tries to give "
-    # failures that are not custom errors
                             "itself a grant"),
-    # grant programmes
     "Grant_ZeroAmount": N_("the amount is zero"),
     "Grant_AmountTooLarge": N_("{amountFen} is more than the most allowed, {maxFen}"),
     "Grant_LengthMismatch": N_("the list of firms ({firms}) and the list of grants ({grants}) do not match"),
@@ -214,9 +192,7 @@ REASONS = {
     "Grant_FirmUnderPromise": N_("{firm} is still bound by the promise of an earlier grant, until {promiseEnd}"),
     "Grant_InvalidFirm": N_("{firm} runs the programme, so it cannot get a grant from it"),
     "Grant_AnotherGrantLive": N_("the firm's grant {liveGrantId} is still running or still owed, so it must be "
-    # failures that are not custom errors
                                  "dealt with before grant {grantId}"),
-    # grant programmes
     "Grant_FirmExcluded": N_("{firm} was caught cheating and may not get a grant until {until}"),
     "Grant_UnknownGrant": N_("there is no grant number {grantId}"),
     "Grant_NotActive": N_("grant {grantId} is no longer running: it is finished, ended or clawed back"),
@@ -239,13 +215,9 @@ REASONS = {
     "Conditional_DeadlineNotInFuture": N_("the deadline, {deadline}, is not in the future"),
     "Conditional_UnknownPayment": N_("there is no payment number {paymentId}"),
     "Conditional_DeadlinePassed": N_("the time to decide ended at {deadline}; now the money can only go back to "
-    # failures that are not custom errors
                                      "the payer"),
-    # conditional payments
     "Conditional_InvalidDisputeWindow": N_("the verifier's time to decide a dispute must be more than nothing and "
-    # failures that are not custom errors
                                            "at most ten years, not {disputeWindow} days"),
-    # conditional payments
     "Conditional_WalletFrozen": N_("{payer_s} wallet is frozen, so it cannot release the money itself"),
     # wages
     "Wage_NotToken": N_("only the e-CNY system may do that"),
@@ -254,9 +226,7 @@ REASONS = {
     "Wage_EmptyPayroll": N_("a pay run needs at least one worker"),
     "Wage_LengthMismatch": N_("the list of workers ({workers}) and the list of wages ({wages}) do not match"),
     "Wage_BadWorker": N_("{worker} cannot be on the pay run: a worker must be named, and cannot be one of the "
-    # failures that are not custom errors
                          "contractors"),
-    # wages
     "Wage_ZeroWage": N_("{worker_s} wage is zero"),
     "Wage_DuplicateWorker": N_("{worker} is on the list twice"),
     "Wage_AmountTooLarge": N_("{amountFen} is more than the most allowed, {maxFen}"),
@@ -268,8 +238,8 @@ REASONS = {
     "Wage_WagesPending": N_("{subcontractor_s} wallet still holds {amountFen} of workers' wages, so it cannot close"),
     "Wage_PaydayTooLate": N_("that payday is too far in the future"),
     "Wage_MainContractorWalletNeeded": N_("{mainContractor} funded {pendingFen} of wages not yet paid, so its "
-    # failures that are not custom errors
                                           "wallet cannot close"),
+    # failures that are not custom errors
     "Error": N_('the contract says "{message}"'),
     "Panic": N_("the contract hit an internal error"),
     "": N_("the contract gave no reason"),
