@@ -163,9 +163,12 @@ class Words(Language):
 
     def possessive(self, name: str) -> str:
         """A name as owner ("parent:li's"); in other messages a placeholder ending in ``_s`` holds this form."""
-        if name.endswith("s"):
-            # TRANSLATORS: the possessive of a name that ends in "s". A language that marks the owner in the
-            # sentence itself (Chinese: "{name}的" written in each sentence) translates it "{name}".
+        # TRANSLATORS: the endings (space-separated) after which a name takes the short possessive below
+        # (English: "s", for "parents'"; German might list "s x z ß"); leave it empty if none.
+        endings = tuple(self.p_("possessive: name endings that take the short form", "s").split())
+        if endings and name.endswith(endings):
+            # TRANSLATORS: the possessive of a name with one of the endings above. A language that marks the
+            # owner in the sentence itself (Chinese: "{name}的" written in each sentence) translates it "{name}".
             return self.p_("possessive of a name ending in s", "{name}'", name=name)
         # TRANSLATORS: the possessive of a name; every {..._s} placeholder elsewhere is a name in this form.
         # A language that marks the owner in the sentence itself translates it "{name}".
