@@ -1,5 +1,6 @@
-"""The chain layer: compiling the contracts, the in-process chain (py-evm through eth-tester) at scenario time,
-actors' keys, decoded events and custom errors, and the Beijing clock.
+"""The chain layer: compiling the contracts, the chain at scenario time over a backend (py-evm in this process by
+default, or an anvil node the program starts: backend.py), actors' keys, decoded events and custom errors, and
+the Beijing clock.
 
 It knows no domain: nothing here names a wallet, an order or a packet, so a different backend or a user's own
 contract plugs in here. It imports nothing from the other layers; every other layer may import it.
@@ -14,8 +15,8 @@ from typing import Any
 
 #: Name -> the module of this layer that defines it.
 _NAMES = {"Chain": "chain", "DEFAULT_GAS": "chain", "Deployed": "abi", "ContractRevert": "errors",
-          "DecodedError": "errors", "Event": "records", "Snapshot": "records", "TxRecord": "records",
-          "TxResult": "records"}
+          "DecodedError": "errors", "ChainFailure": "errors", "Event": "records", "Snapshot": "records",
+          "TxRecord": "records", "TxResult": "records", "Backend": "backend", "BACKENDS": "backend"}
 
 __all__ = sorted(_NAMES)
 
