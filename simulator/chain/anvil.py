@@ -244,6 +244,11 @@ class AnvilBackend(Backend):
     def _dead(self, doing: str, exc: BaseException) -> ChainFailure:
         """The node failed under a request: say how, and make sure it is gone."""
         code = self._process.poll()
+        if code is None and isinstance(exc, ConnectionError):  # refused or reset: it is probably exiting
+            try:
+                code = self._process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
         if code is None:
             what = f"stopped answering ({doing}: {exc or type(exc).__name__})"
         elif code < 0:

@@ -26,12 +26,33 @@ def test_fixture_artifact_matches_source():
     )
 
 
+# The backend these tests run on; tests/chain/test_backends.py runs them again on anvil (it overrides this).
+@pytest.fixture(scope="module")
+def backend():
+    return "pyevm"
+
+
 # One chain for the module; each test runs between a snapshot and a revert (which the tests also check).
 @pytest.fixture(scope="module")
-def base():
-    chain = Chain(T0, seed=11)
+def base(backend):
+    chain = Chain(T0, seed=11, backend=backend)
     fixture = chain.deploy("Fixture", ARTIFACT["abi"], ARTIFACT["bytecode"], "bank", args=(100,))
-    return chain, fixture
+    yield chain, fixture
+    chain.close()
+
+
+@pytest.fixture
+def new_chain(backend):
+    """Makes fresh chains on the module's backend (closed after the test)."""
+    made: list[Chain] = []
+
+    def make(*args, **kwargs) -> Chain:
+        made.append(Chain(*args, backend=backend, **kwargs))
+        return made[-1]
+
+    yield make
+    for chain in made:
+        chain.close()
 
 
 @pytest.fixture
@@ -51,8 +72,8 @@ def fx(base):
 # ------------------------------------------------------------------------------------------- genesis
 
 
-def test_genesis_and_description():
-    chain = Chain("2022-05-09 08:30", seed=1)
+def test_genesis_and_description(new_chain):
+    chain = new_chain("2022-05-09 08:30", seed=1)
     assert chain.genesis_time == parse_beijing("2022-05-09 08:30")
     assert chain.block_number == 0
     assert chain.last_block_time == chain.genesis_time
@@ -266,7 +287,7 @@ def test_beijing_midnight_in_the_evm(chain, fx):
 # ------------------------------------------------------------------------------------------- snapshots
 
 
-def test_snapshot_and_revert(chain, fx):
+def test_snapshot_and_revert(chain, fx, new_chain):
     chain.send("parent:alice", fx, "setValue", 5)
     snap = chain.snapshot()
     state = (chain.block_number, chain.now, chain.state_root(), chain.call(fx, "total"))
@@ -286,11 +307,11 @@ def test_snapshot_and_revert(chain, fx):
     r2 = chain.send("parent:alice", fx, "setValue", 7)
     assert r1 == r2
     with pytest.raises(ValueError):
-        chain.revert(Chain(T0).snapshot())
+        chain.revert(new_chain(T0).snapshot())
 
 
-def test_revert_to_genesis():
-    chain = Chain(T0, seed=2)
+def test_revert_to_genesis(new_chain):
+    chain = new_chain(T0, seed=2)
     snap = chain.snapshot()
     root = chain.state_root()
     chain.deploy("Fixture", ARTIFACT["abi"], ARTIFACT["bytecode"], "bank", args=(1,))
@@ -303,8 +324,8 @@ def test_revert_to_genesis():
 # ------------------------------------------------------------------------------------------- hooks
 
 
-def test_hook_records_every_transaction():
-    chain = Chain(T0, seed=3)
+def test_hook_records_every_transaction(new_chain):
+    chain = new_chain(T0, seed=3)
     seen: list[TxRecord] = []
     chain.on_transaction.append(seen.append)
     fx = chain.deploy("Fixture", ARTIFACT["abi"], ARTIFACT["bytecode"], "bank", args=(100,))
@@ -344,7 +365,7 @@ _SCRIPT = textwrap.dedent(
     import json, sys
     from ecny_sim.chain import Chain
     art = json.loads(open(sys.argv[1]).read())
-    chain = Chain("2022-05-09", seed=int(sys.argv[2]))
+    chain = Chain("2022-05-09", seed=int(sys.argv[2]), backend=sys.argv[3])
     out = []
     chain.on_transaction.append(lambda r: out.append([r.actor, r.function, r.args, r.result.to_json()]))
     fx = chain.deploy("Fixture", art["abi"], art["bytecode"], "bank", args=(100,))
@@ -354,23 +375,24 @@ _SCRIPT = textwrap.dedent(
         chain.advance(hours=7)
     chain.send("school:taoli", fx, "stamp")
     out.append(chain.state_root())
+    chain.close()
     print(json.dumps(out, sort_keys=True))
     """
 )
 
 
-def _run(hashseed: str, seed: int) -> str:
+def _run(hashseed: str, seed: int, backend: str = "pyevm") -> str:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
     proc = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(FIXTURES / "Fixture.json"), str(seed)],
+        [sys.executable, "-c", _SCRIPT, str(FIXTURES / "Fixture.json"), str(seed), backend],
         env=env, capture_output=True, text=True, check=True, timeout=120,
     )
     return proc.stdout
 
 
-def test_state_roots_identical_across_processes():
-    a, b = _run("1", 5), _run("2", 5)
+def test_state_roots_identical_across_processes(backend):
+    a, b = _run("1", 5, backend), _run("2", 5, backend)
     assert a == b
     records = json.loads(a)
     assert any(r[3]["status"] == 0 for r in records[:-1])  # a revert is part of the history
-    assert _run("1", 6) != a  # another seed: other actors, other state
+    assert _run("1", 6, backend) != a  # another seed: other actors, other state
