@@ -46,13 +46,13 @@ class Simulation(engine.Simulation):
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
                  reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
-                 observers: Sequence[Any] = ()):
+                 observers: Sequence[Any] = (), backend: str = "pyevm"):
         # Registries the wrappers add themselves to (the summary and the alerts read them); set before the
         # engine opens, since the world deploys the token while it does.
         self.prepaid: list[Prepaid] = []
         self.campaigns: list[Any] = []  # domain.redpacket.Campaign
         super().__init__(scenario, params, seed, journal=journal, reporter=reporter,
-                         observers=[AlertMonitor(alert_settings), *observers], world=open_world)
+                         observers=[AlertMonitor(alert_settings), *observers], world=open_world, backend=backend)
 
     def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
         """Deploys a prepaid-supervision contract of ``model`` ("escrow", "risk_deposit", "unsupervised")."""
@@ -61,11 +61,13 @@ class Simulation(engine.Simulation):
 
 def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,
                  reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
-                 observers: Sequence[Any] = ()) -> engine.RunResult:
-    """Runs one scenario in the pilots' world; writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``."""
+                 observers: Sequence[Any] = (), backend: str = "pyevm") -> engine.RunResult:
+    """Runs one scenario in the pilots' world; writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``.
+    ``backend``: the chain backend, "pyevm" (default) or "anvil"."""
 
     def open_simulation(*args: Any, **kwargs: Any) -> Simulation:
         return Simulation(*args, alert_settings=alert_settings, **kwargs)
 
     return engine.run_scenario(scenario, params, seed, out_dir, summarise=build_summary,
-                               open_simulation=open_simulation, reporter=reporter, observers=observers)
+                               open_simulation=open_simulation, reporter=reporter, observers=observers,
+                               backend=backend)

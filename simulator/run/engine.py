@@ -69,12 +69,12 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
                  reporter: Reporter | None = None, observers: Sequence[Any] = (),
-                 world: Callable[[Simulation], Any] | None = None):
+                 world: Callable[[Simulation], Any] | None = None, backend: str = "pyevm"):
         self.scenario = scenario
         self.params = params
         self.seed = seed
         self.reporter = reporter or SilentReporter()
-        self.chain = Chain(genesis_time=params.start_ts, seed=seed)
+        self.chain = Chain(genesis_time=params.start_ts, seed=seed, backend=backend)
         self.journal = journal
         self.events: list[RecordedEvent] = []
         self.checks: dict[str, bool] = {}
@@ -231,18 +231,21 @@ Summarise = Callable[["Simulation", str], dict[str, Any]]
 
 def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None, *,
                  summarise: Summarise, open_simulation: Callable[..., Simulation] = Simulation,
-                 reporter: Reporter | None = None, observers: Sequence[Any] = ()) -> RunResult:
+                 reporter: Reporter | None = None, observers: Sequence[Any] = (), backend: str = "pyevm") -> RunResult:
     """Runs one scenario to completion. Writes ``journal.jsonl`` and ``summary.json`` to ``out_dir``.
 
-    ``open_simulation(scenario, params, seed, journal=, reporter=, observers=)`` opens the world the script
-    runs in; ``summarise`` reads the finished simulation. ``ecny_sim.pilot.run_scenario`` passes the pilots'.
+    ``open_simulation(scenario, params, seed, journal=, reporter=, observers=, backend=)`` opens the world the
+    script runs in, on the chain ``backend`` ("pyevm" or "anvil"; the chain is closed when the run ends);
+    ``summarise`` reads the finished simulation. ``ecny_sim.pilot.run_scenario`` passes the pilots'.
     """
     journal = None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(out_dir / "journal.jsonl")
+    sim = None
     try:
-        sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers)
+        sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers,
+                              backend=backend)
         outcome, message = "ok", ""
         try:
             scenario.run(sim, params)
@@ -283,6 +286,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
                                                              ensure_ascii=False) + "\n", encoding="utf-8")
         return RunResult(outcome, exit_code, summary, message, out_dir, failed)
     finally:
+        if sim is not None:
+            sim.chain.close()  # stops a node the run started
         if journal is not None:
             journal.close()
 
