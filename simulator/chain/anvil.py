@@ -33,6 +33,7 @@ import json
 import platform
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -272,6 +273,9 @@ class AnvilBackend(Backend):
                                                     timeout=timeout if timeout is not None else self.rpc_timeout)
         self._last_used = now
         try:
+            if self._conn.sock is None:  # http.client sends headers and body apart: no Nagle delay between them
+                self._conn.connect()
+                self._conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._conn.request("POST", "/", json.dumps(payload), {"Content-Type": "application/json"})
             response = self._conn.getresponse()
             body = response.read()
