@@ -149,7 +149,7 @@ class AnvilBackend(Backend):
 
     def __init__(self, genesis_time: int, *, block_gas_limit: int | None = None, chain_id: int = DEFAULT_CHAIN_ID,
                  binary: str | Path | None = None, port: int | None = None, start_timeout: float = 30.0,
-                 rpc_timeout: float = 300.0) -> None:
+                 rpc_timeout: float = 120.0) -> None:
         self.chain_id = int(chain_id)
         self.block_gas_limit = int(block_gas_limit or DEFAULT_BLOCK_GAS_LIMIT)
         self.rpc_timeout = rpc_timeout
@@ -238,7 +238,10 @@ class AnvilBackend(Backend):
             try:
                 return self._rpc("web3_clientVersion", timeout=max(0.05, deadline - time.monotonic()))
             except ChainFailure:
-                if self._process.poll() is not None or time.monotonic() > deadline:
+                if self._process.poll() is not None:
+                    raise ChainFailure(f"anvil exited at start: {self._log_tail() or self._process.returncode}") \
+                        from None
+                if time.monotonic() > deadline:
                     raise ChainFailure(f"anvil on port {self.port} did not answer within {timeout:g} s") from None
             time.sleep(0.01)
 
@@ -263,7 +266,7 @@ class AnvilBackend(Backend):
     # ---------------------------------------------------------------- JSON-RPC
 
     def _post(self, payload: Any, doing: str, timeout: float | None = None) -> Any:
-        if self._stopper.alive is False:
+        if not self._stopper.alive:
             raise ChainFailure(f"the anvil node was stopped ({doing})")
         now = time.monotonic()
         if self._conn is None or now - self._last_used > _IDLE_RECONNECT_S or timeout is not None:
