@@ -36,6 +36,11 @@ def compile_cmd(
                 "of the repository, or pass --contracts DIR --artifacts DIR"
             )
         artifacts_dir = artifacts or compiler.ARTIFACTS_DIR
+        if not compiler.read_sources(contracts_dir):  # compiling nothing would delete every artifact
+            raise compiler.CompilerError(f"no .sol file under {contracts_dir}; --contracts is the folder of the "
+                                         "Solidity sources")
+        if Path(artifacts_dir).exists() and not Path(artifacts_dir).is_dir():
+            raise compiler.CompilerError(f"--artifacts {artifacts_dir} is a file, not a folder")
         manifest = compiler.compile_contracts(contracts_dir, artifacts_dir)
     except compiler.CompilerError as exc:
         first, _, rest = str(exc).partition("\n")

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
+from ecny_sim.run.journal_reader import run_directory
 from ecny_sim.run.scenario import BadInput
 
 
@@ -23,12 +24,10 @@ def export(
     """Export a run for spreadsheets."""
     if not csv:
         fail("choose what to export: --csv")
-    if not run_dir.is_dir():
-        fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
     from ecny_sim.show.export import export_csv
 
     try:
-        out = export_csv(run_dir)
+        out = export_csv(run_directory(run_dir))
     except BadInput as exc:
         fail(str(exc))
     names = ", ".join(sorted(p.name for p in out.glob("*.csv")))

@@ -13,7 +13,8 @@ from ecny_sim.cli.run import fail
 from ecny_sim.chain.compiler import CompilerError
 from ecny_sim.read.replay import replay as replay_journal
 from ecny_sim.run.engine import EXIT_INCOMPLETE
-from ecny_sim.run.scenario import BadInput
+from ecny_sim.run.journal_reader import read_journal
+from ecny_sim.run.scenario import BadInput, echo
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def replay(
     run: Path = typer.Argument(..., help="a run directory or its journal.jsonl"),
-    until: Optional[int] = typer.Option(None, "--until", min=2, help="stop after this journal line"),
+    until: Optional[int] = typer.Option(None, "--until", help="stop after this journal line (a transaction's)"),
     allow_incomplete: bool = typer.Option(False, "--allow-incomplete",
                                           help="exit 0, not 4, when a matching journal has no end line"),
     expect: Optional[str] = typer.Option(None, "--expect", metavar="HASH",
@@ -31,8 +32,13 @@ def replay(
     """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
     matches but the run never ended (a killed run)."""
     if expect is not None and not re.fullmatch(r"[0-9a-fA-F]{12,64}", expect):
-        fail(f"--expect {expect[:70]!r}: give the journal's final hash (at least 12 hex digits of its sha256)")
+        fail(f"--expect {echo(expect)}: give the journal's final hash (at least 12 hex digits of its sha256)")
     try:
+        if until is not None:  # checked before anything is replayed
+            lines = [tx["line"] for tx in read_journal(run).txs]
+            if not lines or not lines[0] <= until <= lines[-1]:
+                fail(f"--until {until}: this journal's transaction lines are {lines[0]} to {lines[-1]}" if lines
+                     else f"--until {until}: this journal has no transaction lines")
         result = replay_journal(run, until=until)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))

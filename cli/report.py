@@ -9,7 +9,8 @@ from rich.console import Console
 
 from ecny_sim.cli.run import fail
 from ecny_sim.show.i18n import languages
-from ecny_sim.run.scenario import BadInput
+from ecny_sim.run.journal_reader import run_directory
+from ecny_sim.run.scenario import BadInput, echo
 
 
 def register(app: typer.Typer) -> None:
@@ -22,14 +23,12 @@ def report(
 ) -> None:
     """Write a self-contained HTML report of a run, with its charts, in English or Chinese."""
     if lang not in languages("report"):
-        fail(f"unknown language {lang!r} for --lang; choose one of: {', '.join(languages('report'))}")
-    if not run_dir.is_dir():
-        fail(f"no run directory at {run_dir}" if not run_dir.exists() else f"{run_dir} is not a directory")
+        fail(f"unknown language {echo(lang)} for --lang; choose one of: {', '.join(languages('report'))}")
     from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        path = write_report(run_dir, lang, warn=lambda line: err.print(line, style="yellow", markup=False))
+        path = write_report(run_directory(run_dir), lang, warn=lambda line: err.print(line, style="yellow", markup=False))
     except BadInput as exc:
         fail(str(exc))
     Console(highlight=False, soft_wrap=True).print(f"wrote {path} (charts in {path.parent / 'charts'}/)")

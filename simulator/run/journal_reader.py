@@ -24,7 +24,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
 
 from .journal import FORMAT_VERSION, READABLE_FORMATS, SUMMARY_JOURNAL_FIELD, sha256_hex, summary_digest
-from .scenario import BadInput
+from .scenario import BadInput, cut, echo, loads_json
 
 
 class BadJournal(BadInput):
@@ -98,12 +98,12 @@ class _EndV2(_End):
 _SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2}}
 
 
-def _check_shape(path: Path, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
+def _check_shape(path: str, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
     try:
         model.model_validate(record)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "the line"
+        where = cut(".".join(str(p) for p in err["loc"]) or "the line", 60)
         what = "is missing" if err["type"] == "missing" else f"is {_short(err.get('input'))}: {err['msg'].lower()}"
         raise BadJournal(f"{path}: line {number} ({record.get('type')}) is not a journal line of its kind: "
                          f"{where} {what}") from None
@@ -137,20 +137,23 @@ class JournalRun:
         """Raises BadJournal unless this journal (and ``summary``, when given) can be vouched for: format 2,
         every hash in place, and the summary the one the run wrote beside it, unedited."""
         if self.format < FORMAT_VERSION:
-            raise BadJournal(f"{self.path}: journal format {self.format} (ecny-sim 0.1) carries no hashes to show "
-                             "that it and its summary are the run's own; run the scenario again (same seed, same "
-                             "run) or replay it")
+            raise BadJournal(f"{cut(self.path)}: journal format {self.format} (ecny-sim 0.1) carries no hashes to "
+                             "show that it and its summary are the run's own; run the scenario again (same seed, "
+                             "same run) or replay it")
         if self.broken is not None:
             line, _field, why = self.broken
-            raise BadJournal(f"{self.path}: line {line} {why}; the journal was changed after the run wrote it")
+            raise BadJournal(f"{cut(self.path)}: line {line} {why}; the journal was changed after the run wrote it")
         mismatch = self.summary_mismatch(summary) if summary is not None else None
         if mismatch is not None:
-            raise BadJournal(f"{self.path.parent}: {mismatch}")
+            raise BadJournal(f"{cut(self.path.parent)}: {mismatch}")
 
     def summary_mismatch(self, summary: dict[str, Any]) -> str | None:
-        """Why ``summary`` is not this (complete, format 2) journal's own summary, or None."""
-        if self.format < 2 or self.end is None:
+        """Why ``summary`` is not this (format 2) journal's own summary, or None."""
+        if self.format < 2:
             return None
+        if self.end is None:  # a run writes its summary only after the journal's end line
+            return ("summary.json does not belong to this journal: the journal has no end line, and a run that "
+                    "never ended writes no summary (the journal was cut short, or the summary is another run's)")
         if summary.get(SUMMARY_JOURNAL_FIELD) != self.final_hash:
             return (f"summary.json does not belong to this journal (it names journal "
                     f"{str(summary.get(SUMMARY_JOURNAL_FIELD))[:12]}…, this one is {self.final_hash[:12]}…)")
@@ -169,61 +172,84 @@ class JournalRun:
         if not file.is_file():
             return None
         try:
-            return json.loads(file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadJournal(f"{file}: not valid JSON ({exc})") from None
+            summary = loads_json(file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
+            raise BadJournal(f"{cut(file)}: not valid JSON ({cut(exc)})") from None
+        if not isinstance(summary, dict):
+            raise BadJournal(f"{cut(file)}: not a run's summary (a JSON {type(summary).__name__}, not a JSON object)")
+        return summary
+
+
+def run_directory(path: str | Path) -> Path:
+    """``path`` if it is a folder (a run's, to write a report or CSV into), else bad input naming what it is."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return path
+        exists = path.exists()
+    except OSError as exc:  # a name too long for the file system, say
+        raise BadJournal(f"no run directory at {cut(path)}: {exc.strerror or exc}") from None
+    raise BadJournal(f"{cut(path)} is not a directory" if exists else f"no run directory at {cut(path)}")
 
 
 def journal_path(dir_or_file: str | Path) -> Path:
     path = Path(dir_or_file)
-    if path.is_dir():
-        path = path / "journal.jsonl"
-    if not path.is_file():
-        raise BadJournal(f"no journal at {path}")
+    try:
+        if path.is_dir():
+            path = path / "journal.jsonl"
+        if not path.is_file():
+            raise BadJournal(f"no journal at {cut(path)}")
+    except OSError as exc:  # a name too long for the file system, say
+        raise BadJournal(f"no journal at {cut(path)}: {exc.strerror or exc}") from None
     return path
 
 
 def read_journal(dir_or_file: str | Path) -> JournalRun:
     path = journal_path(dir_or_file)
+    where = cut(path)
     try:
         data = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise BadJournal(f"{path}: not a journal (not UTF-8 text)") from None
+        raise BadJournal(f"{where}: not a journal (not UTF-8 text)") from None
     if not data:
-        raise BadJournal(f"{path}: empty file, not a journal")
+        raise BadJournal(f"{where}: empty file, not a journal")
     lines = data.split("\n")
+    if len(lines) == 1 and not data.startswith("{"):  # one line, not even the start of a header
+        raise BadJournal(f"{where}: not a journal")
     if lines[-1] != "":
-        raise BadJournal(f"{path}: line {len(lines)} is cut off mid-way (no newline at its end)")
+        raise BadJournal(f"{where}: line {len(lines)} is cut off mid-way (no newline at its end)")
     records = []
     for number, line in enumerate(lines[:-1], start=1):
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            record = loads_json(line)
+        except ValueError as exc:  # json.JSONDecodeError is one; so is JSON nested too deep
             what = "not a journal" if number == 1 else f"line {number} is not valid JSON (cut off or changed)"
-            raise BadJournal(f"{path}: {what}") from None
+            deep = "" if isinstance(exc, json.JSONDecodeError) else f": {exc}"
+            raise BadJournal(f"{where}: {what}{deep}") from None
         if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-            raise BadJournal(f"{path}: " + ("not a journal" if number == 1 else f"line {number} is not a journal record"))
+            raise BadJournal(f"{where}: " + ("not a journal" if number == 1 else
+                                             f"line {number} is not a journal record"))
         records.append(record)
     header = records[0]
     if header.get("type") != "header":
-        raise BadJournal(f"{path}: not a journal (line 1 is not a header)")
+        raise BadJournal(f"{where}: not a journal (line 1 is not a header)")
     if header.get("format") not in READABLE_FORMATS:
-        raise BadJournal(f"{path}: journal format {header.get('format')!r} is not supported "
+        raise BadJournal(f"{where}: journal format {echo(header.get('format'))} is not supported "
                          f"(this ecny-sim reads formats {', '.join(map(str, READABLE_FORMATS))})")
-    _check_shape(path, 1, header, _Header)
+    _check_shape(where, 1, header, _Header)
     shapes = _SHAPES[header["format"]]
     run = JournalRun(path, header, final_hash=hashlib.sha256(data.encode()).hexdigest())
     previous = sha256_hex(lines[0].encode())
     for number, record in enumerate(records[1:], start=2):
         if run.end is not None:
-            raise BadJournal(f"{path}: line {number} comes after the end line")
+            raise BadJournal(f"{where}: line {number} comes after the end line")
         model = shapes.get(record["type"])
         if model is None:
-            raise BadJournal(f"{path}: line {number} has unknown type {record['type']!r}")
-        _check_shape(path, number, record, model)
+            raise BadJournal(f"{where}: line {number} has unknown type {echo(record['type'])}")
+        _check_shape(where, number, record, model)
         if record["type"] == "tx":
             if record["line"] != number:
-                raise BadJournal(f"{path}: line {number} says it is line {record['line']}")
+                raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
             run.txs.append(record)
         else:
             run.end = record

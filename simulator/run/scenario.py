@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import pkgutil
+import re
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,13 +27,41 @@ from ..chain.clock import parse_beijing
 
 
 class BadInput(Exception):
-    """Input a user got wrong: one clear line, exit 2, nothing written."""
+    """Input a user got wrong: one clear line, exit 2, nothing written. The message is kept to one line
+    whatever it echoes (a path or a value holding a newline)."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
 
 
-def _short(text: str, limit: int = 120) -> str:
-    """An echo of user input cut to a readable length."""
+def cut(text: Any, limit: int = 120) -> str:
+    """An echo of user input (a path, a name) on one line, cut to a readable length."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def echo(value: Any, limit: int = 60) -> str:
+    """``repr`` of a value the user gave, cut to a readable length: for messages that name bad input."""
+    return cut(repr(value), limit)
+
+
+#: JSON nested deeper than this is refused before it is parsed. The chain's libraries raise Python's recursion
+#: limit to 100,000, deeper than the C stack holds, so the json module would crash the process, not raise.
+MAX_JSON_DEPTH = 200
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads``, raising ``ValueError`` on JSON nested deeper than ``MAX_JSON_DEPTH`` (only text holding
+    that many brackets is scanned for its depth)."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        depth = 0
+        for token in _JSON_TOKEN.finditer(text):
+            bracket = token.group()
+            depth += 1 if bracket in "[{" else -1 if bracket in "]}" else 0
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(text)
 
 
 def scaled(value: int, scale: Fraction) -> int:
@@ -40,6 +69,10 @@ def scaled(value: int, scale: Fraction) -> int:
     halves to even)."""
     return int(value * scale + Fraction(1, 2))
 
+
+#: The largest whole number a parameter may be (a signed 64-bit integer): what the journal's readers,
+#: spreadsheets and databases hold, and far beyond any amount of fen in circulation.
+LARGEST_INT = 2**63 - 1
 
 #: The span a run may start in: block times are unix seconds (never negative), and a scenario's own clock may
 #: run on for decades after its start (a grant's 15-year promise) without leaving the calendar.
@@ -52,6 +85,22 @@ class ScenarioParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
     start: str = Field(description="when the run begins (Beijing time), e.g. '2022-05-09 09:00'")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: Any) -> Any:
+        """JSON's true and false are not 1 and 0 (pydantic would take them for numbers)."""
+        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in (int, float, Fraction):
+            raise ValueError("a number is needed, not true or false")
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _no_number_past_64_bits(cls, value: Any) -> Any:
+        """Checked after a field's own bounds, for the parameters that have none."""
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_INT:
+            raise ValueError(f"too large: a parameter is at most {LARGEST_INT:,} in size")
+        return value
 
     @field_validator("start")
     @classmethod
@@ -120,29 +169,31 @@ class Parameter:
 def _one_line(name: str, exc: ValidationError, known: list[str] = ()) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "params"
-        given = _short(repr(err.get("input")), 60)
-        msg = err["msg"].removeprefix("Value error, ")
+        where = cut(".".join(str(p) for p in err["loc"]) or "params", 60)
+        given = echo(err.get("input"))
+        msg = cut(err["msg"].removeprefix("Value error, "), 160)
         if err["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(err["loc"][-1]), known, n=3, cutoff=0.6)
             msg = "not a parameter of this scenario" + (f" (did you mean {' or '.join(close)}?)" if close else
                                                         f" (see `ecny-sim list {name}`)")
         parts.append(f"{where}={given}: {msg}" if err["type"] != "missing" else f"{where}: {msg}")
-    return f"bad parameters for {name}: " + "; ".join(parts)
+    more = f"; and {len(parts) - 3} more" if len(parts) > 3 else ""
+    return f"bad parameters for {name}: " + "; ".join(parts[:3]) + more
 
 
 def _from_module(name: str, module: ModuleType) -> Scenario:
+    where = cut(str(module.__file__))
     for attr in ("Params", "run"):
         if not hasattr(module, attr):
-            raise BadInput(f"{module.__file__}: not a scenario script (no `{attr}` defined)")
+            raise BadInput(f"{where}: not a scenario script (no `{attr}` defined)")
     if not (isinstance(module.Params, type) and issubclass(module.Params, ScenarioParams)):
-        raise BadInput(f"{module.__file__}: `Params` must be a class deriving from ecny_sim.ScenarioParams, "
-                       f"not {_short(repr(module.Params))}")
+        raise BadInput(f"{where}: `Params` must be a class deriving from ecny_sim.ScenarioParams, "
+                       f"not {cut(repr(module.Params))}")
     if not callable(module.run):
-        raise BadInput(f"{module.__file__}: `run` must be a function run(sim, params), not {_short(repr(module.run))}")
+        raise BadInput(f"{where}: `run` must be a function run(sim, params), not {cut(repr(module.run))}")
     test_params = getattr(module, "TEST_PARAMS", {})
     if not isinstance(test_params, dict):
-        raise BadInput(f"{module.__file__}: `TEST_PARAMS` must be a dict of parameter values")
+        raise BadInput(f"{where}: `TEST_PARAMS` must be a dict of parameter values")
     doc = (module.__doc__ or name).strip()
     title, _, rest = doc.partition("\n")
     return Scenario(
@@ -164,32 +215,40 @@ def builtin_names() -> list[str]:
 def load(name_or_path: str) -> Scenario:
     """A built-in scenario by name, or a scenario script by path (anything ending in .py)."""
     if name_or_path.endswith(".py") or "/" in name_or_path or os.sep in name_or_path:
-        path = Path(name_or_path)
-        if path.is_dir():
-            raise BadInput(f"{path} is a folder; a scenario is one Python file (.py)")
-        if not path.is_file():
-            raise BadInput(f"no scenario file at {path}")
+        path, shown = Path(name_or_path), cut(name_or_path)
+        try:
+            if path.is_dir():
+                raise BadInput(f"{shown} is a folder; a scenario is one Python file (.py)")
+            if not path.is_file():
+                raise BadInput(f"no scenario file at {shown}")
+        except OSError as exc:  # a name too long for the file system, say
+            raise BadInput(f"no scenario file at {shown}: {exc.strerror or exc}") from None
         if path.suffix != ".py":
-            raise BadInput(f"{path}: a scenario is a Python file ending in .py")
+            raise BadInput(f"{shown}: a scenario is a Python file ending in .py")
         module_name = f"ecny_sim_user_scenario_{path.stem}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec)
         # Registered while it runs, so pydantic can resolve the string annotations of a script written with
         # `from __future__ import annotations` (a field typed PrepaidRules, say) in the script's own namespace.
         sys.modules[module_name] = module
+        # Run like a script, not imported: no __pycache__ is left beside the user's file.
+        wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
         try:
             spec.loader.exec_module(module)
         except SystemExit as exc:
-            raise BadInput(f"{path}: the script called sys.exit({exc.code!r}) while loading; "
+            raise BadInput(f"{shown}: the script called sys.exit({echo(exc.code)}) while loading; "
                            "a scenario defines Params and run(sim, params) and exits nowhere") from None
         except Exception as exc:  # the user's script failed to import: say where, in one line
-            raise BadInput(f"{path}: could not load scenario: {type(exc).__name__}: {_short(str(exc))}") from None
+            raise BadInput(f"{shown}: could not load scenario: {type(exc).__name__}: {cut(str(exc))}") from None
         finally:
+            sys.dont_write_bytecode = wrote_bytecode
             sys.modules.pop(module_name, None)
         return _from_module(path.stem, module)
     names = builtin_names()
     if name_or_path not in names:
-        raise BadInput(f"unknown scenario {name_or_path!r}; built-in scenarios: {', '.join(names)}")
+        close = difflib.get_close_matches(name_or_path, names, n=1)
+        raise BadInput(f"unknown scenario {echo(name_or_path)}" + (f" (did you mean {close[0]}?)" if close else "")
+                       + f"; `ecny-sim list` names the {len(names)} built-in scenarios, or give a path to a .py file")
     return _from_module(name_or_path, importlib.import_module(f"ecny_sim.scenarios.{name_or_path}"))
 
 
@@ -200,22 +259,30 @@ def parse_assignments(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"--set expects key=value, got {pair!r}")
+            raise BadInput(f"--set expects key=value, got {echo(pair)}")
         try:
-            values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
+            values[key.strip()] = loads_json(raw)
+        except ValueError:  # not JSON (or nested too deep): the text itself, for pydantic to judge
             values[key.strip()] = raw
     return values
 
 
 def read_params_file(path: str) -> dict[str, Any]:
-    file = Path(path)
-    if not file.is_file():
-        raise BadInput(f"no parameter file at {file}")
+    file = cut(path)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if Path(path).is_dir():
+            raise BadInput(f"{file} is a folder, not a parameter file (a JSON object of parameters)")
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"no parameter file at {file}") from None
+    except UnicodeDecodeError as exc:
         raise BadInput(f"{file}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read parameter file {file}: {exc.strerror or exc}") from None
+    try:
+        data = loads_json(text)
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise BadInput(f"{file}: not valid JSON ({cut(str(exc))})") from None
     if not isinstance(data, dict):
         raise BadInput(f"{file}: expected a JSON object of parameters, got {type(data).__name__}")
     return data
