@@ -11,6 +11,9 @@ import sys
 from typing import Any
 
 import typer
+from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.29 vendors click (pinned)
+from typer.core import TyperGroup
 
 from ecny_sim.cli import compile as compile_command
 from ecny_sim.cli import diff as diff_command
@@ -25,7 +28,32 @@ EXIT_CODES = ("Exit codes, every command: 0 ok · 1 an invariant failed, or repl
               "2 bad input, nothing written · 3 an unexpected revert · 4 replay: the journal matches but the run "
               "never ended · 5 the scenario script failed · 6 the chain backend failed · 130 interrupted.")
 
+class _OneLineErrors(TyperGroup):
+    """Usage mistakes (an unknown option, a missing argument, a value of the wrong type) in one line, exit 2,
+    like every other bad input, instead of click's boxed usage text."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:  # `ecny-sim` alone: the help, as asked for by no_args_is_help
+            print(exc.ctx.get_help())
+            code = 0
+        except UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            message = " ".join(exc.format_message().split())
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"[bold red]error:[/bold red] {message[:300]}{where}")
+            code = 2
+        except typer.Abort:  # Ctrl-C while click itself was reading input
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="ecny-sim",
     help="Simulator of programmable e-CNY: Solidity contracts on an in-process chain, driven by scenarios.",
     epilog=EXIT_CODES,

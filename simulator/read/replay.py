@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..chain import Chain
 from ..chain.compiler import current_manifest, load_artifact
@@ -84,7 +84,10 @@ def _observed(result: Any) -> dict[str, Any]:
     })
 
 
-def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayResult:
+def replay(dir_or_journal: str | Path, *, until: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> ReplayResult:
+    """Replays the journal (up to line ``until``); ``progress(done, total)`` hears of each block replayed
+    (transactions done, and to do)."""
     run = read_journal(dir_or_journal)
     header = run.header
     try:
@@ -128,6 +131,8 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
                                                                   line.get(field), got[field]), None, chain)
             events.extend(_Replayed(e.contract, e.name, e.args) for e in result.events)
             replayed += 1
+        if progress is not None:
+            progress(replayed, len(lines))
     final = None
     if run.complete and until is None and artifact_of:
         final = state_hash(observable_state(chain, artifact_of, events))
@@ -135,7 +140,7 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None) -> ReplayRes
             return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
                                                           "final_state_hash", run.end.get("final_state_hash"), final),
                                 final, chain)
-    summary = run.summary() if run.complete and until is None else None
+    summary = run.summary() if until is None else None  # beside a cut journal too: a run never ended writes none
     mismatch = run.summary_mismatch(summary) if summary is not None else None
     if mismatch is not None:  # the end line (or the summary beside it) was changed after the run
         return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",

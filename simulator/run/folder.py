@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
-from .scenario import BadInput
+from .scenario import BadInput, cut
 
 #: What a run folder may hold: the run's files and what `report` and `export` add to it.
 RUN_FILES = frozenset({"journal.jsonl", "summary.json", "report.html", "charts", "csv"})
@@ -56,6 +56,16 @@ class RunFolder:
         self.target = Path(target)
         self.identity = identity
         self.replaces = False
+        try:
+            self._check(force)
+        except OSError as exc:  # a name too long, a folder we may not list: still one line of bad input
+            raise BadInput(f"--out {cut(str(self.target), 80)}: {exc.strerror or exc}") from None
+        # The run is written where an interrupted one is left, so even a killed process leaves it clearly named.
+        self.incomplete = self.work = self.target.parent / f"{self.target.name}{INCOMPLETE_SUFFIX}"
+
+    def _check(self, force: bool) -> None:
+        if len(os.fsencode(self.target.name + INCOMPLETE_SUFFIX)) > 255:  # NAME_MAX: the work folder's name too
+            raise OSError(36, "File name too long")
         if self.target.exists() and not self.target.is_dir():
             raise BadInput(f"--out {self.target} exists and is not a folder")
         if self.target.is_dir() and any(self.target.iterdir()):
@@ -64,7 +74,7 @@ class RunFolder:
                 raise BadInput(f"--out {self.target} holds files that are not a run's ({', '.join(strangers[:3])}"
                                f"{', …' if len(strangers) > 3 else ''}); choose an empty or new folder")
             header = _header_of(self.target)
-            if header is not None and run_identity(header) != identity and not force:
+            if header is not None and run_identity(header) != self.identity and not force:
                 raise BadInput(f"--out {self.target} holds another run ({header.get('scenario')}, seed "
                                f"{header.get('seed')}, other parameters); choose another folder or add --force "
                                "to replace it")
@@ -78,8 +88,6 @@ class RunFolder:
             except OSError as exc:
                 raise BadInput(f"cannot create {parent}: {exc.strerror or exc}") from None
         _check_writable(parent)
-        # The run is written where an interrupted one is left, so even a killed process leaves it clearly named.
-        self.incomplete = self.work = parent / f"{self.target.name}{INCOMPLETE_SUFFIX}"
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
