@@ -37,13 +37,7 @@ EXCEPTIONS = {
 
 
 #: README commands that fail at test scale for a bug outside the CLI: strict, so the fix shows up here.
-KNOWN_BUGS = {
-    f"{PROGRAM} run edu_abscond --set phantom_lessons=2 --seed 7 --out /tmp/abscond":
-        "at test scale (6 lessons, 3 taught, 2 phantom) the risk deposit (¥180 an order) exceeds what is owed at "
-        "the freeze (¥150): read/summary.py's 'deposit held equals the orders' deposits' ignores the surplus the "
-        "frozen school keeps, and edu_abscond's check expects the parents to get the whole deposit, not "
-        "min(deposit, owed at freeze); exit 1 instead of 0",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _sh_lines(text: str) -> list[str]:

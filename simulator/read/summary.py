@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from ..domain.prepaid import INSTITUTION_STATES
 from .state import observable_state, state_hash
 from .subsidy_summary import PARTS as SUBSIDY_PARTS
 
@@ -78,9 +79,19 @@ def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) ->
                 t["paid_in_fen"] == t["released_fen"] + t["refunded_fen"] + locked,
             f"{label}: supervised balances add up to the escrow balance": supervised == locked,
         }
-    deposits = sum(plan.call("depositOfOrder", i) for i in range(1, len(state["orders"]) + 1))
+    # A frozen school's deposit is shared out to its parents up to what each was owed; what is left over (the
+    # surplus, released by the regulator with releaseSurplusDeposit) stays held with no order behind it.
+    school_of = {cid: plan.course(cid)["institution"] for cid in {o["courseId"] for o in state["orders"]}}
+    deposit_of: dict[str, int] = {}
+    for number, order in enumerate(state["orders"], start=1):
+        school = school_of[order["courseId"]]
+        deposit_of[school] = deposit_of.get(school, 0) + plan.call("depositOfOrder", number)
+    frozen = {i for i, (status, _) in state["institutions"].items() if INSTITUTION_STATES[status] == "Frozen"}
+    held_as_owed = all(held == deposit_of.get(i, 0) if i not in frozen else deposit_of.get(i, 0) == 0
+                       for i, (_, held) in state["institutions"].items())
     return {
-        f"{label}: deposit held equals the orders' deposits": locked == deposits,
+        f"{label}: deposit held equals the orders' deposits (a frozen school's surplus apart)":
+            held_as_owed and locked == supervised,
         f"{label}: supervised balances add up to the deposit held": supervised == locked,
         f"{label}: deposit locked = released + shared out + still held":
             t["deposit_locked_fen"] == t["deposit_released_fen"] + t["deposit_shared_fen"] + locked,

@@ -92,3 +92,13 @@ def test_scenario_parameter_checks_are_bad_input():
         s.params({"pupil": 3})
     with pytest.raises(scenarios.BadInput, match="start"):
         s.params({"start": "yesterday"})
+
+
+def test_phantom_lessons_under_a_risk_deposit_leave_a_surplus_the_summary_accepts():
+    """At test scale the deposit (¥180 an order) exceeds what is owed at the freeze after 2 phantom lessons
+    (¥150): parents get ¥150 each from it, the rest is the school's surplus, and every invariant holds."""
+    s = scenarios.load("edu_abscond")
+    result = run_scenario(s, s.params({"phantom_lessons": 2}, test_scale=True), seed=7, out_dir=None)
+    assert result.outcome == "ok", result.message
+    risk = result.summary["comparison"]["risk_deposit"]
+    assert risk["refunded_fen"] == 6 * 150_00 and risk["parent_loss_fen"] == 6 * (3 * 150_00 - 150_00)
