@@ -70,7 +70,7 @@ LOCALE_DIR := simulator/show/locale
 BABEL_KEYWORDS := -k _ -k n_:1,2 -k p_:1c,2 -k np_:1c,2,3 -k N_
 catalogs: venv
 	@mkdir -p build
-	@for domain in narration report; do \
+	@for domain in narration report console; do \
 		$(VBIN)/pybabel -q extract -F tools/babel/$$domain.cfg --no-default-keywords $(BABEL_KEYWORDS) \
 			--add-comments=TRANSLATORS: --add-location=file -o build/$$domain.pot . && \
 		$(VBIN)/pybabel -q update -D $$domain -i build/$$domain.pot -d $(LOCALE_DIR) \

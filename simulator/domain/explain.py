@@ -7,7 +7,10 @@ from typing import Any, Callable
 from ..chain.clock import DAY, format_beijing
 from .money import fmt_fen
 
-_TIME_SUFFIXES = ("At", "start", "Start", "end", "End", "expiry", "Expiry")
+#: Argument names that hold a moment (unix seconds): shown in Beijing time. "...At" (closesAt, releasableAt),
+#: start/end/expiry (courseStart, promiseEnd), deadline, decideBy, payday, until and a bare "time".
+_TIME_SUFFIXES = ("At", "start", "Start", "end", "End", "expiry", "Expiry", "deadline", "Deadline", "By", "payday",
+                  "Payday", "until", "Until", "time", "Time")
 NameOf = Callable[[str], "str | None"]
 
 

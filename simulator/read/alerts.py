@@ -1,7 +1,8 @@
 """Alerts a supervisor would want raised while a run goes: read from each transaction's decoded events, so
 they are as reproducible as the journal. Each alert is raised once per subject.
 
-- cancellation_wave: an institution's cancellations pass a share of its orders within a window;
+- cancellation_wave: an institution's cancellations pass a share of its orders within a window (and a
+  minimum count: one parent leaving a small class is no wave);
 - supervised_balance_high: money supervised for one institution passes a threshold (Shanghai's prepaid
   rules require bank custody above one);
 - course_oversold: an order buys more lessons than the course can still teach before its end date;
@@ -25,11 +26,18 @@ if TYPE_CHECKING:
     from ..run.engine import Simulation
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 order``, ``1,000 orders``: the alerts' messages are English (the report translates them)."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 class AlertSettings(BaseModel):
     """Thresholds, with defaults a supervisor might start from (all inferred: no source fixes them)."""
 
     model_config = ConfigDict(extra="forbid")
     cancellation_share: float = Field(0.2, gt=0, le=1, description="share of an institution's orders")
+    cancellation_min_count: int = Field(5, ge=1, description="cancellations within the window, at least: one "
+                                        "parent leaving a small class is not a wave (inferred)")
     cancellation_window_hours: int = Field(24, ge=1)
     supervised_balance_threshold_fen: int = Field(100_000_000, ge=1, description="¥1,000,000")
     campaign_unspent_share: float = Field(0.5, gt=0, le=1)
@@ -99,8 +107,8 @@ class AlertMonitor:
         can_teach = lessons * (end - max(t, start)) // (end - start)
         if a["lessons"] > can_teach:
             self._raise("course_oversold", f"{school} course {a['courseId']}", t,
-                        f"{school} sold {a['lessons']} lessons of course {a['courseId']} on "
-                        f"{format_beijing(t)}, but only about {can_teach} can be taught before it ends",
+                        f"{school} sold {_count(a['lessons'], 'lesson')} of course {a['courseId']} on "
+                        f"{format_beijing(t)}, but only about {can_teach:,} can be taught before it ends",
                         a["lessons"], can_teach)
         if self._prepaid_model(contract) == "escrow":
             self._supervise(school, a["feeFen"], t)
@@ -148,10 +156,11 @@ class AlertMonitor:
         while window and window[0] <= t - self.settings.cancellation_window_hours * HOUR:
             window.popleft()
         share = len(window) / max(self._orders[school], 1)
-        if share > self.settings.cancellation_share:
+        if share > self.settings.cancellation_share and len(window) >= self.settings.cancellation_min_count:
             self._raise("cancellation_wave", school, t,
-                        f"{len(window)} of {school}'s {self._orders[school]} orders were cancelled within "
-                        f"{self.settings.cancellation_window_hours} hours ({share:.0%})",
+                        f"{len(window):,} of {school}'s {_count(self._orders[school], 'order')} "
+                        f"{'was' if len(window) == 1 else 'were'} cancelled within "
+                        f"{_count(self.settings.cancellation_window_hours, 'hour')} ({share:.0%})",
                         round(share, 4), self.settings.cancellation_share)
 
     # -- red packets
@@ -175,7 +184,8 @@ class AlertMonitor:
         share = p["missed"] / max(p["admitted"], 1)
         if share > self.settings.missed_milestone_share:
             self._raise("milestones_missed", contract, t,
-                        f"{p['missed']} of the {p['admitted']} firms of {contract} missed a milestone ({share:.0%})",
+                        f"{p['missed']:,} of the {_count(p['admitted'], 'firm')} of {contract} missed a milestone "
+                        f"({share:.0%})",
                         round(share, 4), self.settings.missed_milestone_share)
 
     def _on_GrantClawedBack(self, contract: str, a: dict, t: int) -> None:

@@ -20,7 +20,7 @@ from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ChainFailure, ContractRevert
 from ..domain.explain import format_args
 from .journal import SUMMARY_JOURNAL_FIELD, Journal
-from .reporter import Reporter, SilentReporter
+from .reporter import N_, Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
 #: Exit codes, the same for every command (README's table; `ecny-sim --help` shows it).
@@ -244,11 +244,13 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         journal = Journal(out_dir / "journal.jsonl")
     sim = None
     try:
+        reporter = reporter or SilentReporter()
         sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers,
                               backend=backend)
         outcome, message = "ok", ""
         try:
-            scenario.run(sim, params)
+            with reporter.phase(N_("Running the scenario")):
+                scenario.run(sim, params)
         except ContractRevert as exc:
             outcome, message = "unexpected_revert", (
                 f"unexpected revert: {exc.contract}.{exc.function} reverted with "
@@ -263,7 +265,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         except Exception as exc:  # a bug in the scenario script: record where, keep the outputs whole
             outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
         try:
-            summary = summarise(sim, outcome)
+            with reporter.phase(N_("Reading the summary from the chain")):
+                summary = summarise(sim, outcome)
         except ChainFailure as exc:  # nothing can be read back from a dead backend: say so, keep the outputs whole
             outcome, message = "chain_failed", message or f"the chain backend failed: {exc}"
             summary = {"scenario": scenario.name, "params": params.model_dump(mode="json"), "seed": seed,

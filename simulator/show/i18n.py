@@ -2,8 +2,9 @@
 
 Every sentence the narrator or the report writes is an English message (the msgid) looked up in a catalog:
 ``show/locale/<lang>/LC_MESSAGES/<domain>.po`` (compiled to ``.mo`` beside it), one domain per reader:
-``narration`` and ``report``. A language is a folder of catalogs, nothing more: adding one needs no Python
-change. More folders can be named in ``ECNY_SIM_LOCALE_PATH`` (``os.pathsep``-separated), searched first.
+``narration``, ``report`` and ``console`` (the terminal's titles, headers and status lines). A language is a
+folder of catalogs, nothing more: adding one needs no Python change. More folders can be named in
+``ECNY_SIM_LOCALE_PATH`` (``os.pathsep``-separated), searched first.
 
     words = Language("zh", "narration")
     words._("{parent} gets {refund} back", parent="parent:li", refund=words.money(45_000))
@@ -21,9 +22,9 @@ pseudo-locale) formats numbers and dates as English does.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import os
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +40,7 @@ from ..domain.money import FEN_PER_YUAN
 __all__ = ["Language", "N_", "languages", "locale_dirs", "LOCALE_DIR", "DOMAINS", "SOURCE_LANGUAGE"]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-DOMAINS = ("narration", "report")
+DOMAINS = ("narration", "report", "console")
 #: The language the messages are written in (the msgids); its catalogs hold no translations, only plurals.
 SOURCE_LANGUAGE = "en"
 LOCALE_PATH_ENV = "ECNY_SIM_LOCALE_PATH"
@@ -82,7 +83,7 @@ def _babel_locale(lang: str) -> Locale:
 
 
 class Language:
-    """The words of one language for one domain (``narration`` or ``report``)."""
+    """The words of one language for one domain (``narration``, ``report`` or ``console``)."""
 
     def __init__(self, lang: str, domain: str):
         if domain not in DOMAINS:
@@ -120,7 +121,7 @@ class Language:
             Decimal(abs(fen)) / FEN_PER_YUAN, format="#,##0.00", locale=self.locale)
         return ("-" if fen < 0 else "") + (pattern or self._("¥{amount}")).format(amount=amount)
 
-    def datetime(self, ts: int | datetime, pattern: str) -> str:
+    def datetime(self, ts: int | dt.datetime, pattern: str) -> str:
         """A Beijing time with an LDML pattern (``"d MMM HH:mm"``), month names in this language."""
         moment = to_beijing(ts) if isinstance(ts, int) else ts
         return format_datetime(moment, pattern, locale=self.locale)

@@ -20,6 +20,16 @@ def test_refund_run_raises_a_cancellation_wave_once():
     waves = [a for a in alerts if a["kind"] == "cancellation_wave"]
     assert len(waves) == 1 and waves[0]["subject"] == "school:xingguang"
     assert waves[0]["value"] > 0.2 and waves[0]["threshold"] == 0.2
+    assert waves[0]["message"] == "9 of school:xingguang's 40 orders were cancelled within 24 hours (22%)"
+
+
+def test_a_single_cancellation_is_no_wave():
+    # edu_withdraw: the one parent of a class of one leaves, 100% of its orders but one cancellation
+    assert alerts_of("edu_withdraw") == []
+    (wave,) = alerts_of("edu_withdraw", AlertSettings(cancellation_min_count=1))
+    assert wave["kind"] == "cancellation_wave" and wave["value"] == 1.0
+    assert wave["message"] == "1 of school:taoli's 1 order was cancelled within 24 hours (100%)"
+    assert AlertSettings().cancellation_min_count == 5
 
 
 def test_a_calm_term_raises_nothing():

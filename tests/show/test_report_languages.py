@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from ecny_sim.cli.main import app
 from ecny_sim.pilot import run_scenario
+from ecny_sim.read.alerts import AlertSettings
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.scenario import BadInput
 from ecny_sim.show.report import ReportWords, languages, write_report
@@ -39,9 +40,6 @@ msgstr "Å pårent withdråws [xx]"
 msgid "number of lessons"
 msgstr "lessøns [xx]"
 
-msgid "{name} ({key})"
-msgstr "{key} = {name}"
-
 msgid "money is conserved: supply = issued - redeemed"
 msgstr "mønëy ïs cønsërvëd [xx]"
 
@@ -49,9 +47,14 @@ msgid "cancellation wave"
 msgstr "cåncellåtiøn wåve [xx]"
 
 msgid ""
-"{subject}: {sold} lessons sold, but only about {can_teach} can be taught "
+"{subject}: {n} lesson sold, but only about {can_teach} can be taught "
 "before the course ends"
-msgstr "{subject} [xx]: {sold} > {can_teach}"
+msgid_plural ""
+"{subject}: {n} lessons sold, but only about {can_teach} can be taught "
+"before the course ends"
+msgstr[0] "{subject} [xx]: {n} > {can_teach} [one]"
+msgstr[1] "{subject} [xx]: {n} > {can_teach} [two]"
+msgstr[2] "{subject} [xx]: {n} > {can_teach} [many]"
 
 msgid "¥{amount}"
 msgstr "{amount} XX¥"
@@ -68,7 +71,9 @@ msgstr[2] "{n} grånts [many]"
 def run_dir(tmp_path_factory) -> Path:
     scenario = scenarios.load("edu_withdraw")
     out = tmp_path_factory.mktemp("xx") / "run"
-    assert run_scenario(scenario, scenario.params(test_scale=True), 1, out).exit_code == 0
+    # one parent's cancellation is a "wave" only with the minimum count at 1: the report then has an alert
+    assert run_scenario(scenario, scenario.params(test_scale=True), 1, out,
+                        alert_settings=AlertSettings(cancellation_min_count=1)).exit_code == 0
     return out
 
 
@@ -108,7 +113,8 @@ def test_the_report_in_the_new_language_falls_back_to_english(xx, run_dir, tmp_p
     # its words
     assert "<h2>Whåt håppened [xx]</h2>" in page and "<h2>Påråmeters [xx]</h2>" in page
     assert "<h1>Å pårent withdråws [xx]</h1>" in page
-    assert "<td>lessons = lessøns [xx]</td>" in page
+    # a parameter in words, its key below in small type
+    assert '<td>lessøns [xx]<br><span class="key">lessons</span></td>' in page
     assert "<td>mønëy ïs cønsërvëd [xx]</td>" in page
     assert "XX¥" in page[page.index('id="what-happened"'):page.index('id="parameters"')]
     # English for the rest
@@ -137,7 +143,8 @@ def test_an_alert_says_what_the_catalog_translates_else_its_own_message(xx):
                 "message": "school:a sold 20 lessons of course 1, but only about 12 can be taught before it ends"}
     wave = {"kind": "cancellation_wave", "subject": "school:a", "value": 0.5, "threshold": 0.2,
             "message": "6 of school:a's 12 orders were cancelled within 24 hours (50%)"}
-    assert words.alert(oversold) == ("course oversold", "school:a course 1 [xx]: 20 > 12")
+    assert words.alert(oversold) == ("course oversold", "school:a course 1 [xx]: 20 > 12 [many]")
+    assert words.alert({**oversold, "value": 1, "threshold": 1500})[1] == "school:a course 1 [xx]: 1 > 1,500 [one]"
     assert words.alert(wave) == ("cåncellåtiøn wåve [xx]", wave["message"])
     assert ReportWords("en").alert(oversold) == ("course oversold", oversold["message"])
 

@@ -34,9 +34,11 @@ TITLES = {
     "wage_passthrough": N_("Construction wages through a subcontractor who can see them but not divert them"),
 }
 
-#: Scenario parameters. A report shows the key itself, and beside it the name where its language translates it.
+#: Scenario parameters, in words with their unit where a bare number needs one. A report shows the name, and the
+#: key below it in small type.
 PARAMS = {
-    "start": N_("start time"), "pupils": N_("number of pupils"), "classes": N_("number of classes"),
+    "start": N_("start time (Beijing time)"),
+    "pupils": N_("number of pupils"), "classes": N_("number of classes"),
     "class_size": N_("pupils per class"), "lessons": N_("number of lessons"), "fee_per_lesson_fen": N_("fee per lesson"),
     "lessons_per_week": N_("lessons per week"), "lessons_before_abscond": N_("lessons taught before the school absconds"),
     "phantom_lessons": N_("phantom lessons (recorded, never taught)"),
@@ -50,8 +52,9 @@ PARAMS = {
     "applicants": N_("number of applicants"), "packets": N_("number of packets"), "packet_fen": N_("amount per packet"),
     "claims": N_("number of claims"), "payments": N_("number of payments"), "merchants": N_("number of merchants"),
     "own_money_payers_share": N_("share of buyers spending own money"), "own_money_spent_fen": N_("own money spent"),
-    "packet_money_spent_fen": N_("packet money spent"), "scale": N_("scale"), "valid_from": N_("valid from"),
-    "valid_until": N_("valid until"), "block_size": N_("transactions per block"),
+    "packet_money_spent_fen": N_("packet money spent"), "scale": N_("scale (share of the real figures)"),
+    "valid_from": N_("valid from (Beijing time)"), "valid_until": N_("valid until (Beijing time)"),
+    "block_size": N_("transactions per block"),
     "block_window_minutes": N_("block window (minutes)"), "wallet_batch": N_("wallets opened per batch"),
     "days_valid": N_("days valid"), "purchase_fen": N_("purchase amount"),
     # grants

@@ -46,6 +46,7 @@ header .kicker { color: #c8372d; font-weight: 600; letter-spacing: .04em; text-t
 h1 { font-size: 25px; margin: 4px 0 6px; line-height: 1.3; }
 h2 { font-size: 19px; margin: 30px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #dde3e8; }
 p { margin: 8px 0; }
+.key { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11px; color: #58636e; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px;
   background: #eef1f4; padding: 1px 4px; border-radius: 3px; }
 .meta { color: #58636e; font-size: 13px; }
@@ -93,12 +94,25 @@ def _figure(chart: Chart) -> str:
     return (f'<figure><img alt="{_e(chart.title)}" src="data:image/png;base64,{data}">{note}</figure>')
 
 
-def _param_value(key: str, value: Any) -> str:
-    if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
-        return fmt_fen(value)
+def _param_value(key: str, value: Any, w: ReportWords) -> str:
+    """A parameter's value: fen as money (a list of them too), whole numbers grouped, the rest as given."""
+    if key.endswith("_fen") and isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return w.p_("list", ", ").join(fmt_fen(v) for v in value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return fmt_fen(value) if key.endswith("_fen") else w.number(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _param_name(key: str, w: ReportWords) -> str:
+    """A parameter as a label in words (with its unit), and its key below it in small type; a parameter no
+    table knows as its key."""
+    name = w.param(key)
+    key_html = f'<span class="key">{_e(key)}</span>'
+    return f"{_e(name)}<br>{key_html}" if name else key_html
 
 
 def _section(anchor: str, heading: str, body: str) -> str:
@@ -158,13 +172,13 @@ def _parameters_and_totals(header: dict[str, Any], tl: Timeline, s: dict[str, An
     params = s.get("params") or header.get("params") or {}
     totals: dict[str, int] = s.get("totals") or {}
     counts: dict[str, int] = s.get("counts") or {}
-    param_rows = [(_e(w.param(k)), _e(_param_value(k, v))) for k, v in params.items()]
+    param_rows = [(_param_name(k, w), _e(_param_value(k, v, w))) for k, v in params.items()]
     order = {k: i for i, k in enumerate(TOTALS)}
     total_rows = [(_e(w.total(k)), _e(fmt_fen(v)))
                   for k, v in sorted(totals.items(), key=lambda kv: order.get(kv[0], len(order)))]
     if not totals and tl.points:  # no summary: the journal's own totals
         total_rows = [(_e(w.flow(k)), _e(fmt_fen(tl.final(k)))) for k in FLOWS]
-    count_rows = [(_e(w.count(k)), _e(f"{v:,}")) for k, v in counts.items() if v]
+    count_rows = [(_e(w.count(k)), _e(w.number(v))) for k, v in counts.items() if v]
     counted = _table([w._("count"), ""], count_rows, numeric=[1]) if count_rows else ""
     parameters = _section("parameters", w._("Parameters"),
                           _table([w._("parameter"), w._("value")], param_rows, numeric=[1]))
@@ -179,15 +193,16 @@ def _groups(tl: Timeline, figure: Chart, w: ReportWords) -> str:
         g = name.split(":", 1)[0] if not name.startswith("0x") else "other"
         members[g] = members.get(g, 0) + 1
     last = tl.points[-1]
-    rows = [(_e(w.group(g)), _e(f"{members.get(g, 0):,}"), _e(fmt_fen(last.balance_by_group.get(g, 0))),
+    rows = [(_e(w.group(g)), _e(w.number(members.get(g, 0))), _e(fmt_fen(last.balance_by_group.get(g, 0))),
              _e(fmt_fen(last.locked_by_group.get(g, 0)))) for g in tl.groups]
     heads = [w._("group"), w._("actors"), w._("balance at the end"), w._("of which locked")]
     return _section("groups", w._("Balances by actor group"), _figure(figure) + _table(heads, rows, [1, 2, 3]))
 
 
 def _institutions(tl: Timeline, figure: Chart, w: ReportWords) -> str:
-    rows = [(_e(w.model(r.contract)), _e(r.institution), _e(w.status(r.status)), _e(r.orders), _e(r.lessons_bought),
-             _e(r.lessons_released if r.escrow else r.lessons_delivered), _e(fmt_fen(r.paid_in_fen)),
+    rows = [(_e(w.model(r.contract)), _e(r.institution), _e(w.status(r.status)), _e(w.number(r.orders)),
+             _e(w.number(r.lessons_bought)), _e(w.number(r.lessons_released if r.escrow else r.lessons_delivered)),
+             _e(fmt_fen(r.paid_in_fen)),
              _e(fmt_fen(r.released_fen)), _e(fmt_fen(r.refunded_fen)), _e(fmt_fen(r.locked_fen)))
             for r in tl.institutions]
     # TRANSLATORS: a column: the supervision model of an institution's prepaid fees
@@ -199,7 +214,8 @@ def _institutions(tl: Timeline, figure: Chart, w: ReportWords) -> str:
 
 def _campaigns(tl: Timeline, figure: Chart, w: ReportWords) -> str:
     rows = [(_e(c.contract), _e(c.funder), _e(f"{w.time(c.start)} – {w.time(c.expiry)}"), _e(fmt_fen(c.funded_fen)),
-             _e(f"{c.claims:,} · {fmt_fen(c.claimed_fen)}"), _e(f"{c.payments:,}"), _e(f"{c.merchants:,}"),
+             _e(f"{w.number(c.claims)} · {fmt_fen(c.claimed_fen)}"), _e(w.number(c.payments)),
+             _e(w.number(c.merchants)),
              _e(fmt_fen(c.spent_from_packets_fen)), _e(fmt_fen(c.own_money_spent_fen)),
              _e(fmt_fen(c.refunded_to_buyers_fen)), _e(fmt_fen(c.returned_to_funder_fen)),
              _e(f"{fmt_fen(c.swept_unclaimed_fen)} + {fmt_fen(c.swept_unspent_fen)}"), _e(fmt_fen(c.unspent_fen)))
@@ -240,7 +256,7 @@ def _refusals(tl: Timeline, w: ReportWords) -> str:
     more = ""
     if len(tl.refusals) > len(shown):
         more = _e(w._("… and {n} more (see journal.csv from `ecny-sim export --csv`).",
-                      n=len(tl.refusals) - len(shown)))
+                      n=w.number(len(tl.refusals) - len(shown))))
         more = f'<p class="meta">{more}</p>'
     heads = [w._("time (Beijing)"), w._("actor"), w._("call"), w._("refused with")]
     return _section("refusals", w._("Refused transactions"), _table(heads, rows) + more)
@@ -259,7 +275,7 @@ def _invariants(invariants: dict[str, bool], w: ReportWords) -> str:
 def _about(s: dict[str, Any], journal_name: str, journal_lines: int, journal_hash: str, w: ReportWords) -> str:
     about = w._("Read from {journal} ({lines} lines) and summary.json. Final state hash {hash}. Chain id {chain}. "
                 "Times are the chain's block times in Beijing time (UTC+8). Charts are also in {charts}.",
-                journal=journal_name, lines=journal_lines, hash=s.get("final_state_hash", "—"),
+                journal=journal_name, lines=w.number(journal_lines), hash=s.get("final_state_hash", "—"),
                 chain=s.get("chain_id", "—"), charts="charts/*.png")
     if journal_hash:
         # TRANSLATORS: the sha256 of the run's journal file; `ecny-sim replay --expect` is a command, keep it

@@ -36,15 +36,18 @@ def what_happened(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] 
     if comparison:
         losses = [w._("{loss} under {model}", loss=w.money(comparison[m].get("parent_loss_fen", 0)), model=w.model(m))
                   for m in models(comparison)]
-        out.append(_e(w._("The same term ran under {n} supervision models at once, on one chain. Parents lost "
-                          "{losses}.", n=len(losses), losses=w.list(losses))))
+        out.append(_e(w.n_("The same term ran under {n} supervision model at once, on one chain. Parents lost "
+                           "{losses}.", "The same term ran under {n} supervision models at once, on one chain. "
+                           "Parents lost {losses}.", len(losses), losses=w.list(losses))))
     if tl.refusals:
-        out.append(_e(w._("{n} transactions were refused by the contracts ({expected} of them as the scenario "
-                          "expected); each is listed below with its reason.",
-                          n=len(tl.refusals), expected=counts.get("expected_refusals", 0))))
+        out.append(_e(w.n_("{n} transaction was refused by the contracts ({expected} of them as the scenario "
+                           "expected); it is listed below with its reason.",
+                           "{n} transactions were refused by the contracts ({expected} of them as the scenario "
+                           "expected); each is listed below with its reason.",
+                           len(tl.refusals), expected=w.number(counts.get("expected_refusals", 0)))))
     alerts = s.get("alerts") or []
-    out.append(_e(w._("{n} alerts were raised during the run.", n=len(alerts)) if alerts
-                  else w._("No alerts were raised during the run.")))
+    out.append(_e(w.n_("{n} alert was raised during the run.", "{n} alerts were raised during the run.", len(alerts))
+                  if alerts else w._("No alerts were raised during the run.")))
     out.append(_e(w._("In all, the bank issued {issued} of e-CNY and redeemed {redeemed}.",
                       issued=w.money(tl.final("issued")), redeemed=w.money(tl.final("redeemed")))))
     return out
@@ -58,12 +61,14 @@ def _opening(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | Non
     # TRANSLATORS: the scenario's title as the report's first sentence
     para = [_e(w._("{title}.", title=title.rstrip("。."))),
             # TRANSLATORS: keep the HTML tags
-            w._("Scenario <code>{name}</code>, seed {seed}: {n} transactions from {start} to {end} (Beijing time).",
-                name=_e(scenario), seed=_e(header.get("seed")), n=len(tl.points), start=_e(w.time(tl.start)),
-                end=_e(w.time(tl.end)))]
+            w.n_("Scenario <code>{name}</code>, seed {seed}: {n} transaction from {start} to {end} (Beijing time).",
+                 "Scenario <code>{name}</code>, seed {seed}: {n} transactions from {start} to {end} (Beijing time).",
+                 len(tl.points), name=_e(scenario), seed=_e(header.get("seed")), start=_e(w.time(tl.start)),
+                 end=_e(w.time(tl.end)))]
     if not tl.complete:
-        para.append(_e(w._("The journal has no end line: the run was cut short. This report covers its {n} complete "
-                           "transactions.", n=len(tl.points))))
+        para.append(_e(w.n_("The journal has no end line: the run was cut short. This report covers its {n} "
+                            "complete transaction.", "The journal has no end line: the run was cut short. This "
+                            "report covers its {n} complete transactions.", len(tl.points))))
     elif outcome == "ok":
         para.append(_e(w._("The run finished and every invariant held.")))
     elif outcome:
@@ -80,16 +85,18 @@ def _prepaid(tl: Timeline, w: ReportWords) -> str:
     rows = tl.institutions
     names = sorted({r.institution for r in rows})
     institutions = names[0] if len(names) == 1 else w.n_("{n} institution", "{n} institutions", len(names))
-    # TRANSLATORS: {institutions} is a school's name or "3 institutions"
-    line = [w._("Parents prepaid {paid} for {orders} orders with {institutions}. Of that, {released} reached the "
+    # TRANSLATORS: {institutions} is a school's name or "3 institutions"; {orders} a count with its unit
+    line = [w._("Parents prepaid {paid} for {orders} with {institutions}. Of that, {released} reached the "
                 "institutions, {refunded} went back to the parents and {locked} is still locked.",
-                paid=w.money(sum(r.paid_in_fen for r in rows)), orders=sum(r.orders for r in rows),
+                paid=w.money(sum(r.paid_in_fen for r in rows)),
+                orders=counted(w, "orders", sum(r.orders for r in rows)),
                 institutions=institutions, released=w.money(sum(r.released_fen for r in rows)),
                 refunded=w.money(sum(r.refunded_fen for r in rows)), locked=w.money(sum(r.locked_fen for r in rows)))]
     lessons = sum(r.lessons_released for r in rows if r.escrow)
     if lessons:
-        line.append(w._("{lessons} lesson fees (lessons × pupils) were paid to the institutions one lesson at a time, "
-                        "as the lessons were taught.", lessons=lessons))
+        line.append(w.n_("{n} lesson fee (lessons × pupils) was paid to the institutions one lesson at a time, as "
+                         "the lessons were taught.", "{n} lesson fees (lessons × pupils) were paid to the "
+                         "institutions one lesson at a time, as the lessons were taught.", lessons))
     frozen = sorted({r.institution for r in rows if r.status == "Frozen"})
     if frozen:
         line.append(w._("The regulator froze {names}.", names=w.list(frozen)))
@@ -98,12 +105,14 @@ def _prepaid(tl: Timeline, w: ReportWords) -> str:
 
 def _campaign(c: Any, w: ReportWords) -> str:
     m = w.money
-    spent = w._("{funder} funded {funded} of red packets ({campaign}, valid {start} to {end}). {claims} packets worth "
-                "{claimed} were claimed; {payments} payments spent {spent} of packet money and {own} of the buyers' "
-                "own money at {merchants} merchants.",
+    # TRANSLATORS: {claims}, {payments} and {merchants} are counts with their unit ("951 packets")
+    spent = w._("{funder} funded {funded} of red packets ({campaign}, valid {start} to {end}). Winners claimed "
+                "{claims} worth {claimed}; {payments} spent {spent} of packet money and {own} of the buyers' own "
+                "money at {merchants}.",
                 funder=c.funder, funded=m(c.funded_fen), campaign=c.contract, start=w.time(c.start),
-                end=w.time(c.expiry), claims=c.claims, claimed=m(c.claimed_fen), payments=c.payments,
-                spent=m(c.spent_from_packets_fen), own=m(c.own_money_spent_fen), merchants=c.merchants)
+                end=w.time(c.expiry), claims=counted(w, "claimed_packets", c.claims), claimed=m(c.claimed_fen),
+                payments=counted(w, "payments", c.payments), spent=m(c.spent_from_packets_fen),
+                own=m(c.own_money_spent_fen), merchants=counted(w, "merchants", c.merchants))
     back = {"returned": m(c.returned_to_funder_fen), "refunded": m(c.refunded_to_buyers_fen),
             "unspent": m(c.unspent_fen)}
     if c.swept_fen:
@@ -134,26 +143,38 @@ UNITS = {
     "pay_runs": lambda w, n: w.n_("{n} pay run", "{n} pay runs", n),
     # TRANSLATORS: filled into "paid to workers in {count}"; Chinese keeps only {n}
     "wages_paid": lambda w, n: w.n_("{n} wage", "{n} wages", n),
+    # TRANSLATORS: filled into "Parents prepaid ... for {orders}"; Chinese keeps only {n} (the unit is in its sentence)
+    "orders": lambda w, n: w.n_("{n} order", "{n} orders", n),
+    # TRANSLATORS: filled into "Winners claimed {claims}"; Chinese keeps only {n} (the unit is in its sentence)
+    "claimed_packets": lambda w, n: w.n_("{n} packet", "{n} packets", n),
+    "payments": lambda w, n: w.n_("{n} payment", "{n} payments", n),
+    # TRANSLATORS: filled into "at {merchants}"; Chinese keeps only {n} (the unit is in its sentence)
+    "merchants": lambda w, n: w.n_("{n} merchant", "{n} merchants", n),
 }
+
+
+def counted(w: ReportWords, key: str, n: int) -> str:
+    """A count with its unit, as the sentences take it ("3 orders"; in Chinese the bare "3")."""
+    return UNITS[key](w, n)
 
 
 def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportWords) -> list[str]:
     """What happened to a run's grant, conditional-payment and wage money, from summary.json's totals."""
     m, out = w.money, []
 
-    def counted(key: str) -> str:
-        return UNITS[key](w, counts.get(key, 0))
+    def counted_(key: str) -> str:
+        return counted(w, key, counts.get(key, 0))
 
     if "budget_fen" in totals:
         # TRANSLATORS: {grants}, {tranches} and {payments} are counts with their unit ("24 grants")
         line = [w._("A grant programme with a budget of {budget} made {grants} and paid {paid} into the firms' "
                     "wallets in {tranches}; the firms spent {spent} of it on registered payees of allowed purposes "
                     "in {payments}, and {unspent} is still unspent.",
-                    budget=m(totals["budget_fen"]), grants=counted("grants"),
+                    budget=m(totals["budget_fen"]), grants=counted_("grants"),
                     paid=m(totals.get("paid_to_firms_fen", 0)),
-                    tranches=counted("tranches_paid"),
+                    tranches=counted_("tranches_paid"),
                     spent=m(totals.get("grant_spent_fen", 0)),
-                    payments=counted("grant_payments"),
+                    payments=counted_("grant_payments"),
                     unspent=m(totals.get("grant_unspent_fen", 0)))]
         if totals.get("cancelled_fen"):
             line.append(w._("{cancelled} of tranches was cancelled.", cancelled=m(totals["cancelled_fen"])))
@@ -162,7 +183,7 @@ def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportW
             line.append(w._("{clawbacks}: the firms owed {owed} ({principal} received plus {interest} interest); "
                             "{returned} of unspent grant money went back at once, {withheld} of later tranches was "
                             "withheld, {repaid} was repaid and {outstanding} is still owed.",
-                            clawbacks=counted("clawbacks"), owed=m(totals.get("owed_fen", 0)),
+                            clawbacks=counted_("clawbacks"), owed=m(totals.get("owed_fen", 0)),
                             principal=m(totals.get("principal_fen", 0)), interest=m(totals.get("interest_fen", 0)),
                             returned=m(totals.get("returned_unspent_fen", 0)),
                             withheld=m(totals.get("withheld_fen", 0)), repaid=m(totals.get("repaid_fen", 0)),
@@ -173,19 +194,19 @@ def subsidy_sentences(totals: dict[str, int], counts: dict[str, int], w: ReportW
         out.append(w._("{payments} locked {created} in the payers' own wallets: {released} was released to the "
                        "payees, {returned} went back to the payers and {pending} is still undecided ({disputes} "
                        "disputed).",
-                       payments=counted("conditional_payments"),
+                       payments=counted_("conditional_payments"),
                        created=m(totals["conditional_created_fen"]),
                        released=m(totals.get("conditional_released_fen", 0)),
                        returned=m(totals.get("conditional_returned_fen", 0)),
                        pending=m(totals.get("conditional_pending_fen", 0)),
-                       disputes=counts.get("conditional_disputes", 0)))
+                       disputes=w.number(counts.get("conditional_disputes", 0))))
     if "wages_funded_fen" in totals:
         # TRANSLATORS: {runs} and {count} are counts with their unit ("2 pay runs", "40 wages")
         out.append(w._("{runs} put {funded} of wages into the subcontractor's wallet, locked to the workers listed: "
                        "{paid} was paid to workers in {count}, {returned} went back to the main contractor and "
                        "{pending} is not yet paid.",
-                       runs=counted("pay_runs"), funded=m(totals["wages_funded_fen"]),
-                       paid=m(totals.get("wages_paid_fen", 0)), count=counted("wages_paid"),
+                       runs=counted_("pay_runs"), funded=m(totals["wages_funded_fen"]),
+                       paid=m(totals.get("wages_paid_fen", 0)), count=counted_("wages_paid"),
                        returned=m(totals.get("wages_returned_fen", 0)),
                        pending=m(totals.get("wages_pending_fen", 0))))
     return out

@@ -100,10 +100,10 @@ class ReportWords:
         """A scenario's title: the run's own (English) unless this language translates the built-in one."""
         return (self.translated(TITLES[scenario]) if scenario in TITLES else None) or english
 
-    def param(self, key: str) -> str:
-        name = self.translated(PARAMS[key]) if key in PARAMS else None
-        # TRANSLATORS: a scenario parameter: its name in words and its key
-        return self._("{name} ({key})", name=name, key=key) if name else key
+    def param(self, key: str) -> str | None:
+        """A scenario parameter's name in words, with its unit where it has one ("dispute window (hours)"); None
+        for a parameter no table knows (a user scenario's own)."""
+        return self._(PARAMS[key]) if key in PARAMS else None
 
     def total(self, key: str) -> str:
         return self._(TOTALS[key]) if key in TOTALS else key.removesuffix("_fen").replace("_", " ")
@@ -166,7 +166,7 @@ class ReportWords:
         if kind == "supervised_balance_high":
             return {"subject": subject, "amount": self.money(int(value)), "threshold": self.money(int(threshold))}
         if kind == "course_oversold":
-            return {"subject": subject, "sold": value, "can_teach": threshold}
+            return {"subject": subject, "sold": int(value), "can_teach": self.number(int(threshold))}
         if kind == "grant_debt_outstanding":
             return {"subject": subject, "owed": self.money(int(value))}
         if kind == "conditional_payment_disputed":
@@ -184,8 +184,9 @@ def _says(words: Any, kind: str, v: dict[str, Any]) -> str:
         return words._("money supervised for {subject} reached {amount}, above {threshold}: custody at a bank is "
                        "required", **v)
     if kind == "course_oversold":
-        return words._("{subject}: {sold} lessons sold, but only about {can_teach} can be taught before the course "
-                       "ends", **v)
+        return words.n_("{subject}: {n} lesson sold, but only about {can_teach} can be taught before the course ends",
+                        "{subject}: {n} lessons sold, but only about {can_teach} can be taught before the course "
+                        "ends", v["sold"], subject=v["subject"], can_teach=v["can_teach"])
     if kind == "campaign_unspent_near_expiry":
         # TRANSLATORS: {subject} is a red-packet campaign; {share} and {threshold} are percentages ("46%")
         return words._("campaign {subject} expires soon with {share} of its money unspent (threshold {threshold})",
