@@ -75,33 +75,37 @@ class Simulation:
         self.seed = seed
         self.reporter = reporter or SilentReporter()
         self.chain = Chain(genesis_time=params.start_ts, seed=seed, backend=backend)
-        self.journal = journal
-        self.events: list[RecordedEvent] = []
-        self.checks: dict[str, bool] = {}
-        self.comparison: dict[str, dict[str, int]] | None = None
-        self.extra_totals: dict[str, int] = {}
-        self.counts: dict[str, int] = {"transactions": 0, "reverted": 0, "expected_refusals": 0}
-        self.gas_by_function: dict[str, int] = {}
-        self.deployments: dict[str, Any] = {}  # label -> Deployed
-        self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
-        self.chain.on_transaction.append(self._on_transaction)
-        for observer in observers:  # alerts, a classroom narrator: attached before the first deployment
-            if hasattr(observer, "attach"):
-                observer.attach(self)
-            else:
-                self.chain.on_transaction.append(observer)
-        if journal is not None:
-            journal.header(
-                scenario=scenario.name,
-                params=params.model_dump(mode="json"),
-                seed=seed,
-                genesis_time=self.chain.genesis_time,
-                genesis_allocation=self.chain.genesis_allocation,
-                chain=self.chain.settings,
-                artifacts=current_manifest().artifact_hashes(),
-            )
-        if world is not None:
-            world(self)
+        try:  # a failure while the world is set up (a node dying under the first deployments) stops the node
+            self.journal = journal
+            self.events: list[RecordedEvent] = []
+            self.checks: dict[str, bool] = {}
+            self.comparison: dict[str, dict[str, int]] | None = None
+            self.extra_totals: dict[str, int] = {}
+            self.counts: dict[str, int] = {"transactions": 0, "reverted": 0, "expected_refusals": 0}
+            self.gas_by_function: dict[str, int] = {}
+            self.deployments: dict[str, Any] = {}  # label -> Deployed
+            self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
+            self.chain.on_transaction.append(self._on_transaction)
+            for observer in observers:  # alerts, a classroom narrator: attached before the first deployment
+                if hasattr(observer, "attach"):
+                    observer.attach(self)
+                else:
+                    self.chain.on_transaction.append(observer)
+            if journal is not None:
+                journal.header(
+                    scenario=scenario.name,
+                    params=params.model_dump(mode="json"),
+                    seed=seed,
+                    genesis_time=self.chain.genesis_time,
+                    genesis_allocation=self.chain.genesis_allocation,
+                    chain=self.chain.settings,
+                    artifacts=current_manifest().artifact_hashes(),
+                )
+            if world is not None:
+                world(self)
+        except BaseException:
+            self.chain.close()
+            raise
 
     # ------------------------------------------------------------------ actors and time
     def addr(self, name: str) -> str:
@@ -239,14 +243,18 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
     ``summarise`` reads the finished simulation. ``ecny_sim.pilot.run_scenario`` passes the pilots'.
     """
     journal = None
+    created = out_dir is not None and not out_dir.exists()
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         journal = Journal(out_dir / "journal.jsonl")
     sim = None
     try:
         reporter = reporter or SilentReporter()
-        sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers,
-                              backend=backend)
+        try:
+            sim = open_simulation(scenario, params, seed, journal=journal, reporter=reporter, observers=observers,
+                                  backend=backend)
+        except ChainFailure as exc:  # the backend could not start (or died while the world was set up)
+            return _not_started(journal, out_dir if created else None, f"the chain backend could not start: {exc}")
         outcome, message = "ok", ""
         try:
             with reporter.phase(N_("Running the scenario")):
@@ -293,6 +301,18 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
             sim.chain.close()  # stops a node the run started
         if journal is not None:
             journal.close()
+
+
+def _not_started(journal: Journal | None, out_dir: Path | None, message: str) -> RunResult:
+    """A run whose chain failed to start: outcome chain_failed, its journal removed, and `out_dir` (given when
+    this run created it) too: nothing half-written (the CLI's work folder, left empty, is not moved into place)."""
+    if journal is not None:
+        journal.close()
+        journal.path.unlink(missing_ok=True)
+    if out_dir is not None:  # the folder this run created
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()
+    return RunResult("chain_failed", EXIT_CHAIN, {}, message, None)
 
 
 def _where(exc: BaseException) -> str:

@@ -92,7 +92,8 @@ class RunFolder:
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
         """Yields the folder to write into; moves it into place when the block ends, or to ``*.incomplete``
-        when it is interrupted or fails."""
+        when it is interrupted or fails. A folder left empty (a run that could not start) is removed, and the
+        target is not touched."""
         shutil.rmtree(self.work, ignore_errors=True)  # an earlier interrupted try: this run replaces it
         self.work.mkdir()
         try:
@@ -101,6 +102,9 @@ class RunFolder:
             if not any(self.work.iterdir()):
                 self.work.rmdir()
             raise
+        if not any(self.work.iterdir()):  # nothing was written (the chain never started): no folder at all
+            self.work.rmdir()
+            return
         self._move_into_place()
 
     def _move_into_place(self) -> None:
