@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
+from ecny_sim.chain.backend import BACKENDS
 from ecny_sim.chain.compiler import CompilerError
-from ecny_sim.read.replay import replay as replay_journal
-from ecny_sim.run.engine import EXIT_INCOMPLETE
+from ecny_sim.chain.errors import ChainFailure
+from ecny_sim.read.replay import ACROSS_BACKENDS, replay as replay_journal
+from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INCOMPLETE
 from ecny_sim.run.journal_reader import read_journal
 from ecny_sim.run.scenario import BadInput, echo
 
@@ -28,20 +30,27 @@ def replay(
                                           help="exit 0, not 4, when a matching journal has no end line"),
     expect: Optional[str] = typer.Option(None, "--expect", metavar="HASH",
                                          help="the journal's final hash as recorded elsewhere (sha256, 12+ hex)"),
+    backend: Optional[str] = typer.Option(None, "--backend", metavar="pyevm|anvil",
+                                          help="the chain to replay on [default: the run's own]"),
 ) -> None:
     """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
     matches but the run never ended (a killed run)."""
     if expect is not None and not re.fullmatch(r"[0-9a-fA-F]{12,64}", expect):
         fail(f"--expect {echo(expect)}: give the journal's final hash (at least 12 hex digits of its sha256)")
+    if backend is not None and backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {echo(backend)}")
     try:
         if until is not None:  # checked before anything is replayed
             lines = [tx["line"] for tx in read_journal(run).txs]
             if not lines or not lines[0] <= until <= lines[-1]:
                 fail(f"--until {until}: this journal's transaction lines are {lines[0]} to {lines[-1]}" if lines
                      else f"--until {until}: this journal has no transaction lines")
-        result = replay_journal(run, until=until)
+        result = replay_journal(run, until=until, backend=backend)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
+    except ChainFailure as exc:
+        fail(f"the chain backend failed: {exc}", code=EXIT_CHAIN)
+    result.chain.close()  # stops a node the replay started
     if expect is not None and not result.run.final_hash.startswith(expect.lower()):
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"[bold red]this journal's final hash is {result.run.final_hash}, not the expected {expect}[/bold red]: "
@@ -57,7 +66,8 @@ def replay(
         tail = "; the run was incomplete (its journal has no end line)"
     elif result.final_state_hash is not None:
         tail = f"; final state hash {result.final_state_hash} matches"
-    out.print(f"[green]replay matches[/green]: {result.replayed} transactions, {where}{tail}")
+    across = f" (across backends: {ACROSS_BACKENDS})" if result.across else ""
+    out.print(f"[green]replay matches[/green]{across}: {result.replayed} transactions, {where}{tail}")
     if result.run.format >= 2:
         out.print(f"journal sha256 {result.run.final_hash}" + (" (as expected)" if expect else ""))
     if not result.run.complete and until is None and not allow_incomplete:

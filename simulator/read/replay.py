@@ -4,6 +4,10 @@ Only the journal and the compiled artifacts are needed, not the scenario's sourc
 genesis time, seed and chain settings; each line gives who sent what to which contract, at what time, with
 what gas; transactions that shared a block are sent as one block again. Each line's status, gas used,
 decoded events or error, block, time and state root must match; at the end, so must the final state hash.
+
+A journal replays on either chain backend (`replay(..., backend=)`; by default the one its header names).
+On another backend than the run's, state roots are not compared (each backend's state holds accounts the
+other's does not); everything else is, and the final observable state hash (`read.state`) still must match.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..chain import Chain
+from ..chain.backend import BACKENDS
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
 from ..run.journal import canonical_json
@@ -22,6 +27,8 @@ from ..run.journal_reader import BadJournal, JournalRun, read_journal
 from .state import observable_state, state_hash
 
 COMPARED = ("block", "timestamp", "status", "gas_used", "events", "error", "state_root")
+#: What a replay on another backend than the run's compares, in words (the CLI says it).
+ACROSS_BACKENDS = ("status, gas, events, errors, transaction hashes, final state hash; state roots not compared")
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ReplayResult:
     difference: Difference | None
     final_state_hash: str | None  # computed when the whole of a complete journal was replayed
     chain: Chain
+    backend: str = "pyevm"  # the backend it replayed on
+    across: bool = False  # another backend than the run's: state roots were not compared
 
     @property
     def matches(self) -> bool:
@@ -84,17 +93,42 @@ def _observed(result: Any) -> dict[str, Any]:
     })
 
 
+def recorded_backend(header: dict[str, Any]) -> str:
+    """The backend a journal's run used, from its header's chain settings ("anvil 1.7.1"); else "pyevm"."""
+    chain = header.get("chain")
+    described = str(chain.get("backend", "")) if isinstance(chain, dict) else ""
+    return "anvil" if described.startswith("anvil") else "pyevm"
+
+
 def replay(dir_or_journal: str | Path, *, until: int | None = None,
-           progress: Callable[[int, int], None] | None = None) -> ReplayResult:
-    """Replays the journal (up to line ``until``); ``progress(done, total)`` hears of each block replayed
-    (transactions done, and to do)."""
+           progress: Callable[[int, int], None] | None = None, backend: str | None = None) -> ReplayResult:
+    """Replays the journal (up to line ``until``) on ``backend`` ("pyevm" or "anvil"; by default the run's);
+    ``progress(done, total)`` hears of each block replayed (transactions done, and to do). The caller closes
+    ``result.chain`` (it stops a node the replay started). Raises ChainFailure when the backend fails."""
     run = read_journal(dir_or_journal)
     header = run.header
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"unknown chain backend {backend!r} (choose one of: {', '.join(BACKENDS)})")
+    backend = backend or recorded_backend(header)
+    across = backend != recorded_backend(header)
     try:
-        chain = Chain(genesis_time=header["genesis_time"], seed=header["seed"],
-                      default_gas=header["chain"]["default_gas"], block_gas_limit=header["chain"]["block_gas_limit"])
-    except (KeyError, TypeError, ValueError) as exc:
+        settings = (header["genesis_time"], header["seed"], header["chain"]["default_gas"],
+                    header["chain"]["block_gas_limit"])
+    except (KeyError, TypeError) as exc:
         raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
+    try:
+        chain = Chain(genesis_time=settings[0], seed=settings[1], default_gas=settings[2],
+                      block_gas_limit=settings[3], backend=backend)
+    except (TypeError, ValueError) as exc:
+        raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
+    result = _replay(run, chain, until, progress, across)
+    result.backend, result.across = backend, across
+    return result
+
+
+def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable[[int, int], None] | None,
+            across: bool) -> ReplayResult:
+    header = run.header
     if run.broken is not None:  # a changed, dropped or inserted line: the hash chain says where
         line, field, why = run.broken
         record = next((t for t in run.txs if t["line"] == line), None)
@@ -102,6 +136,8 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None,
                                                note=f"the line {why}"),
                             None, chain)
     compared = COMPARED + (("tx_hash",) if run.format >= 2 else ())
+    if across:  # each backend's state holds accounts the other's does not: roots differ, nothing else does
+        compared = tuple(field for field in compared if field != "state_root")
     installed = current_manifest().artifact_hashes()
     artifact_of: dict[str, str] = {}
     events: list[_Replayed] = []
