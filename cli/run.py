@@ -13,6 +13,8 @@ from ecny_sim._moved import old_imports_in
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.chain.backend import BACKENDS
 from ecny_sim.chain.compiler import CompilerError, ensure_fresh
+from ecny_sim.chain.errors import ChainFailure
+from ecny_sim.cli.node import ChainKeeper, keep_up, open_chain, show_chain
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run.engine import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED
 from ecny_sim.run.folder import RunFolder
@@ -46,6 +48,10 @@ def run(
     force: bool = typer.Option(False, "--force", help="replace a different run already in --out"),
     backend: str = typer.Option("pyevm", "--backend", metavar="pyevm|anvil",
                                 help="the chain: py-evm in this process, or an anvil node it starts"),
+    node: Optional[str] = typer.Option(None, "--node", metavar="URL",
+                                       help="run on an anvil node you run (at the scenario's genesis), not a new one"),
+    keep_node: bool = typer.Option(False, "--keep-node", help="with --backend anvil: keep the node up after the run "
+                                   "(its URL, contracts and keys printed) until Ctrl-C"),
 ) -> None:
     """Run a scenario on a fresh in-process chain."""
     spoken = [code for code in i18n.languages("narration") if not report or code in i18n.languages("report")]
@@ -53,6 +59,8 @@ def run(
         fail(f"--lang must be one of {', '.join(spoken)}, not {lang!r}")
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {scenarios.echo(backend)}")
+    if keep_node and (backend != "anvil" or node is not None):
+        fail("--keep-node needs --backend anvil (a node given with --node keeps running anyway)")
     try:
         ensure_fresh()
         scenario = scenarios.load(name)
@@ -69,6 +77,10 @@ def run(
         folder = RunFolder(out_dir, identity, force=force)
     except scenarios.BadInput as exc:
         fail(str(exc))
+    try:  # a node given with --node, or one kept up after the run: opened (and checked) before anything is written
+        chain_backend = open_chain(backend, node, keep_node, params.start_ts)
+    except ChainFailure as exc:
+        fail(str(exc), code=EXIT_CHAIN)
 
     console = Console(highlight=False)
     print_header(console, scenario.name, scenario.title, params.model_dump(mode="json"), seed, lang)
@@ -76,10 +88,12 @@ def run(
     if narrate:  # the narrator tells the transactions and the scenario's own lines, in order
         reporter = Narrator(lang=lang, out=console, pause=True)
         observers = [reporter]
+    keeper = ChainKeeper()
     began = time.perf_counter()
     try:
         with folder.writing() as work:  # moved into out_dir whole when it ends; set aside if interrupted
-            result = run_scenario(scenario, params, seed, work, reporter, observers=observers, backend=backend)
+            result = run_scenario(scenario, params, seed, work, reporter, observers=[*observers, keeper],
+                                  backend=chain_backend)
             elapsed = time.perf_counter() - began
             if report and result.summary:  # no summary: the chain never started
                 with status(console, WRITING_REPORT, lang):
@@ -92,5 +106,11 @@ def run(
     print_summary(console, result.summary, lang, elapsed=elapsed, out_dir=out_dir, report=report)
     if result.exit_code:
         Console(stderr=True, highlight=False).print(f"[bold red]{result.outcome}:[/bold red] {result.message}")
+    if node is not None and result.outcome != "chain_failed":
+        show_chain(console, keeper.chain, node)
+    elif keep_node and result.outcome != "chain_failed":
+        keep_up(console, keeper.chain, chain_backend)
+    elif keep_node:
+        chain_backend.stop()
     raise typer.Exit(result.exit_code)
 

@@ -144,8 +144,18 @@ class _Snapshot:
         self.id, self.block = id, block
 
 
+def anvil_args(genesis_time: int, chain_id: int, block_gas_limit: int) -> list[str]:
+    """anvil's options for a run's genesis (after the binary; the port and logging are added apart)."""
+    return ["--accounts", "0", "--chain-id", str(chain_id), "--timestamp", str(int(genesis_time)),
+            "--hardfork", "prague", "--base-fee", "0", "--gas-limit", str(block_gas_limit), "--order", "fifo",
+            "--no-create2"]
+
+
 class AnvilBackend(Backend):
     name = "anvil"
+    host = "127.0.0.1"
+    #: True: `close()` leaves the node running (`--keep-node`); `stop()` stops it.
+    keep_running = False
 
     def __init__(self, genesis_time: int, *, block_gas_limit: int | None = None, chain_id: int = DEFAULT_CHAIN_ID,
                  binary: str | Path | None = None, port: int | None = None, start_timeout: float = 30.0,
@@ -156,10 +166,9 @@ class AnvilBackend(Backend):
         binary = Path(binary) if binary is not None else find_anvil()
         if binary is None or not binary.is_file():
             raise BackendUnavailable(MISSING if binary is None else f"no anvil binary at {binary}")
-        args = [str(binary), "--host", "127.0.0.1", "--port", str(port or 0), "--accounts", "0",
-                "--chain-id", str(self.chain_id), "--timestamp", str(int(genesis_time)), "--hardfork", "prague",
-                "--base-fee", "0", "--gas-limit", str(self.block_gas_limit), "--no-mining", "--order", "fifo",
-                "--no-create2", "--prune-history", "16", "--color", "never"]
+        args = [str(binary), "--host", "127.0.0.1", "--port", str(port or 0),
+                *anvil_args(genesis_time, self.chain_id, self.block_gas_limit), "--no-mining",
+                "--prune-history", "16", "--color", "never"]
         self._log = tempfile.TemporaryFile()
         self._conn: http.client.HTTPConnection | None = None
         self._last_used = 0.0
@@ -190,7 +199,7 @@ class AnvilBackend(Backend):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def description(self) -> str:
@@ -204,7 +213,13 @@ class AnvilBackend(Backend):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self._stopper()
+        if not self.keep_running:
+            self._stopper()
+
+    def stop(self) -> None:
+        """Stop the node, even one kept running."""
+        self.keep_running = False
+        self.close()
 
     def _log_tail(self) -> str:
         """The node's last line of output (why it exited)."""
@@ -272,7 +287,7 @@ class AnvilBackend(Backend):
         if self._conn is None or now - self._last_used > _IDLE_RECONNECT_S or timeout is not None:
             if self._conn is not None:
                 self._conn.close()
-            self._conn = http.client.HTTPConnection("127.0.0.1", self.port,
+            self._conn = http.client.HTTPConnection(self.host, self.port,
                                                     timeout=timeout if timeout is not None else self.rpc_timeout)
         self._last_used = now
         try:
