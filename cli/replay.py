@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
 def replay(
     run: Path = typer.Argument(..., help="a run directory or its journal.jsonl"),
     until: Optional[int] = typer.Option(None, "--until", help="stop after this journal line (a transaction's)"),
-    allow_incomplete: bool = typer.Option(False, "--allow-incomplete",
-                                          help="exit 0, not 4, when a matching journal has no end line"),
+    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="exit 0, not 4, when a matching journal "
+                                          "has no end line (or its run's chain failed)"),
     expect: Optional[str] = typer.Option(None, "--expect", metavar="HASH",
                                          help="the journal's final hash as recorded elsewhere (sha256, 12+ hex)"),
     backend: Optional[str] = typer.Option(None, "--backend", metavar="pyevm|anvil",
@@ -64,11 +64,13 @@ def replay(
     tail = ""
     if not result.run.complete:
         tail = "; the run was incomplete (its journal has no end line)"
+    elif result.chain_failed:
+        tail = "; the run's chain backend failed after its last line (no final state was read)"
     elif result.final_state_hash is not None:
         tail = f"; final state hash {result.final_state_hash} matches"
     across = f" (across backends: {ACROSS_BACKENDS})" if result.across else ""
     out.print(f"[green]replay matches[/green]{across}: {result.replayed} transactions, {where}{tail}")
     if result.run.format >= 2:
         out.print(f"journal sha256 {result.run.final_hash}" + (" (as expected)" if expect else ""))
-    if not result.run.complete and until is None and not allow_incomplete:
+    if (not result.run.complete or result.chain_failed) and until is None and not allow_incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)

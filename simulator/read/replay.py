@@ -61,6 +61,15 @@ class ReplayResult:
     def matches(self) -> bool:
         return self.difference is None
 
+    @property
+    def chain_failed(self) -> bool:
+        """The run ended because its chain backend failed: no final state was read, none is compared."""
+        return _chain_failed(self.run)
+
+
+def _chain_failed(run: JournalRun) -> bool:
+    return bool(run.complete and run.end.get("outcome") == "chain_failed" and not run.end.get("final_state_hash"))
+
 
 @dataclass
 class _Replayed:
@@ -170,7 +179,7 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
         if progress is not None:
             progress(replayed, len(lines))
     final = None
-    if run.complete and until is None and artifact_of:
+    if run.complete and until is None and artifact_of and not _chain_failed(run):  # else: never read, not compared
         final = state_hash(observable_state(chain, artifact_of, events))
         if final != run.end.get("final_state_hash"):
             return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",

@@ -122,3 +122,34 @@ def test_replay_without_anvil_is_exit_6_in_one_line(runs, monkeypatch):
                                 env={"COLUMNS": "300"})
     assert result.exit_code == 6
     assert result.stderr.strip() == f"error: the chain backend failed: {MISSING}"
+
+
+class _KillNode:
+    """An observer that kills the run's node after its `after`-th transaction."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.seen, self.pid = after, 0, 0
+
+    def attach(self, sim) -> None:
+        self.pid = sim.chain.backend.pid
+        sim.chain.on_transaction.append(self)
+
+    def __call__(self, record) -> None:
+        self.seen += 1
+        if self.seen == self.after:
+            os.kill(self.pid, 9)
+
+
+def test_a_run_whose_node_died_replays_to_its_last_line(anvil_binary, tmp_path):
+    s = scenarios.load("edu_withdraw")
+    result = run_scenario(s, s.params(test_scale=True), 3, tmp_path / "died", observers=[_KillNode(10)],
+                          backend="anvil")
+    assert result.outcome == "chain_failed"
+    for on in ("anvil", "pyevm"):
+        replayed = _replayed(tmp_path / "died", on)
+        assert replayed.matches, str(replayed.difference)
+        assert replayed.chain_failed and replayed.replayed == 10 and replayed.final_state_hash is None
+    out = CliRunner().invoke(app, ["replay", str(tmp_path / "died"), "--backend", "pyevm"], env={"COLUMNS": "300"})
+    assert out.exit_code == 4 and "the run's chain backend failed after its last line" in out.stdout
+    out = CliRunner().invoke(app, ["replay", str(tmp_path / "died"), "--allow-incomplete"])
+    assert out.exit_code == 0
