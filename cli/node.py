@@ -48,19 +48,17 @@ def show_chain(console: Console, chain: Any, url: str) -> None:
 
 
 def keep_up(console: Console, chain: Any, node: AnvilBackend) -> None:
-    """Shows the chain, then waits until Ctrl-C (or SIGTERM) and stops the node."""
-    try:
+    """Shows the chain, then waits until Ctrl-C (or SIGTERM, or the node's own exit) and stops the node."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:  # Ctrl-C from the first line printed on is the way out, not an interruption of the run
         show_chain(console, chain, node.url)
         console.print(f"node pid {node.pid}; press Ctrl-C to stop it", soft_wrap=True)
-        stop = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.wait(0.5) and node._process.poll() is None:
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5) and node.running:
             pass
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+    except KeyboardInterrupt:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         node.stop()
     console.print("node stopped")

@@ -202,6 +202,11 @@ class AnvilBackend(Backend):
         return f"http://{self.host}:{self.port}"
 
     @property
+    def running(self) -> bool:
+        """The node's process has not exited."""
+        return self._process.poll() is None
+
+    @property
     def description(self) -> str:
         return f"anvil {self.version}"
 

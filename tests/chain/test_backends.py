@@ -22,12 +22,15 @@ import pytest
 
 import test_chain as behaviours
 from ecny_sim.chain import Chain
-from ecny_sim.chain.anvil import MISSING, AnvilBackend, find_anvil
+from ecny_sim.chain.anvil import MISSING, AnvilBackend
 from ecny_sim.chain.backend import DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID, BackendUnavailable
 from ecny_sim.chain.errors import ChainFailure
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.engine import EXIT_CHAIN
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from anvil_nodes import KillNode, require_anvil  # noqa: E402
 
 ARTIFACT, T0 = behaviours.ARTIFACT, behaviours.T0
 
@@ -58,12 +61,7 @@ base, chain, fx, new_chain = behaviours.base, behaviours.chain, behaviours.fx, b
 
 @pytest.fixture(scope="session")
 def anvil_binary() -> Path:
-    path = find_anvil()
-    if path is None:
-        if os.environ.get("ECNY_REQUIRE_ANVIL") == "1":
-            pytest.fail(MISSING)
-        pytest.skip(MISSING)
-    return path
+    return require_anvil()
 
 
 @pytest.fixture(scope="module")
@@ -174,25 +172,11 @@ def test_node_killed_mid_run_is_a_chain_failure(anvil_binary):
     chain.close()
 
 
-class _KillNode:
-    """An observer that kills the run's node after its `after`-th transaction."""
-
-    def __init__(self, after: int) -> None:
-        self.after, self.seen, self.pid = after, 0, 0
-
-    def attach(self, sim) -> None:
-        self.pid = sim.chain.backend.pid
-        sim.chain.on_transaction.append(self)
-
-    def __call__(self, record) -> None:
-        self.seen += 1
-        if self.seen == self.after:
-            os.kill(self.pid, signal.SIGKILL)
 
 
 def test_run_whose_node_dies_exits_6_with_its_journal(anvil_binary, tmp_path):
     scenario = scenarios.load("edu_abscond")
-    killer = _KillNode(after=12)
+    killer = KillNode(after=12)
     result = run_scenario(scenario, scenario.params(test_scale=True), 1, tmp_path, observers=[killer],
                           backend="anvil")
     assert (result.outcome, result.exit_code) == ("chain_failed", EXIT_CHAIN)

@@ -7,29 +7,28 @@ ECNY_REQUIRE_ANVIL=1 makes them fail instead."""
 from __future__ import annotations
 
 import json
-import os
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from ecny_sim.chain.anvil import MISSING, find_anvil
+from ecny_sim.chain.anvil import MISSING
 from ecny_sim.cli.main import app
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.engine import EXIT_CHAIN
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from anvil_nodes import require_anvil  # noqa: E402
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "300"}
 
 
 @pytest.fixture(scope="module")
-def anvil_binary():
-    path = find_anvil()
-    if path is None:
-        if os.environ.get("ECNY_REQUIRE_ANVIL") == "1":
-            pytest.fail(MISSING)
-        pytest.skip(MISSING)
-    return path
+def anvil_binary() -> Path:
+    return require_anvil()
 
 
 def _lines(result) -> list[str]:

@@ -22,11 +22,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ecny_sim.chain.anvil import MISSING, find_anvil
 from ecny_sim.chain.node import suitable_command
 from ecny_sim.cli.main import app
 from ecny_sim.read.replay import replay
 from ecny_sim.run import scenario as scenarios
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from anvil_nodes import require_anvil  # noqa: E402
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "300"}
@@ -35,12 +37,7 @@ START = scenarios.load("edu_withdraw").params(test_scale=True).start_ts
 
 @pytest.fixture(scope="module")
 def anvil_binary() -> Path:
-    path = find_anvil()
-    if path is None:
-        if os.environ.get("ECNY_REQUIRE_ANVIL") == "1":
-            pytest.fail(MISSING)
-        pytest.skip(MISSING)
-    return path
+    return require_anvil()
 
 
 def _rpc(url: str, method: str, *params) -> object:

@@ -8,30 +8,28 @@ ECNY_REQUIRE_ANVIL=1 makes them fail instead."""
 from __future__ import annotations
 
 import json
-import os
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from ecny_sim.chain.anvil import MISSING, find_anvil
+from ecny_sim.chain.anvil import MISSING
 from ecny_sim.cli.main import app
 from ecny_sim.pilot import run_scenario
 from ecny_sim.read.replay import ACROSS_BACKENDS, replay
 from ecny_sim.run import scenario as scenarios
 from test_replay import _line_of, _tamper
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from anvil_nodes import KillNode, require_anvil  # noqa: E402
+
 NAMES = ("edu_withdraw", "redpacket_rules", "sme_special_funds")
 
 
 @pytest.fixture(scope="module")
 def anvil_binary() -> Path:
-    path = find_anvil()
-    if path is None:
-        if os.environ.get("ECNY_REQUIRE_ANVIL") == "1":
-            pytest.fail(MISSING)
-        pytest.skip(MISSING)
-    return path
+    return require_anvil()
 
 
 @pytest.fixture(scope="module")
@@ -124,25 +122,11 @@ def test_replay_without_anvil_is_exit_6_in_one_line(runs, monkeypatch):
     assert result.stderr.strip() == f"error: the chain backend failed: {MISSING}"
 
 
-class _KillNode:
-    """An observer that kills the run's node after its `after`-th transaction."""
-
-    def __init__(self, after: int) -> None:
-        self.after, self.seen, self.pid = after, 0, 0
-
-    def attach(self, sim) -> None:
-        self.pid = sim.chain.backend.pid
-        sim.chain.on_transaction.append(self)
-
-    def __call__(self, record) -> None:
-        self.seen += 1
-        if self.seen == self.after:
-            os.kill(self.pid, 9)
 
 
 def test_a_run_whose_node_died_replays_to_its_last_line(anvil_binary, tmp_path):
     s = scenarios.load("edu_withdraw")
-    result = run_scenario(s, s.params(test_scale=True), 3, tmp_path / "died", observers=[_KillNode(10)],
+    result = run_scenario(s, s.params(test_scale=True), 3, tmp_path / "died", observers=[KillNode(10)],
                           backend="anvil")
     assert result.outcome == "chain_failed"
     for on in ("anvil", "pyevm"):
