@@ -53,7 +53,7 @@ def run(
     keep_node: bool = typer.Option(False, "--keep-node", help="with --backend anvil: keep the node up after the run "
                                    "(its URL, contracts and keys printed) until Ctrl-C"),
 ) -> None:
-    """Run a scenario on a fresh in-process chain."""
+    """Run a scenario on a fresh chain (py-evm in this process unless --backend or --node say otherwise)."""
     spoken = [code for code in i18n.languages("narration") if not report or code in i18n.languages("report")]
     if lang not in spoken:  # a language is a folder of catalogs (ECNY_SIM_LOCALE_PATH may add more)
         fail(f"--lang must be one of {', '.join(spoken)}, not {lang!r}")
