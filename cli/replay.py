@@ -17,6 +17,7 @@ from ecny_sim.read.replay import ACROSS_BACKENDS, replay as replay_journal
 from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INCOMPLETE
 from ecny_sim.run.journal_reader import read_journal
 from ecny_sim.run.scenario import BadInput, echo
+from ecny_sim.show.terminal import REPLAYING, progress_callback
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +46,8 @@ def replay(
             if not lines or not lines[0] <= until <= lines[-1]:
                 fail(f"--until {until}: this journal's transaction lines are {lines[0]} to {lines[-1]}" if lines
                      else f"--until {until}: this journal has no transaction lines")
-        result = replay_journal(run, until=until, backend=backend)
+        with progress_callback(Console(highlight=False), REPLAYING) as progress:  # a bar on a terminal
+            result = replay_journal(run, until=until, backend=backend, progress=progress)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
     except ChainFailure as exc:

@@ -25,10 +25,13 @@ def report(
     if lang not in languages("report"):
         fail(f"unknown language {echo(lang)} for --lang; choose one of: {', '.join(languages('report'))}")
     from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made
+    from ecny_sim.show.terminal import WRITING_REPORT, status
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        path = write_report(run_directory(run_dir), lang, warn=lambda line: err.print(line, style="yellow", markup=False))
+        with status(Console(highlight=False), WRITING_REPORT, lang):  # a status line on a terminal
+            path = write_report(run_directory(run_dir), lang,
+                                warn=lambda line: err.print(line, style="yellow", markup=False))
     except BadInput as exc:
         fail(str(exc))
     Console(highlight=False, soft_wrap=True).print(f"wrote {path} (charts in {path.parent / 'charts'}/)")
