@@ -1,9 +1,10 @@
 """Running a scenario: a fresh chain, the journal written as it goes, then the summary.
 
 ``Simulation`` is what a scenario script receives: actors by name, time travel, contracts, expected refusals
-and its own checks. What lives in its world (the e-CNY wallets, the alerts) is set up by the ``world``
-callable it opens with (``ecny_sim.pilot`` gives the pilots' world). ``run_scenario`` wraps one run and
-decides its outcome and exit code; the caller passes how a finished simulation is summarised.
+and its own checks. It knows no contract of the pilots: ``ecny_sim.pilot.Simulation`` adds their world (the
+e-CNY wallets deployed when it opens, prepaid contracts by model, alerts) through the ``world`` callable and
+the observers it opens with. ``run_scenario`` wraps one run and decides its outcome and exit code; the caller
+passes how a finished simulation is summarised.
 """
 
 from __future__ import annotations
