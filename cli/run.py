@@ -10,14 +10,15 @@ import typer
 from rich.console import Console
 
 from ecny_sim._moved import old_imports_in
-from ecny_sim.run import scenario as scenarios
 from ecny_sim.chain.backend import BACKENDS
 from ecny_sim.chain.compiler import CompilerError, ensure_fresh
 from ecny_sim.chain.errors import ChainFailure
 from ecny_sim.cli.node import ChainKeeper, keep_up, open_chain, show_chain
 from ecny_sim.pilot import run_scenario
+from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.engine import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED
 from ecny_sim.run.folder import RunFolder
+from ecny_sim.run.scenario import echo
 from ecny_sim.show import i18n
 from ecny_sim.show.narration import Narrator
 from ecny_sim.show.report import write_report
@@ -56,7 +57,7 @@ def run(
     """Run a scenario on a fresh chain (py-evm in this process unless --backend or --node say otherwise)."""
     spoken = [code for code in i18n.languages("narration") if not report or code in i18n.languages("report")]
     if lang not in spoken:  # a language is a folder of catalogs (ECNY_SIM_LOCALE_PATH may add more)
-        fail(f"--lang must be one of {', '.join(spoken)}, not {lang!r}")
+        fail(f"--lang must be one of {', '.join(spoken)}, not {echo(lang)}")
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {scenarios.echo(backend)}")
     if keep_node and (backend != "anvil" or node is not None):
