@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import eth  # noqa: F401  (py-evm raises the recursion limit when imported: import it here, not inside an example)
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -40,7 +39,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends
+from modelled_sends import ModelledSends, machine_settings
 from ecny_sim.domain import merkle
 from ecny_sim.chain import Chain
 from ecny_sim.chain.clock import DAY, HOUR, parse_beijing
@@ -722,11 +721,8 @@ class CampaignMachine(ModelledSends, RuleBasedStateMachine):
 
 
 def test_campaign_properties_hold():
-    """The profile (tests/conftest.py) sets the number and length of the sequences."""
-    run_state_machine_as_test(
-        CampaignMachine,
-        settings=settings(settings(), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]),
-    )
+    """The profile (tests/conftest.py) sets the number and length of the sequences, capped in the fast one."""
+    run_state_machine_as_test(CampaignMachine, settings=machine_settings())
 
 
 # ------------------------------------------------------------------------------------------ teeth

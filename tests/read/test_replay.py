@@ -20,18 +20,16 @@ from ecny_sim.pilot import run_scenario
 from ecny_sim.run.journal_reader import BadJournal, read_journal
 from ecny_sim.read.replay import replay
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scenario_runs import session_runs  # noqa: E402
+
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("replay")
-    out = {}
-    for name in scenarios.builtin_names():
-        s = scenarios.load(name)
-        out[name] = base / name
-        assert run_scenario(s, s.params(test_scale=True), seed=9, out_dir=out[name]).outcome == "ok"
-    return out
+    """Every built-in scenario at test scale: the session's shared runs (tests copy them before changing them)."""
+    return {name: run.dir for name, run in session_runs(tmp_path_factory).items()}
 
 
 @pytest.mark.parametrize("name", scenarios.builtin_names())
