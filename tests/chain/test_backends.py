@@ -55,7 +55,6 @@ test_beijing_midnight_in_the_evm = behaviours.test_beijing_midnight_in_the_evm
 test_snapshot_and_revert = behaviours.test_snapshot_and_revert
 test_revert_to_genesis = behaviours.test_revert_to_genesis
 test_hook_records_every_transaction = behaviours.test_hook_records_every_transaction
-test_a_thousand_fresh_actors = behaviours.test_a_thousand_fresh_actors
 test_state_roots_identical_across_processes = behaviours.test_state_roots_identical_across_processes
 base, chain, fx, new_chain = behaviours.base, behaviours.chain, behaviours.fx, behaviours.new_chain
 

@@ -15,19 +15,20 @@ import pytest
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 
 
-def _run(out: Path, seed: int, hashseed: str) -> None:
+def _start(out: Path, seed: int, hashseed: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    proc = subprocess.run([*ECNY_SIM, "run", "edu_abscond", "--test-scale", "--set", "phantom_lessons=1",
-                           "--seed", str(seed), "--out", str(out)], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    return subprocess.Popen([*ECNY_SIM, "run", "edu_abscond", "--test-scale", "--set", "phantom_lessons=1",
+                             "--seed", str(seed), "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("det")
-    _run(base / "a", 11, "1")
-    _run(base / "b", 11, "2")
-    _run(base / "c", 12, "1")
+    started = [_start(base / "a", 11, "1"), _start(base / "b", 11, "2"), _start(base / "c", 12, "1")]  # at once
+    for proc in started:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
     return base
 
 
