@@ -24,7 +24,7 @@ PROVE_VENV := .venv-prove
 PROVE_REQ := tools/prove/requirements.txt
 PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts catalogs demo test test-deep bench bench-full compile solc audit prove prove-fast
+.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full compile solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
@@ -82,7 +82,11 @@ demo: artifacts
 	$(VBIN)/ecny-sim run edu_abscond
 
 test: artifacts
-	ECNY_SIM_AUTOCOMPILE=0 $(VPY) -m pytest -q
+	ECNY_SIM_AUTOCOMPILE=0 $(VPY) -m pytest -q -m "not slow"
+
+# The benchmarks' smoke runs (tests marked slow): CI runs them after `make test`.
+test-slow: artifacts
+	ECNY_SIM_AUTOCOMPILE=0 $(VPY) -m pytest -q -m slow
 
 test-deep: artifacts
 	ECNY_SIM_AUTOCOMPILE=0 HYPOTHESIS_PROFILE=deep $(VPY) -m pytest -q

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: `make test-slow` (and CI) runs these; `make test` leaves them out to stay under six minutes.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"

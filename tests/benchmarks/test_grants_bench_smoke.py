@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import grants
+
+#: `make test-slow` (and CI) runs these; `make test` leaves them out to stay under six minutes.
+pytestmark = pytest.mark.slow
 
 
 def test_grants_bench_quick(tmp_path):
