@@ -99,20 +99,26 @@ class RunFolder:
         try:
             yield self.work
         except BaseException:
-            if not any(self.work.iterdir()):
-                self.work.rmdir()
+            self._drop_if_empty()
             raise
-        if not any(self.work.iterdir()):  # nothing was written (the chain never started): no folder at all
-            self.work.rmdir()
-            return
-        self._move_into_place()
+        if not self._drop_if_empty():  # nothing written (the chain never started): no folder at all
+            _swap_in(self.work, self.target)
 
-    def _move_into_place(self) -> None:
-        old = self.target.parent / f".{self.target.name}.replaced-{os.getpid()}"
-        if self.target.exists():
-            os.replace(self.target, old)
-        os.replace(self.work, self.target)
-        shutil.rmtree(old, ignore_errors=True)
+    def _drop_if_empty(self) -> bool:
+        if any(self.work.iterdir()):
+            return False
+        self.work.rmdir()
+        return True
+
+
+def _swap_in(fresh: Path, target: Path) -> None:
+    """Puts folder ``fresh`` at ``target``, replacing what was there whole: the old one keeps its place until
+    the new one is in it (two renames on one file system)."""
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def replace_folder(target: Path, files: dict[str, bytes]) -> Path:
@@ -120,15 +126,11 @@ def replace_folder(target: Path, files: dict[str, bytes]) -> Path:
     no file of an earlier export or report survives beside the new ones."""
     target = Path(target)
     fresh = target.parent / f".{target.name}.new-{os.getpid()}"
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
     for name, data in files.items():
         (fresh / name).write_bytes(data)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)
+    _swap_in(fresh, target)
     return target
 
 

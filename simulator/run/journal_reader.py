@@ -238,8 +238,9 @@ def read_journal(dir_or_file: str | Path) -> JournalRun:
                          f"(this ecny-sim reads formats {', '.join(map(str, READABLE_FORMATS))})")
     _check_shape(where, 1, header, _Header)
     shapes = _SHAPES[header["format"]]
-    run = JournalRun(path, header, final_hash=hashlib.sha256(data.encode()).hexdigest())
+    run = JournalRun(path, header)
     previous = sha256_hex(lines[0].encode())
+    sealed = hashlib.sha256((lines[0] + "\n").encode())  # every line read so far: what an end line seals
     for number, record in enumerate(records[1:], start=2):
         if run.end is not None:
             raise BadJournal(f"{where}: line {number} comes after the end line")
@@ -257,9 +258,10 @@ def read_journal(dir_or_file: str | Path) -> JournalRun:
             if record["prev"] != previous:
                 run.broken = (number - 1, "content", f"is not what the run wrote: line {number} recorded another hash "
                                                      "for it")
-            elif record["type"] == "end" and record["journal_sha256"] != hashlib.sha256(
-                    "".join(line + "\n" for line in lines[:number - 1]).encode()).hexdigest():
+            elif record["type"] == "end" and record["journal_sha256"] != sealed.hexdigest():
                 run.broken = (number, "journal_sha256", "does not seal the lines before it: its journal_sha256 "
                                                         "is not theirs")
         previous = sha256_hex(lines[number - 1].encode())
+        sealed.update((lines[number - 1] + "\n").encode())
+    run.final_hash = sealed.hexdigest()  # the whole file, hashed once as it was read
     return run
