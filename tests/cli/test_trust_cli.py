@@ -7,10 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from journal_edits import as_format_1  # noqa: E402
 
 from ecny_sim.cli.main import app
 from ecny_sim.pilot import run_scenario
@@ -58,17 +62,7 @@ def _changed_line(runs, tmp_path) -> Path:
 
 
 def _format_1(runs, tmp_path) -> Path:
-    run = tmp_path / "v1"
-    run.mkdir()
-    lines = []
-    for text in (runs["edu_withdraw-1"] / "journal.jsonl").read_text().splitlines():
-        record = {k: v for k, v in json.loads(text).items()
-                  if k not in ("prev", "tx_hash", "journal_sha256", "summary_sha256")}
-        if record["type"] == "header":
-            record["format"] = 1
-        lines.append(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
-    (run / "journal.jsonl").write_text("".join(lines))
-    return run
+    return as_format_1(runs["edu_withdraw-1"], tmp_path / "v1")
 
 
 CASES = {

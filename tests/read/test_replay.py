@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from ecny_sim.run import scenario as scenarios
-from ecny_sim.pilot import run_scenario
 from ecny_sim.run.journal_reader import BadJournal, read_journal
 from ecny_sim.read.replay import replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from journal_edits import as_format_1, canonical  # noqa: E402
 from scenario_runs import session_runs  # noqa: E402
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
@@ -41,10 +41,6 @@ def test_every_builtin_scenario_replays(runs, name):
     assert result.replayed == summary["counts"]["transactions"]
 
 
-def _canonical(record: dict) -> str:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def reseal(lines: list[str]) -> list[str]:
     """Recomputes every hash of a journal, as a deliberate rewrite would: the chain alone cannot tell."""
     out, whole = [], hashlib.sha256()
@@ -54,7 +50,7 @@ def reseal(lines: list[str]) -> list[str]:
             record["prev"] = hashlib.sha256(out[-1].rstrip("\n").encode()).hexdigest()
         if record["type"] == "end":
             record["journal_sha256"] = whole.hexdigest()
-        out.append(_canonical(record) + "\n")
+        out.append(canonical(record) + "\n")
         whole.update(out[-1].encode())
     return out
 
@@ -65,7 +61,7 @@ def _tamper(src: Path, dst: Path, line_no: int, change, *, sealed: bool = True) 
     lines = (src / "journal.jsonl").read_text().splitlines(keepends=True)
     record = json.loads(lines[line_no - 1])
     change(record)
-    lines[line_no - 1] = _canonical(record) + "\n"
+    lines[line_no - 1] = canonical(record) + "\n"
     (dst / "journal.jsonl").write_text("".join(reseal(lines) if sealed else lines))
     return dst
 
@@ -221,16 +217,7 @@ def test_replay_expect_checks_the_final_hash_recorded_elsewhere(runs, tmp_path):
 
 
 def test_a_format_1_journal_replays_as_before_and_readers_refuse_to_vouch_for_it(runs, tmp_path):
-    old = tmp_path / "v1"
-    old.mkdir()
-    lines = []
-    for text in (runs["edu_term"] / "journal.jsonl").read_text().splitlines():
-        record = {k: v for k, v in json.loads(text).items()
-                  if k not in ("prev", "tx_hash", "journal_sha256", "summary_sha256")}
-        if record["type"] == "header":
-            record["format"] = 1
-        lines.append(_canonical(record) + "\n")
-    (old / "journal.jsonl").write_text("".join(lines))
+    old = as_format_1(runs["edu_term"], tmp_path / "v1")
     result = replay(old)
     assert result.matches and result.run.complete
     with pytest.raises(BadJournal, match="journal format 1 .* carries no hashes"):
