@@ -104,7 +104,8 @@ def _check_shape(path: str, number: int, record: dict[str, Any], model: type[Bas
     except ValidationError as exc:
         err = exc.errors()[0]
         where = cut(".".join(str(p) for p in err["loc"]) or "the line", 60)
-        what = "is missing" if err["type"] == "missing" else f"is {cut(json.dumps(err.get('input'), ensure_ascii=False, default=str), 40)}: {err['msg'].lower()}"
+        given = cut(json.dumps(err.get("input"), ensure_ascii=False, default=str), 40)
+        what = "is missing" if err["type"] == "missing" else f"is {given}: {err['msg'].lower()}"
         raise BadJournal(f"{path}: line {number} ({record.get('type')}) is not a journal line of its kind: "
                          f"{where} {what}") from None
 
