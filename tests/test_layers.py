@@ -222,3 +222,17 @@ def test_the_architecture_map_names_only_paths_that_exist():
     missing = [p for p in sorted(paths) if not any((base / p).exists() for base in (ROOT, ROOT / "simulator"))
                and not p.startswith("ecny_sim/")]
     assert missing == []
+
+
+def test_the_tools_name_only_repository_files_that_exist():
+    # make prove-fast and make audit run shell wrappers and configs that name files by path; a module moved into
+    # a layer must not leave them pointing at its old place (CI's prove step once failed on exactly that).
+    sources = [ROOT / name for name in ("Makefile", "foundry.toml", "package.json", ".ci/run")]
+    sources += [p for p in (ROOT / "tools").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    folders = "simulator|tools|tests|contracts|benchmarks|scenarios"
+    pattern = re.compile(rf"(?<![\w/.-])((?:{folders})/[\w./-]*\.(?:js|py|sol|toml|txt|json))\b")
+    named = {(src.relative_to(ROOT).as_posix(), m) for src in sources
+             for m in pattern.findall(src.read_text(encoding="utf-8", errors="replace"))}
+    assert any("solc_npm.js" in path for _, path in named)
+    missing = sorted((src, path) for src, path in named if not (ROOT / path).exists())
+    assert missing == []

@@ -375,7 +375,7 @@ def prepare_rev_tree(rev: str) -> Path:
     tree.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", rev, "contracts"], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    for rel in ("foundry.toml", "tests/prove", "tools/prove", "simulator/solc_npm.js"):
+    for rel in ("foundry.toml", "tests/prove", "tools/prove", "simulator/chain/solc_npm.js"):
         src, dst = ROOT / rel, tree / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
