@@ -152,7 +152,7 @@ class Chain:
             "min_block_interval_s": 1,
             "prevrandao": self._backend.prevrandao_rule,
             "actor_keys": "keccak256('ecny-sim actor|' + seed + '|' + name) mod (n-1) + 1",
-            "signer": f"eth-account {_version('eth-account')}",
+            "signer": f"coincurve {_version('coincurve')} (EIP-1559, RFC 6979)",
         }
 
     @property
@@ -450,11 +450,7 @@ class Chain:
         return nonce
 
     def _sign(self, actor: Any, nonce: int, gas: int, data: bytes, to: str | None) -> bytes:
-        tx: dict[str, Any] = {"type": 2, "chainId": self.chain_id, "nonce": nonce, "gas": gas, "maxFeePerGas": 0,
-                              "maxPriorityFeePerGas": 0, "value": 0, "data": data}
-        if to is not None:
-            tx["to"] = to
-        return bytes(actor.account.sign_transaction(tx).raw_transaction)
+        return actor.signer.sign(self.chain_id, nonce, gas, data, to)
 
     def _mine(self, raws: list[bytes], want_output: list[bool], who: list[tuple[str, str, str]]) -> MinedBlock:
         """One block of signed transactions at `now`; `who`: (actor, contract, function) of each, for a
