@@ -542,7 +542,7 @@ def machine_lines(m: Measured, *, quick: bool, runtime_s: float) -> dict[str, st
     lines: dict[str, str] = {
         "mode": "quick" if quick else "full",
         "class_size": str(CLASS_SIZE),
-        "backends": " ".join(m.batch),
+        "backends": ",".join(m.batch),
         "anvil_version": m.engines["anvil"].split()[-1] if "anvil" in m.engines else "skipped",
     }
     for k in m.batch:
