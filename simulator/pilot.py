@@ -18,6 +18,7 @@ from .domain.settings import PrepaidRules
 from .domain.token import Token
 from .read.alerts import AlertMonitor, AlertSettings
 from .read.summary import build_summary
+from .read.tally import Tally
 from .run import engine
 from .run.journal import Journal
 from .run.reporter import Reporter
@@ -37,12 +38,13 @@ def open_world(sim: Simulation) -> None:
 
 
 class Simulation(engine.Simulation):
-    """A simulation in the pilots' world (it provides the domain's ``World``): alerts are watched from the
-    first transaction, the e-CNY system is deployed right after the journal's header, and the wrappers
-    register their contracts here as they deploy them."""
+    """A simulation in the pilots' world (it provides the domain's ``World``): alerts are watched and the
+    summary's sums kept from the first transaction, the e-CNY system is deployed right after the journal's
+    header, and the wrappers register their contracts here as they deploy them."""
 
     token: Token
     alerts: AlertMonitor
+    tally: Tally  # what the summary needs from the events, folded as they happen
 
     def __init__(self, scenario: Scenario, params: ScenarioParams, seed: int, *, journal: Journal | None = None,
                  reporter: Reporter | None = None, alert_settings: AlertSettings | None = None,
@@ -52,7 +54,8 @@ class Simulation(engine.Simulation):
         self.prepaid: list[Prepaid] = []
         self.campaigns: list[Any] = []  # domain.redpacket.Campaign
         super().__init__(scenario, params, seed, journal=journal, reporter=reporter,
-                         observers=[AlertMonitor(alert_settings), *observers], world=open_world, backend=backend)
+                         observers=[Tally(), AlertMonitor(alert_settings), *observers], world=open_world,
+                         backend=backend)
 
     def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
         """Deploys a prepaid-supervision contract of ``model`` ("escrow", "risk_deposit", "unsupervised")."""

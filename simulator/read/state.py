@@ -30,23 +30,42 @@ def plain(value: Any) -> Any:
 
 def observable_state(chain: Any, artifact_of: Mapping[str, str], events: Iterable[Any]) -> dict[str, Any]:
     """``artifact_of``: deployment label -> artifact name; ``events``: objects with ``.contract`` (label),
-    ``.name`` and ``.args``, in order."""
-    events = list(events)
-    token = next(label for label, art in artifact_of.items() if art == "ECNY")
-    wallets = sorted({e.args["wallet"] for e in events if e.contract == token and e.name == "WalletOpened"})
+    ``.name`` and ``.args``, in order (read once, not held)."""
+    token = _token_label(artifact_of)
+    wallets: set[str] = set()
+    institutions: dict[str, set[str]] = {label: set() for label, art in artifact_of.items()
+                                         if art in PREPAID_ARTIFACTS}
+    for e in events:
+        if e.name == "WalletOpened" and e.contract == token:
+            wallets.add(e.args["wallet"])
+        elif e.name == "InstitutionApproved" and e.contract in institutions:
+            institutions[e.contract].add(e.args["institution"])
+    return read_state(chain, artifact_of, wallets, institutions)
+
+
+def _token_label(artifact_of: Mapping[str, str]) -> str:
+    return next(label for label, art in artifact_of.items() if art == "ECNY")
+
+
+def read_state(chain: Any, artifact_of: Mapping[str, str], wallets: Iterable[str],
+               institutions: Mapping[str, Iterable[str]]) -> dict[str, Any]:
+    """The observable state, read from the chain: ``wallets``, the addresses of the wallets the token
+    opened; ``institutions``, per prepaid contract's label, the institutions it approved."""
+    token = _token_label(artifact_of)
     state: dict[str, Any] = {"token": {
         "total_supply": chain.call(token, "totalSupply"),
-        "wallets": {w: [chain.call(token, "freeBalanceOf", w), chain.call(token, "balanceOf", w)] for w in wallets},
+        "wallets": {w: [chain.call(token, "freeBalanceOf", w), chain.call(token, "balanceOf", w)]
+                    for w in sorted(wallets)},
     }}
     prepaid, campaigns, subsidies = {}, {}, {}
     for label, art in artifact_of.items():
         if art in PREPAID_ARTIFACTS:
-            institutions = sorted({e.args["institution"] for e in events
-                                   if e.contract == label and e.name == "InstitutionApproved"})
+            approved = sorted(institutions.get(label, ()))
             prepaid[label] = {
-                "orders": [plain(chain.call(label, "orderOf", i)) for i in range(1, chain.call(label, "orderCount") + 1)],
-                "institutions": {i: [chain.call(label, "institutionStatusOf", i), chain.call(label, "supervisedBalanceOf", i)]
-                                 for i in institutions},
+                "orders": [plain(chain.call(label, "orderOf", i))
+                           for i in range(1, chain.call(label, "orderCount") + 1)],
+                "institutions": {i: [chain.call(label, "institutionStatusOf", i),
+                                     chain.call(label, "supervisedBalanceOf", i)] for i in approved},
                 "locked_fen": chain.call(token, "earmarkedTotalOf", chain.contract(label).address),
             }
         elif art in CAMPAIGN_ARTIFACTS:

@@ -1,6 +1,7 @@
 """summary.json parts for conditional subsidies: grant programmes, conditional payments and wage contracts.
 
-Each part sums its totals from the run's decoded events, reads balances and records from the chain, and
+Each part sums its totals from the run's decoded events (as the run's tally folded them, ``read/tally.py``),
+reads balances and records from the chain (records the state hash has read already are not read again), and
 states the rules' identities as invariants, so a wrong contract (or a wrong reading) shows as a failed
 invariant rather than a wrong figure nobody checks.
 """
@@ -22,39 +23,22 @@ def labels_of(sim: Simulation, artifact: str) -> list[str]:
     return [label for label, art in sim.artifact_of.items() if art == artifact]
 
 
-def _sums(sim: Simulation, labels: list[str], fields: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Sums event arguments: ``fields`` maps an event name to the argument names to add up (as
-    ``"<event>.<arg>"`` keys)."""
-    t: dict[str, int] = defaultdict(int)
-    for ev in sim.events:
-        if ev.contract in labels and ev.name in fields:
-            t[f"{ev.name}.count"] += 1
-            for arg in fields[ev.name]:
-                t[f"{ev.name}.{arg}"] += ev.args[arg]
-    return t
+def _moved(sim: Simulation, controller: str) -> dict[tuple[str, str], int]:
+    """Earmarked money the token moved between wallets under ``controller``, per (from, to): the token's own
+    account of what moved, independent of what the controlling contract says it did."""
+    return {(frm, to): v for (name, *key), v in sim.tally.moves(controller).items() if name == "EarmarkMoved"
+            for frm, to in [key]}
 
 
-def _token_moves(sim: Simulation, controller: str) -> dict[str, list[dict[str, Any]]]:
-    """The token's own events for earmarks under ``controller``: what actually moved, independent of what
-    the controlling contract says it did."""
-    moves: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    token = sim.token.contract.name
-    for ev in sim.events:
-        if ev.contract == token and ev.args.get("controller") == controller:
-            moves[ev.name].append(ev.args)
-    return moves
+def _released(sim: Simulation, controller: str) -> dict[str, int]:
+    """Earmarked money the token released to payees under ``controller``, per payee."""
+    return {key[0]: v for (name, *key), v in sim.tally.moves(controller).items() if name == "EarmarkReleased"}
 
 
-def grant_part(sim: Simulation) -> Part:
+def grant_part(sim: Simulation, state: dict[str, Any]) -> Part:
+    """``state``: the subsidy contracts' records as the state hash read them, by label."""
     labels = labels_of(sim, "GrantProgramme")
-    t = _sums(sim, labels, {
-        "ProgrammeFunded": ("amountFen",), "UnpaidWithdrawn": ("amountFen",), "FirmAdmitted": ("sizeFen",),
-        "TranchePaid": ("amountFen",), "TrancheWithheld": ("withheldFen", "cancelledFen"),
-        "MilestoneMissed": ("cancelledFen",), "GrantSpent": ("amountFen",),
-        "GrantClawedBack": ("principalFen", "interestFen", "creditedOnCloseFen", "returnedUnspentFen",
-                            "outstandingFen"),
-        "DebtRepaid": ("amountFen",), "GrantMoneyReturnedOnClose": ("amountFen",),
-    })
+    t = sim.tally.sums(labels)
     call, token = sim.chain.call, sim.token.contract
     budget = t["ProgrammeFunded.amountFen"] - t["UnpaidWithdrawn.amountFen"]
     paid_to_firms = t["TranchePaid.amountFen"]
@@ -74,8 +58,7 @@ def grant_part(sim: Simulation) -> Part:
         programme_balance = call(label, "programmeBalanceFen")
         balance += programme_balance
         in_firms += call(token, "earmarkedTotalOf", address) - programme_balance
-        for grant_id in range(1, call(label, "grantCount") + 1):
-            grant, tranches = call(label, "grantOf", grant_id), call(label, "tranchesOf", grant_id)
+        for grant_id, (grant, tranches) in enumerate(state[label]["grants"], start=1):
             outstanding += call(label, "outstandingOf", grant_id)
             settled_out += sum(tr["amountFen"] for tr in tranches if tr["paidAt"]) + grant["withheldFen"]
             if grant["status"] in (4, 5) and grant["paidFen"]:  # ClawedBack, Settled
@@ -83,9 +66,9 @@ def grant_part(sim: Simulation) -> Part:
                                               max(0, grant["breachedAt"] - tr["paidAt"]) // 86_400)
                                  for tr in tranches if tr["paidAt"])
                 interest_by_formula_ok &= by_formula == grant["interestFen"]
-        moves = _token_moves(sim, address)
-        into_firms += sum(m["amountFen"] for m in moves["EarmarkMoved"] if m["from"] == department)
-        back_from_firms += sum(m["amountFen"] for m in moves["EarmarkMoved"] if m["to"] == department)
+        moved = _moved(sim, address)
+        into_firms += sum(v for (frm, _), v in moved.items() if frm == department)
+        back_from_firms += sum(v for (_, to), v in moved.items() if to == department)
         purposes_ok &= _releases_only_to_allowed_payees(sim, label, rules, department)
     unpaid = budget - settled_out  # read from the grants' tranche records, not from the payment events
     owed = principal + interest
@@ -137,40 +120,29 @@ def _releases_only_to_allowed_payees(sim: Simulation, label: str, rules: dict[st
     events stood at that moment, the programme allows; and they add up to the programme's spending."""
     registry = sim.chain.call(label, "payeeRegistry")
     registry_label = next((lbl for lbl in sim.artifact_of if sim.chain.contract(lbl).address == registry), None)
-    token, address = sim.token.contract.name, sim.chain.contract(label).address
-    purpose: dict[str, int] = {}
-    spent = released = 0
-    ok = True
-    for ev in sim.events:
-        if ev.contract == registry_label and ev.name == "PayeeRegistered":
-            purpose[ev.args["payee"]] = ev.args["purpose"]
-        elif ev.contract == registry_label and ev.name == "PayeeRemoved":
-            purpose.pop(ev.args["payee"], None)
-        elif ev.contract == label and ev.name == "GrantSpent":
-            spent += ev.args["amountFen"]
-        elif ev.contract == token and ev.name == "EarmarkReleased" and ev.args["controller"] == address:
-            code = purpose.get(ev.args["payee"], 0)
-            ok &= ev.args["wallet"] != department and code != 0 and (rules["allowedPurposes"] >> code) & 1 == 1
-            released += ev.args["amountFen"]
-    return ok and released == spent
+    address = sim.chain.contract(label).address
+    ok, released = True, 0
+    for (wallet, purposes), amount in sim.tally.releases(address).items():
+        code = dict(purposes).get(registry_label, 0)
+        ok &= wallet != department and code != 0 and (rules["allowedPurposes"] >> code) & 1 == 1
+        released += amount
+    return ok and released == sim.tally.sums([label])["GrantSpent.amountFen"]
 
 
-def conditional_part(sim: Simulation) -> Part:
+def conditional_part(sim: Simulation, state: dict[str, Any]) -> Part:
     labels = labels_of(sim, "ConditionalPayment")
-    t = _sums(sim, labels, {"PaymentCreated": ("amountFen",), "PaymentReleased": ("amountFen",),
-                            "PaymentReturned": ("amountFen",), "PaymentDisputed": ()})
+    t = sim.tally.sums(labels)
     pending = undecided = earmarked = released = returned = 0
     for label in labels:
         address = sim.chain.contract(label).address
         pending += sim.chain.call(sim.token.contract, "earmarkedTotalOf", address)
-        for pid in range(1, sim.chain.call(label, "paymentCount") + 1):
-            p = sim.chain.call(label, "paymentOf", pid)
+        for p in state[label]["payments"]:
             if p["status"] in (1, 2):  # Pending, Disputed
                 undecided += p["amountFen"]
-        moves = _token_moves(sim, address)
-        earmarked += sum(m["amountFen"] for m in moves["Earmarked"])
-        released += sum(m["amountFen"] for m in moves["EarmarkReleased"])
-        returned += sum(m["amountFen"] for m in moves["EarmarkReturned"])
+        moves = sim.tally.moves(address)
+        earmarked += moves.get(("Earmarked",), 0)
+        released += sum(_released(sim, address).values())
+        returned += moves.get(("EarmarkReturned",), 0)
     totals = {
         "conditional_created_fen": t["PaymentCreated.amountFen"],
         "conditional_released_fen": t["PaymentReleased.amountFen"],
@@ -190,10 +162,9 @@ def conditional_part(sim: Simulation) -> Part:
     return totals, counts, invariants
 
 
-def wage_part(sim: Simulation) -> Part:
+def wage_part(sim: Simulation, state: dict[str, Any]) -> Part:
     labels = labels_of(sim, "WagePassThrough")
-    t = _sums(sim, labels, {"PayrollFunded": ("totalFen",), "WagePaid": ("amountFen",),
-                            "WageReturned": ("amountFen",)})
+    t = sim.tally.sums(labels)
     pending = moved_in = 0
     listed: dict[str, int] = defaultdict(int)  # worker -> listed wages of the entries marked paid
     received: dict[str, int] = defaultdict(int)  # payee -> wage money the token released to it
@@ -201,20 +172,15 @@ def wage_part(sim: Simulation) -> Part:
     for label in labels:
         address = sim.chain.contract(label).address
         main, sub = sim.chain.call(label, "mainContractor"), sim.chain.call(label, "subcontractor")
-        pending += sim.chain.call(label, "pendingWagesFen")
-        assigned: dict[tuple[int, str], int] = {}
-        for ev in sim.events:
-            if ev.contract == label and ev.name == "WageAssigned":
-                assigned[(ev.args["payrollId"], ev.args["worker"])] = ev.args["amountFen"]
-            elif ev.contract == label and ev.name == "WagePaid":
-                listed[ev.args["worker"]] += assigned.get((ev.args["payrollId"], ev.args["worker"]), 0)
-        moves = _token_moves(sim, address)
-        moved_in += sum(m["amountFen"] for m in moves["EarmarkMoved"] if m["from"] == main and m["to"] == sub)
-        for m in moves["EarmarkReleased"]:
-            if m["payee"] == main:
-                returned_by_token += m["amountFen"]
+        pending += state[label]["pending_fen"]
+        for worker, amount in sim.tally.listed_wages(label).items():
+            listed[worker] += amount
+        moved_in += _moved(sim, address).get((main, sub), 0)
+        for payee, amount in _released(sim, address).items():
+            if payee == main:
+                returned_by_token += amount
             else:
-                received[m["payee"]] += m["amountFen"]
+                received[payee] += amount
     totals = {
         "wages_funded_fen": t["PayrollFunded.totalFen"],
         "wages_paid_fen": t["WagePaid.amountFen"],

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from ..domain.prepaid import INSTITUTION_STATES
-from .state import observable_state, state_hash
+from .state import read_state, state_hash
 from .subsidy_summary import PARTS as SUBSIDY_PARTS
 
 if TYPE_CHECKING:
@@ -16,46 +16,38 @@ if TYPE_CHECKING:
 
 
 class Ledger:
-    """Prepaid money flows of a run, summed from the decoded events of every transaction."""
+    """Prepaid money flows of a run, from the sums its tally folded of every transaction's events."""
 
     def __init__(self, sim: Simulation):
-        self.sim = sim
-        self.by_contract: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        tally = sim.tally
+        self.by_contract: dict[str, dict[str, int]] = {}
         self.paid_by_parent: dict[str, int] = defaultdict(int)
         self.refunded_to_parent: dict[str, int] = defaultdict(int)
-        prepaid = {plan.contract.name for plan in sim.prepaid}
-        for ev in sim.events:
-            a = ev.args
-            if ev.contract not in prepaid:
-                continue
-            t = self.by_contract[ev.contract]
-            if ev.name == "OrderPlaced":
-                t["paid_in_fen"] += a["feeFen"]
-                t["orders"] += 1
-                self.paid_by_parent[a["parent"]] += a["feeFen"]
-            elif ev.name == "LessonsReleased":
-                t["released_fen"] += a["amountFen"]
-                t["lessons_released"] += a["lessons"]
-            elif ev.name == "LessonDelivered":
-                t["lessons_delivered"] += 1
-            elif ev.name == "DisputeResolved":
-                t["released_fen" if a["releasedToInstitution"] else "refunded_fen"] += a["amountFen"]
-                t["disputes_resolved"] += 1
-            elif ev.name in ("OrderCancelled", "OrderRefunded"):
-                t["refunded_fen"] += a["refundFen"]
-                t["refunds"] += 1
-                self.refunded_to_parent[a["parent"]] += a["refundFen"]
-                if ev.name == "OrderRefunded":
-                    t["unconsumed_at_refund_fen"] += a["unconsumedFen"]
-            elif ev.name == "DepositLocked":
-                t["deposit_locked_fen"] += a["amountFen"]
-            elif ev.name == "DepositReleased":
-                t["deposit_released_fen"] += a["amountFen"]
-            elif ev.name == "DepositShared":
-                t["deposit_shared_fen"] += a["amountFen"]
-        # Under the upfront models the fee less the deposit reaches the institution at enrolment.
         for plan in sim.prepaid:
-            t = self.by_contract[plan.contract.name]
+            label = plan.contract.name
+            s = tally.sums([label])
+            disputes = tally.grouped(label, "DisputeResolved")  # per releasedToInstitution
+            t = self.by_contract[label] = {
+                "paid_in_fen": s["OrderPlaced.feeFen"],
+                "orders": s["OrderPlaced.count"],
+                "released_fen": s["LessonsReleased.amountFen"] + disputes.get((True,), 0),
+                "lessons_released": s["LessonsReleased.lessons"],
+                "lessons_delivered": s["LessonDelivered.count"],
+                "refunded_fen": disputes.get((False,), 0) + s["OrderCancelled.refundFen"]
+                + s["OrderRefunded.refundFen"],
+                "disputes_resolved": s["DisputeResolved.count"],
+                "refunds": s["OrderCancelled.count"] + s["OrderRefunded.count"],
+                "unconsumed_at_refund_fen": s["OrderRefunded.unconsumedFen"],
+                "deposit_locked_fen": s["DepositLocked.amountFen"],
+                "deposit_released_fen": s["DepositReleased.amountFen"],
+                "deposit_shared_fen": s["DepositShared.amountFen"],
+            }
+            for (parent,), fee in tally.grouped(label, "OrderPlaced").items():
+                self.paid_by_parent[parent] += fee
+            for name in ("OrderCancelled", "OrderRefunded"):
+                for (parent,), refund in tally.grouped(label, name).items():
+                    self.refunded_to_parent[parent] += refund
+            # Under the upfront models the fee less the deposit reaches the institution at enrolment.
             if plan.model != "escrow":
                 t["released_fen"] += t["paid_in_fen"] - t["deposit_locked_fen"] + t["deposit_released_fen"]
 
@@ -98,40 +90,35 @@ def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) ->
     }
 
 
-def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dict[str, bool]]:
+def _campaign_part(sim: Simulation, state: dict[str, Any]) -> tuple[dict[str, int], dict[str, int], dict[str, bool]]:
     """Totals summed from the campaigns' events; invariants check them against each contract's own
     totals and the token's balances."""
-    labels = {c.label for c in sim.campaigns}
-    t: dict[str, int] = defaultdict(int)
-    for ev in sim.events:
-        if ev.contract not in labels:
-            continue
-        a = ev.args
-        if ev.name == "CampaignFunded":
-            t["funded_fen"] += a["budgetFen"]
-        elif ev.name == "PacketClaimed":
-            t["claimed_fen"] += a["amountFen"]
-            t["claims"] += 1
-        elif ev.name == "PurchasePaid":
-            t["spent_from_packets_fen"] += a["packetFen"]
-            t["own_money_spent_fen"] += a["ownFen"]
-            t["payments"] += 1
-        elif ev.name == "PurchaseRefunded":
-            t["refunded_to_buyer_fen"] += a["ownToBuyerFen"] + a["packetToBuyerFen"]
-            t["refunded_packet_to_buyer_fen"] += a["packetToBuyerFen"]
-            t["refunded_packet_to_funder_fen"] += a["packetToFunderFen"]
-        elif ev.name == "PacketReturnedOnClose":
-            t["returned_on_close_fen"] += a["amountFen"]
-        elif ev.name == "CampaignSwept":
-            t["swept_fen"] += a["sweptFen"]
-            t["swept_unclaimed_fen"] += a["unclaimedFen"]
-            t["swept_unspent_fen"] += a["unspentFen"]
+    labels = [c.label for c in sim.campaigns]
+    s = sim.tally.sums(labels)
+    t = {
+        "funded_fen": s["CampaignFunded.budgetFen"],
+        "claimed_fen": s["PacketClaimed.amountFen"],
+        "claims": s["PacketClaimed.count"],
+        "spent_from_packets_fen": s["PurchasePaid.packetFen"],
+        "own_money_spent_fen": s["PurchasePaid.ownFen"],
+        "payments": s["PurchasePaid.count"],
+        "refunded_to_buyer_fen": s["PurchaseRefunded.ownToBuyerFen"] + s["PurchaseRefunded.packetToBuyerFen"],
+        "refunded_packet_to_buyer_fen": s["PurchaseRefunded.packetToBuyerFen"],
+        "refunded_packet_to_funder_fen": s["PurchaseRefunded.packetToFunderFen"],
+        "returned_on_close_fen": s["PacketReturnedOnClose.amountFen"],
+        "swept_fen": s["CampaignSwept.sweptFen"],
+        "swept_unclaimed_fen": s["CampaignSwept.unclaimedFen"],
+        "swept_unspent_fen": s["CampaignSwept.unspentFen"],
+    }
     returned = t["swept_fen"] + t["refunded_packet_to_funder_fen"] + t["returned_on_close_fen"]
-    with_merchants = t["spent_from_packets_fen"] - t["refunded_packet_to_buyer_fen"] - t["refunded_packet_to_funder_fen"]
+    with_merchants = (t["spent_from_packets_fen"] - t["refunded_packet_to_buyer_fen"]
+                      - t["refunded_packet_to_funder_fen"])
     in_packets = sum(sim.token.earmarked_total(c.address) for c in sim.campaigns)
-    merchants = {ev.args["merchant"] for ev in sim.events if ev.contract in labels and ev.name == "PurchasePaid"}
-    merchant_balances = sum(sim.chain.call(sim.token.contract, "balanceOf", m) for m in merchants)
-    contract_totals = [c.totals() for c in sim.campaigns]
+    merchants = set().union(*(sim.tally.keys(label, "PurchasePaid", "merchant") for label in labels))
+    merchant_balances = sum(_balance(sim, state, m) for m in merchants)
+    read = state.get("campaigns", {})  # each campaign's totals and swept flag, as the state hash read them
+    campaigns = [read.get(c.label) or {"totals": c.totals(), "swept": c.call("swept")} for c in sim.campaigns]
+    contract_totals = [c["totals"] for c in campaigns]
     totals = {
         "funded_fen": t["funded_fen"],
         "claimed_fen": t["claimed_fen"],
@@ -159,7 +146,7 @@ def _campaign_part(sim: Simulation) -> tuple[dict[str, int], dict[str, int], dic
             and sum(c["claims"] for c in contract_totals) == t["claims"]
             and sum(c["sweptFen"] for c in contract_totals) == t["swept_fen"],
     }
-    if all(c.call("swept") for c in sim.campaigns):
+    if all(c["swept"] for c in campaigns):
         invariants["packets: after the sweep no packet money is left in any wallet"] = in_packets == 0
     return totals, counts, invariants
 
@@ -192,33 +179,38 @@ def _merge(into: dict, part: dict, what: str) -> None:
     into.update(part)
 
 
+def _balance(sim: Simulation, state: dict[str, Any], address: str) -> int:
+    """A wallet's balance as the state hash read it (a wallet the token opened), else read from the token."""
+    held = state["token"]["wallets"].get(address)
+    return held[1] if held is not None else sim.chain.call(sim.token.contract, "balanceOf", address)
+
+
 def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
-    token = sim.token
-    issued = redeemed = 0
-    for ev in sim.events:
-        if ev.contract == token.contract.name:
-            if ev.name == "Issued":
-                issued += ev.args["amountFen"]
-            elif ev.name == "Redeemed":
-                redeemed += ev.args["amountFen"]
-            elif ev.name == "WalletClosed":
-                redeemed += ev.args["redeemedFen"]
-    wallets = {name: (token.free(name), token.balance(name)) for name in token.wallets}
-    supply = token.total_supply()
+    token, tally = sim.token, sim.tally
+    label = token.contract.name
+    s = tally.sums([label])
+    issued = s["Issued.amountFen"]
+    redeemed = s["Redeemed.amountFen"] + s["WalletClosed.redeemedFen"]
+    state = read_state(sim.chain, sim.artifact_of, tally.keys(label, "WalletOpened", "wallet"),
+                       {lbl: tally.keys(lbl, "InstitutionApproved", "institution") for lbl in sim.artifact_of})
+    held = state["token"]["wallets"]  # address -> [free, balance]; a wallet not opened is read here
+    wallets = {name: tuple(held.get(sim.addr(name)) or (token.free(name), token.balance(name)))
+               for name in token.wallets}
+    supply = state["token"]["total_supply"]
     invariants: dict[str, bool] = {
         "money is conserved: supply = issued - redeemed": supply == issued - redeemed,
         "money is conserved: supply = sum of wallet balances": supply == sum(b for _, b in wallets.values()),
     }
     totals: dict[str, int] = {"issued_fen": issued, "redeemed_fen": redeemed}
     counts = dict(sim.counts)
-    state = observable_state(sim.chain, sim.artifact_of, sim.events)
     parts = []
     if sim.prepaid:
         parts.append(_prepaid_part(sim, state["prepaid"]))
     if sim.campaigns:
-        parts.append(_campaign_part(sim))
+        parts.append(_campaign_part(sim, state))
     deployed = set(sim.artifact_of.values())
-    parts.extend(part(sim) for artifact, part in SUBSIDY_PARTS.items() if artifact in deployed)
+    parts.extend(part(sim, state.get("subsidies", {})) for artifact, part in SUBSIDY_PARTS.items()
+                 if artifact in deployed)
     for p_totals, p_counts, p_invariants in parts:
         _merge(totals, p_totals, "totals")
         _merge(counts, p_counts, "counts")
@@ -236,7 +228,8 @@ def build_summary(sim: Simulation, outcome: str) -> dict[str, Any]:
         "seed": sim.seed,
         "chain_id": sim.chain.chain_id,
         "counts": counts,
-        "gas_used": {"total": sum(sim.gas_by_function.values()), "by_function": dict(sorted(sim.gas_by_function.items()))},
+        "gas_used": {"total": sum(sim.gas_by_function.values()),
+                     "by_function": dict(sorted(sim.gas_by_function.items()))},
         "final_state_hash": state_hash(state),
         "balances_fen": {name: b for name, (_, b) in wallets.items()},
         "totals": totals,

@@ -1,0 +1,82 @@
+"""The summary is built from the tally folded as the run went, not from the run's events held in memory, and
+it reads each figure from the chain once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from ecny_sim.pilot import Simulation
+from ecny_sim.read.summary import build_summary
+from ecny_sim.read.tally import Tally
+from ecny_sim.run import scenario as scenarios
+
+#: One scenario of each programme kind: prepaid (escrow and upfront), red packets, grants, conditional
+#: payments, wages.
+NAMES = ("edu_abscond", "redpacket_rules", "sme_relocation_clawback", "car_prepayment", "wage_passthrough")
+
+
+@pytest.fixture(scope="module")
+def runs():
+    sims = {}
+    for name in NAMES:
+        s = scenarios.load(name)
+        params = s.params(test_scale=True)
+        sim = Simulation(s, params, seed=3)
+        s.run(sim, params)
+        sims[name] = sim
+    yield sims
+    for sim in sims.values():
+        sim.chain.close()
+
+
+class Unread:
+    """Stands in for a run's events: the summary must not look at them."""
+
+    def __iter__(self):
+        raise AssertionError("the summary iterated over the run's events")
+
+    def __len__(self):
+        raise AssertionError("the summary asked how many events the run had")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_summary_does_not_read_the_events_back(runs, name):
+    sim = runs[name]
+    events, sim.events = sim.events, Unread()
+    try:
+        summary = build_summary(sim, "ok")
+    finally:
+        sim.events = events
+    assert summary["invariants"] and all(summary["invariants"].values())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_tally_folded_as_the_run_went_equals_one_folded_from_its_events(runs, name):
+    sim = runs[name]
+    live = build_summary(sim, "ok")
+    own = sim.tally
+    sim.tally = Tally.of(sim, sim.events)
+    try:
+        assert build_summary(sim, "ok") == live
+    finally:
+        sim.tally = own
+    assert own.sums([sim.token.contract.name])["Issued.count"] > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_summary_reads_no_figure_twice(runs, name, monkeypatch):
+    sim = runs[name]
+    calls: Counter = Counter()
+    call = sim.chain.call
+
+    def counted(contract, function, *args, **kwargs):
+        calls[(getattr(contract, "name", contract), function, repr(args))] += 1
+        return call(contract, function, *args, **kwargs)
+
+    monkeypatch.setattr(sim.chain, "call", counted)
+    build_summary(sim, "ok")
+    assert calls[("ECNY", "totalSupply", "()")] == 1  # the state hash's reading, used by the summary too
+    assert [key for key, n in calls.items() if n > 1] == []
+
