@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
-from .errors import abi_signature, abi_type, to_jsonable
+from .errors import abi_signature, abi_type, checksum_address, to_jsonable
 
 __all__ = ["Deployed"]
 
@@ -100,7 +100,7 @@ class Deployed:
 
     def __init__(self, name: str, address: str, abi: Sequence[Mapping[str, Any]]) -> None:
         self.name = name
-        self.address = to_checksum_address(address)
+        self.address = checksum_address(address)
         self.abi = list(abi)
         self._functions: dict[str, list[FunctionSpec]] = {}
         self._events: dict[bytes, EventSpec] = {}

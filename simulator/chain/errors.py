@@ -8,13 +8,14 @@ the panic code named), empty revert data ("reverted without reason"), or a VM fa
 
     PrepaidEscrow.cancelOrder reverted: Prepaid_NothingToRefund(orderId=3)
 
-This module also holds the small ABI value helpers the chain shares (`abi_type`, `to_jsonable`): values are
-made JSON-able the same way everywhere (ints as int, addresses checksummed, bytes as 0x hex, structs as
-dicts by component name, arrays as lists).
+This module also holds the small ABI value helpers the chain shares (`abi_type`, `to_jsonable`,
+`checksum_address`): values are made JSON-able the same way everywhere (ints as int, addresses checksummed,
+bytes as 0x hex, structs as dicts by component name, arrays as lists).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -35,8 +36,20 @@ __all__ = [
     "abi_type",
     "abi_signature",
     "to_jsonable",
+    "checksum_address",
     "format_value",
 ]
+
+#: Distinct addresses remembered by `checksum_address`: a run's actors and contracts (a city term's 100,000
+#: pupils fit; beyond, the least recently used are computed again).
+CHECKSUM_CACHE_SIZE = 1 << 17
+
+
+@functools.lru_cache(maxsize=CHECKSUM_CACHE_SIZE)
+def checksum_address(address: str) -> str:
+    """EIP-55 checksummed form of a hex address (any case), remembered: the same few addresses come back in
+    every transaction's arguments, events and view calls, and each checksum costs a keccak."""
+    return to_checksum_address(address)
 
 ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]  # 0x08c379a0
 PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]  # 0x4e487b71
@@ -101,7 +114,7 @@ def to_jsonable(param: Mapping[str, Any], value: Any) -> Any:
     if t == "address":
         if isinstance(value, (bytes, bytearray)):
             value = "0x" + bytes(value).hex()
-        return to_checksum_address(value)
+        return checksum_address(value)
     if t == "bool":
         return bool(value)
     if t == "string":
