@@ -10,9 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecny_sim.cli.run import fail
-from ecny_sim.read.compare import diff_runs
 from ecny_sim.domain.money import fmt_fen
-from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +33,9 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="print the differences as JSON"),
 ) -> None:
     """Compare two runs: parameters, totals, balances, and the first journal line where they part."""
+    from ecny_sim.read.compare import diff_runs
+    from ecny_sim.run.scenario import BadInput
+
     try:
         d = diff_runs(run_a, run_b)
     except BadInput as exc:

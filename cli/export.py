@@ -8,8 +8,6 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.run.journal_reader import run_directory
-from ecny_sim.run.scenario import BadInput
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +22,8 @@ def export(
     """Export a run for spreadsheets."""
     if not csv:
         fail("choose what to export: --csv")
+    from ecny_sim.run.journal_reader import run_directory
+    from ecny_sim.run.scenario import BadInput
     from ecny_sim.show.export import export_csv
 
     try:

@@ -10,12 +10,7 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.chain.compiler import CompilerError
-from ecny_sim.read.inspect import inspect_run
-from ecny_sim.run.scenario import BadInput, echo
 from ecny_sim.show import i18n
-from ecny_sim.show.inspection import print_inspection
-from ecny_sim.show.terminal import INSPECTING, status
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +25,12 @@ def inspect(
     lang: str = typer.Option("en", "--lang", help="language of the titles and headers: en, zh or any with a catalog"),
 ) -> None:
     """Per institution, campaign and actor: where the money stands and how it moved."""
+    from ecny_sim.chain.compiler import CompilerError
+    from ecny_sim.read.inspect import inspect_run  # replays the journal: the chain loads with it
+    from ecny_sim.run.scenario import BadInput, echo
+    from ecny_sim.show.inspection import print_inspection
+    from ecny_sim.show.terminal import INSPECTING, status
+
     if lang not in i18n.languages("console"):
         fail(f"--lang must be one of {', '.join(i18n.languages('console'))}, not {echo(lang)}")
     console = Console(highlight=False)

@@ -10,9 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ecny_sim.run import scenario as scenarios
-from ecny_sim.run.engine import EXIT_BAD_INPUT
-
+from ecny_sim.cli.run import fail
 
 def register(app: typer.Typer) -> None:
     app.command(name="list")(list_scenarios)
@@ -22,6 +20,8 @@ def list_scenarios(
     name: Optional[str] = typer.Argument(None, help="a scenario (built-in or a .py path): show its parameters"),
 ) -> None:
     """List the built-in scenarios, or one scenario's parameters with their types, defaults and ranges."""
+    from ecny_sim.run import scenario as scenarios
+
     console = Console(highlight=False)
     if name is None:
         table = Table(header_style="bold", show_lines=False)
@@ -35,8 +35,7 @@ def list_scenarios(
     try:
         scenario = scenarios.load(name)
     except scenarios.BadInput as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/bold red] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        fail(str(exc))
     console.print(f"[bold]{scenario.name}[/bold]: {scenario.title}")
     for paragraph in scenario.description.split("\n\n"):
         console.print(" ".join(paragraph.split()))

@@ -10,14 +10,6 @@ import typer
 from rich.console import Console
 
 from ecny_sim.cli.run import fail
-from ecny_sim.chain.backend import BACKENDS
-from ecny_sim.chain.compiler import CompilerError
-from ecny_sim.chain.errors import ChainFailure
-from ecny_sim.read.replay import ACROSS_BACKENDS, replay as replay_journal
-from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INCOMPLETE
-from ecny_sim.run.journal_reader import read_journal
-from ecny_sim.run.scenario import BadInput, echo
-from ecny_sim.show.terminal import REPLAYING, progress_callback
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +28,15 @@ def replay(
 ) -> None:
     """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
     matches but the run never ended (a killed run)."""
+    from ecny_sim.chain.backend import BACKENDS
+    from ecny_sim.chain.compiler import CompilerError
+    from ecny_sim.chain.errors import ChainFailure
+    from ecny_sim.read.replay import ACROSS_BACKENDS, replay as replay_journal
+    from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INCOMPLETE
+    from ecny_sim.run.journal_reader import read_journal
+    from ecny_sim.run.scenario import BadInput, echo
+    from ecny_sim.show.terminal import REPLAYING, progress_callback
+
     if expect is not None and not re.fullmatch(r"[0-9a-fA-F]{12,64}", expect):
         fail(f"--expect {echo(expect)}: give the journal's final hash (at least 12 hex digits of its sha256)")
     if backend is not None and backend not in BACKENDS:

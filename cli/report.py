@@ -9,8 +9,6 @@ from rich.console import Console
 
 from ecny_sim.cli.run import fail
 from ecny_sim.show.i18n import languages
-from ecny_sim.run.journal_reader import run_directory
-from ecny_sim.run.scenario import BadInput, echo
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +20,9 @@ def report(
     lang: str = typer.Option("en", "--lang", help=f"language of the report: {' or '.join(languages('report'))}"),
 ) -> None:
     """Write a self-contained HTML report of a run, with its charts, in English or Chinese."""
+    from ecny_sim.run.journal_reader import run_directory
+    from ecny_sim.run.scenario import BadInput, echo
+
     if lang not in languages("report"):
         fail(f"unknown language {echo(lang)} for --lang; choose one of: {', '.join(languages('report'))}")
     from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made

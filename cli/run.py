@@ -9,24 +9,16 @@ from typing import Any, List, Optional
 import typer
 from rich.console import Console
 
-from ecny_sim._moved import old_imports_in
-from ecny_sim.chain.backend import BACKENDS
-from ecny_sim.chain.compiler import CompilerError, ensure_fresh
-from ecny_sim.chain.errors import ChainFailure
-from ecny_sim.cli.node import ChainKeeper, keep_up, open_chain, show_chain
-from ecny_sim.pilot import run_scenario
-from ecny_sim.run import scenario as scenarios
-from ecny_sim.run.engine import EXIT_BAD_INPUT, EXIT_CHAIN, EXIT_INTERRUPTED
-from ecny_sim.run.folder import RunFolder
-from ecny_sim.run.scenario import echo
-from ecny_sim.show import i18n
-from ecny_sim.show.narration import Narrator
-from ecny_sim.show.report import write_report
-from ecny_sim.show.terminal import WRITING_REPORT, ConsoleReporter, print_header, print_summary, status
+# Everything else loads inside the commands: `ecny-sim --help`, `list` or `report` must not start a chain or import
+# what draws (tests/cli/test_cli_imports.py).
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    """One clear line on stderr, no traceback."""
+def fail(message: str, code: int | None = None) -> None:
+    """One clear line on stderr, no traceback; exit `code`, by default EXIT_BAD_INPUT."""
+    if code is None:
+        from ecny_sim.run.engine import EXIT_BAD_INPUT
+
+        code = EXIT_BAD_INPUT
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/bold red] {message}", markup=True)
     raise typer.Exit(code)
 
@@ -55,6 +47,19 @@ def run(
                                    "(its URL, contracts and keys printed) until Ctrl-C"),
 ) -> None:
     """Run a scenario on a fresh chain (py-evm in this process unless --backend or --node say otherwise)."""
+    from ecny_sim._moved import old_imports_in
+    from ecny_sim.chain.backend import BACKENDS
+    from ecny_sim.chain.compiler import CompilerError, ensure_fresh
+    from ecny_sim.chain.errors import ChainFailure
+    from ecny_sim.cli.node import ChainKeeper, keep_up, open_chain, show_chain
+    from ecny_sim.pilot import run_scenario
+    from ecny_sim.run import scenario as scenarios
+    from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INTERRUPTED
+    from ecny_sim.run.folder import RunFolder
+    from ecny_sim.run.scenario import echo
+    from ecny_sim.show import i18n
+    from ecny_sim.show.terminal import WRITING_REPORT, ConsoleReporter, print_header, print_summary, status
+
     spoken = [code for code in i18n.languages("narration") if not report or code in i18n.languages("report")]
     if lang not in spoken:  # a language is a folder of catalogs (ECNY_SIM_LOCALE_PATH may add more)
         fail(f"--lang must be one of {', '.join(spoken)}, not {echo(lang)}")
@@ -87,6 +92,8 @@ def run(
     print_header(console, scenario.name, scenario.title, params.model_dump(mode="json"), seed, lang)
     reporter, observers = ConsoleReporter(console, lang), []
     if narrate:  # the narrator tells the transactions and the scenario's own lines, in order
+        from ecny_sim.show.narration import Narrator
+
         reporter = Narrator(lang=lang, out=console, pause=True)
         observers = [reporter]
     keeper = ChainKeeper()
@@ -97,6 +104,8 @@ def run(
                                   backend=chain_backend)
             elapsed = time.perf_counter() - began
             if report and result.summary:  # no summary: the chain never started
+                from ecny_sim.show.report import write_report  # matplotlib: only when a report is made
+
                 with status(console, WRITING_REPORT, lang):
                     write_report(work, lang)
     except KeyboardInterrupt:

@@ -16,8 +16,23 @@ looked up by key), ``charts`` (matplotlib).
 
 from __future__ import annotations
 
+from typing import Any
+
 from .page import Chart, render_html
 from .words import ReportWords, languages
-from .write import build_charts, write_report
 
 __all__ = ["write_report", "build_charts", "render_html", "Chart", "ReportWords", "languages"]
+
+#: Loaded on first use: ``write`` draws with matplotlib, which the console's own tables (show.terminal reads
+#: ``story`` and ``words``) and the commands that draw nothing must not pay for.
+_FROM_WRITE = ("build_charts", "write_report")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_WRITE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import write
+
+    value = getattr(write, name)
+    globals()[name] = value
+    return value
