@@ -26,7 +26,7 @@ addresses = st.one_of(st.none(), st.binary(min_size=20, max_size=20).map(lambda 
 datas = st.one_of(st.binary(max_size=70), st.binary(min_size=250, max_size=600))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=max(400, settings().max_examples), deadline=None)  # many: a signature is 50 us
 @given(key=keys, chain_id=st.one_of(st.just(CHAIN_ID), st.integers(1, 2**64 - 1)), nonce=st.integers(0, 2**64 - 1),
        gas=st.integers(0, 2**64 - 1), data=datas, to=addresses)
 def test_same_bytes_as_eth_account(key, chain_id, nonce, gas, data, to):
