@@ -115,7 +115,7 @@ def test_quick_runs_the_anvil_routes_beside_pyevm(quick_run):
     assert found["speedup_vs_plain_web3"] == found[f"speedup_vs_plain_web3_{best[1]}"]
     for route in ("| A-anvil: simulator (ecny_sim Chain on anvil ", "| C-anvil: simulator (ecny_sim Chain on anvil "):
         assert route in stdout
-    assert re.search(rf"^- Chain backends: py-evm \S+, anvil {re.escape(PINNED_VERSION)} ", stdout, re.M)
+    assert re.search(rf"^- Chain backends: py-evm \S+, anvil {re.escape(PINNED_VERSION)};", stdout, re.M)
     assert "| factor | py-evm " in stdout and "| anvil / py-evm |" in stdout
 
 
