@@ -663,12 +663,12 @@ def report(m: Measured, *, quick: bool, command: str, runtime_s: float,
     w("")
     w("(The anvil / py-evm column compares the simulator's own routes: class batch in the first and last "
       "two rows, one order per call in the second.)" if len(backends) > 1 else
-      "(anvil did not run: the table has the py-evm routes only.)")
+      f"(One backend ran: {', '.join(m.engines.values())}.)")
     w("")
     w("Gas per pupil-lesson: gas comes from the contract and the batch size only, never from the route or the "
       "backend — checked, not assumed: the run stops if any transaction's gas differs between routes "
       "(B and C over the lessons both timed" + (", A and A-anvil, C and C-anvil, and the whole gas table below "
-                                                "run again on anvil)." if "anvil" in m.batch else ")."))
+                                                "run again on anvil)." if len(m.batch) > 1 else ")."))
     w("")
     w("| how the lesson is recorded | gas per pupil-lesson (mean) | worst lesson |")
     w("|---|---:|---:|")
@@ -684,7 +684,8 @@ def report(m: Measured, *, quick: bool, command: str, runtime_s: float,
     w("## Gas of the main operations")
     w("")
     w("Transaction gas (`gas_used`, 21,000 base included), on the simulator chain"
-      + (", py-evm and anvil alike (the table is built on both and compared)." if "anvil" in m.batch else "."))
+      + (", py-evm and anvil alike (the table is built on both and compared)." if len(m.batch) > 1 else
+         f" ({', '.join(m.engines.values())})."))
     w("")
     w("| contract | function | case | calls | min | mean | max | per unit (mean) |")
     w("|---|---|---|---:|---:|---:|---:|---:|")
