@@ -36,6 +36,16 @@ MOVES: dict[str, tuple[str, ...]] = {
 }
 CONTROLLERS = frozenset({"GrantProgramme", "ConditionalPayment", "WagePassThrough"})
 
+NOTHING: frozenset[str] = frozenset()
+#: The arguments each event this tally indexes must have (a user's contract may emit one of the same name).
+NEEDS: dict[str, frozenset[str]] = {
+    **{name: frozenset(by + ((summed,) if summed else ())) for name, (by, summed) in GROUPED.items()},
+    **{name: frozenset(("controller", "amountFen", *by)) for name, by in MOVES.items()},
+    "EarmarkReleased": frozenset(("controller", "amountFen", "payee", "wallet")),
+    "PayeeRegistered": frozenset(("payee", "purpose")), "PayeeRemoved": frozenset(("payee",)),
+    "WageAssigned": frozenset(("payrollId", "worker", "amountFen")), "WagePaid": frozenset(("payrollId", "worker")),
+}
+
 
 class Tally:
     """Running sums and indices over a simulation's decoded events (anything with ``contract`` (label),
@@ -77,6 +87,8 @@ class Tally:
         for arg, value in args.items():
             if type(value) is int:  # not bool
                 sums[name + "." + arg] += value
+        if not args.keys() >= NEEDS.get(name, NOTHING):  # another contract's event of the same name: not ours
+            return
         group = GROUPED.get(name)
         if group is not None:
             by, summed = group

@@ -4,6 +4,7 @@ it reads each figure from the chain once."""
 from __future__ import annotations
 
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 
@@ -11,6 +12,7 @@ from ecny_sim.pilot import Simulation
 from ecny_sim.read.summary import build_summary
 from ecny_sim.read.tally import Tally
 from ecny_sim.run import scenario as scenarios
+from ecny_sim.run.engine import RecordedEvent
 
 #: One scenario of each programme kind: prepaid (escrow and upfront), red packets, grants, conditional
 #: payments, wages.
@@ -80,3 +82,30 @@ def test_the_summary_reads_no_figure_twice(runs, name, monkeypatch):
     assert calls[("ECNY", "totalSupply", "()")] == 1  # the state hash's reading, used by the summary too
     assert [key for key, n in calls.items() if n > 1] == []
 
+
+
+PROGRAMME, FIRM, PAYEE = "0x" + "1" * 40, "0x" + "2" * 40, "0x" + "3" * 40
+
+
+def fold(*events: tuple[str, str, dict]) -> Tally:
+    """A tally of ``(label, event, args)`` events, in a world of a token, a grant programme and a registry."""
+    world = SimpleNamespace(artifact_of={"ECNY": "ECNY", "grants": "GrantProgramme", "registry": "PayeeRegistry",
+                                         "mine": "MyContract"},
+                            chain=SimpleNamespace(lookup={PROGRAMME: "grants"}.get))
+    return Tally.of(world, [RecordedEvent(label, name, args, "someone", "f") for label, name, args in events])
+
+
+def test_a_release_is_kept_with_the_payees_purpose_at_that_moment():
+    released = {"wallet": FIRM, "controller": PROGRAMME, "payee": PAYEE, "amountFen": 500}
+    tally = fold(("registry", "PayeeRegistered", {"payee": PAYEE, "purpose": 2}),
+                 ("ECNY", "EarmarkReleased", released),
+                 ("registry", "PayeeRemoved", {"payee": PAYEE, "purpose": 2}),
+                 ("ECNY", "EarmarkReleased", released))
+    assert tally.releases(PROGRAMME) == {(FIRM, frozenset({("registry", 2)})): 500, (FIRM, frozenset()): 500}
+    assert tally.moves(PROGRAMME) == {("EarmarkReleased", PAYEE): 1000}
+
+
+def test_another_contracts_event_of_the_same_name_is_counted_not_indexed():
+    tally = fold(("mine", "OrderPlaced", {"orderId": 7}), ("mine", "WalletOpened", {"owner": FIRM}))
+    assert tally.sums(["mine"]) == {"OrderPlaced.count": 1, "OrderPlaced.orderId": 7, "WalletOpened.count": 1}
+    assert tally.grouped("mine", "OrderPlaced") == {} and tally.keys("mine", "WalletOpened", "wallet") == set()
