@@ -99,10 +99,11 @@ def run(sim, p: Params) -> None:
     steps = _timeline(plan, claimers, merchants, start, expiry, rng)
     # Many winners act within minutes of each other: their transactions share blocks (in order), which
     # halves the cost of a large campaign. A block takes the time of its first transaction.
+    last = sim.now
     for when, calls in sim.progress(_blocks(steps, campaign, p.block_window_minutes * 60, p.block_size),
                                     "Claims and payments (blocks)"):
         sim.at(max(sim.now, when))
-        sim.send_batch(calls)
+        last = sim.send_batch(calls)[-1].timestamp
     t = campaign.totals()
     sim.say(f"{t['claims']:,} packets claimed, {t['payments']:,} payments: {fmt_fen(t['spentFromPacketsFen'])} "
             f"packet money + {fmt_fen(t['ownMoneySpentFen'])} own money")
@@ -120,6 +121,7 @@ def run(sim, p: Params) -> None:
     sim.check("swept = budget - packet money spent", swept["sweptFen"] == budget - plan.spent)
     sim.check("swept unclaimed = unclaimed packets x denomination", swept["unclaimedFen"] == unclaimed)
     sim.check("the funder got every unspent fen back", sim.token.balance(FUNDER) == budget - plan.spent)
+    sim.check("every claim and payment before expiry", last < expiry)
 
 
 def _open_wallets(sim, names: list[str], tier: str, batch: int) -> None:

@@ -8,10 +8,16 @@ The node starts with the run's genesis: ``--chain-id`` (eth-tester's, so transac
 the latest blocks still works), on ``--port 0`` (the system picks a free port; anvil prints it, then its
 logging is turned off with ``anvil_setLoggingEnabled``).
 
-- A block: each raw transaction is sent alone with ``eth_sendRawTransaction`` (a JSON-RPC batch is not
-  executed in order), then ``evm_mine`` with the block's timestamp mines them in one block; the block and its
-  receipts are read back (``eth_getBlockByNumber`` + ``eth_getBlockReceipts``, one batch). A transaction
+- An `add`: each raw transaction is sent alone with ``eth_sendRawTransaction`` (a JSON-RPC batch is not
+  executed in order), then ``evm_mine`` with the block's timestamp mines them in one node block; the block and
+  its receipts are read back (``eth_getBlockByNumber`` + ``eth_getBlockReceipts``, one batch). A transaction
   the node accepts but drops when mining (gas below the intrinsic cost) is undone with ``anvil_rollback``.
+- A block of several `add`s (transactions due at the same moment, sent one by one) is several node blocks at
+  the same timestamp: anvil 1.7.1 gives no receipt before a transaction is mined, cannot add to a mined block,
+  and cannot roll back further than its pruned history (16 blocks) to mine them again as one. `Chain` numbers
+  blocks itself (the journal's numbers are the same on both backends) and nothing differs for a contract that
+  does not read ``block.number`` (none of ecny-sim's does: tests/contracts/test_no_chain_randomness.py); a
+  node left running (``--keep-node``) shows the node's own numbering.
 - Receipts carry no revert or return data: ``debug_traceTransaction`` (callTracer, top call only) gives it,
   asked only for a failed transaction or one whose return value `Chain` decodes.
 - View calls: ``eth_call`` on the latest state with block overrides (number + 1, `now`).
@@ -138,10 +144,10 @@ class _RpcError(ChainFailure):
 class _Snapshot:
     """A snapshot token: anvil's id (renewed after each revert) and the block number."""
 
-    __slots__ = ("id", "block")
+    __slots__ = ("id", "block", "node_block")
 
-    def __init__(self, id: str, block: int) -> None:
-        self.id, self.block = id, block
+    def __init__(self, id: str, block: int, node_block: int) -> None:
+        self.id, self.block, self.node_block = id, block, node_block
 
 
 def anvil_args(genesis_time: int, chain_id: int, block_gas_limit: int) -> list[str]:
@@ -184,12 +190,13 @@ class AnvilBackend(Backend):
             self.port = self._wait_until_listening(start_timeout, port)
             client = self._wait_until_answering(start_timeout)
             self._rpc("anvil_setLoggingEnabled", False)
-            self._block = int(self._rpc("eth_blockNumber"), 16)
+            self._block = self._node_block = int(self._rpc("eth_blockNumber"), 16)
         except BaseException:  # a failed start, Ctrl-C while waiting: no node left behind
             self.close()
             raise
         self.version = client.removeprefix("anvil/").removeprefix("v")
         self._root: str | None = None
+        self._open: tuple[int, int] | None = None  # the open block: (number, timestamp)
 
     # ---------------------------------------------------------------- the process
 
@@ -336,8 +343,19 @@ class AnvilBackend(Backend):
 
     # ---------------------------------------------------------------- blocks
 
-    def mine(self, raw_txs: Sequence[bytes], timestamp: int, prevrandao: bytes,
-             want_output: Sequence[bool] = ()) -> MinedBlock:
+    @property
+    def open_block(self) -> int | None:
+        return None if self._open is None else self._open[0]
+
+    def begin_block(self, timestamp: int, prevrandao: bytes) -> int:
+        if self._open is not None:
+            raise RuntimeError("a block is already open")
+        self._open = (self._block + 1, int(timestamp))
+        return self._open[0]
+
+    def add(self, raw_txs: Sequence[bytes], want_output: Sequence[bool] = ()) -> tuple[Receipt, ...]:
+        if self._open is None:
+            raise RuntimeError("no block is open")
         hashes = []
         for i, raw in enumerate(raw_txs):
             try:
@@ -345,24 +363,34 @@ class AnvilBackend(Backend):
             except _RpcError as exc:
                 self._rpc("anvil_dropAllTransactions")
                 raise BlockRejected(i, exc.message) from None
-        self._rpc("evm_mine", {"timestamp": int(timestamp)})
-        number = hex(self._block + 1)
+        self._rpc("evm_mine", {"timestamp": self._open[1]})
+        number = hex(self._node_block + 1)
         header, receipts = self._batch([("eth_getBlockByNumber", (number, False)), ("eth_getBlockReceipts", (number,))])
         mined = [r["transactionHash"] for r in receipts or ()]
-        if mined != hashes:  # the node dropped one (e.g. gas below the intrinsic cost): undo the block
+        if mined != hashes:  # the node dropped one (e.g. gas below the intrinsic cost): undo the node block
             self._rpc("anvil_rollback", 1)
             self._rpc("anvil_dropAllTransactions")
             index = next(i for i, h in enumerate(hashes) if i >= len(mined) or mined[i] != h)
             raise BlockRejected(index, "the node dropped it without executing it (gas below the intrinsic cost?)")
-        self._block += 1
+        self._node_block += 1
         self._root = header["stateRoot"]
         wanted = [h for i, (h, r) in enumerate(zip(hashes, receipts))
                   if r["status"] == "0x0" or (i < len(want_output) and want_output[i])]
         traces = dict(zip(wanted, self._batch([("debug_traceTransaction", (h, {"tracer": "callTracer",
                                                 "tracerConfig": {"onlyTopCall": True}})) for h in wanted]))) \
             if wanted else {}
-        return MinedBlock(int(header["number"], 16), int(header["timestamp"], 16), header["stateRoot"],
-                          tuple(self._receipt(r, traces.get(r["transactionHash"])) for r in receipts))
+        return tuple(self._receipt(r, traces.get(r["transactionHash"])) for r in receipts)
+
+    def seal(self) -> MinedBlock:
+        if self._open is None:
+            raise RuntimeError("no block is open")
+        number, timestamp = self._open
+        self._open = None
+        self._block = number
+        return MinedBlock(number, timestamp, self.state_root(), ())
+
+    def discard(self) -> None:
+        self._open = None
 
     @staticmethod
     def _receipt(r: dict[str, Any], trace: dict[str, Any] | None) -> Receipt:
@@ -403,6 +431,7 @@ class AnvilBackend(Backend):
         return self._block
 
     def state_root(self) -> str:
+        """The latest node block's root: at a sealed block, its own."""
         if self._root is None:
             self._root = self._rpc("eth_getBlockByNumber", "latest", False)["stateRoot"]
         return self._root
@@ -423,7 +452,9 @@ class AnvilBackend(Backend):
         return int(self._rpc("eth_getBlockByNumber", "pending", False)["baseFeePerGas"], 16)
 
     def snapshot(self) -> _Snapshot:
-        return _Snapshot(self._rpc("evm_snapshot"), self._block)
+        if self._open is not None:
+            raise RuntimeError("seal the open block before taking a snapshot")
+        return _Snapshot(self._rpc("evm_snapshot"), self._block, self._node_block)
 
     def revert(self, token: _Snapshot) -> None:
         try:
@@ -434,5 +465,6 @@ class AnvilBackend(Backend):
             raise ValueError("this snapshot is no longer on the node (anvil drops the snapshots taken after one "
                              "that was reverted to)")
         token.id = self._rpc("evm_snapshot")  # anvil forgets a snapshot once reverted to
-        self._block = token.block
+        self._block, self._node_block = token.block, token.node_block
+        self._open = None
         self._root = None

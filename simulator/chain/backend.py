@@ -11,13 +11,19 @@ Both start from the same genesis (chain id, genesis time, block gas limit, Pragu
 account) and give the same gas, logs, revert data and transaction hashes. Their state roots differ (anvil's
 state holds accounts py-evm's does not), and anvil draws its own prevrandao (no contract of ours reads it).
 
+A block is built in steps, so that transactions due at the same moment share one block while `Chain` still
+hands each one's result back at once: `begin_block` (timestamp, prevrandao), `add` (signed transactions,
+executed at once against the block's state so far; their receipts come back), `seal` (the block is final:
+its state root is computed once). Views and state reads see the open block's transactions.
+
 A backend's failure (a node that died, never answered or cannot start) is `ChainFailure`; a transaction
-the backend refuses before execution is `BlockRejected`, and nothing is mined then.
+the backend refuses before execution is `BlockRejected`, and nothing of that `add` is kept then.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import importlib
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -25,12 +31,17 @@ from typing import Any, Sequence
 from .errors import ChainFailure
 
 __all__ = ["Backend", "BlockRejected", "BackendUnavailable", "CallOutcome", "Log", "MinedBlock", "Receipt",
-           "BACKENDS", "DEFAULT_CHAIN_ID", "DEFAULT_BLOCK_GAS_LIMIT", "ELASTICITY", "open_backend"]
+           "BACKENDS", "DEFAULT_CHAIN_ID", "DEFAULT_BLOCK_GAS_LIMIT", "ELASTICITY", "MAX_TX_GAS", "open_backend"]
 
-#: eth-tester's chain id and genesis gas limit: every backend starts with them, so a transaction signed for
-#: one is the same signed transaction (the same hash) on the other.
+#: eth-tester's chain id: every backend starts with it, so a transaction signed for one is the same signed
+#: transaction (the same hash) on the other.
 DEFAULT_CHAIN_ID = 131277322940537
-DEFAULT_BLOCK_GAS_LIMIT = 30_029_122
+#: The block gas limit: room for the transactions due at one moment (its gas target, half of it, takes 50
+#: transactions of the default 10M gas limit, or 2,000 of a campaign batch's 250k) while a block stays at most
+#: half full, so the base fee stays zero. A larger limit costs nothing: a block's work is the gas it uses.
+DEFAULT_BLOCK_GAS_LIMIT = 1_000_000_000
+#: The most gas one transaction may ask for: 2**24, Ethereum's cap per transaction since Osaka (EIP-7825).
+MAX_TX_GAS = 2**24
 #: EIP-1559: a block's gas target is its gas limit // ELASTICITY; a block using more raises the base fee.
 ELASTICITY = 2
 
@@ -63,6 +74,9 @@ class Receipt:
 
 @dataclass(frozen=True)
 class MinedBlock:
+    """A block: its number, time and state root; `receipts`: what `mine` executed (`seal` returns none: each
+    `add` returned its own)."""
+
     number: int
     timestamp: int
     state_root: str  # 0x hex
@@ -78,8 +92,8 @@ class CallOutcome:
 
 
 class BlockRejected(Exception):
-    """The backend refused transaction `index` of a block before executing it (gas below the intrinsic cost,
-    a wrong nonce, ...). Nothing was mined."""
+    """The backend refused transaction `index` of an `add` before executing it (gas below the intrinsic cost,
+    a wrong nonce, ...). Nothing of that `add` was kept; the block holds what it held before."""
 
     def __init__(self, index: int, reason: str) -> None:
         super().__init__(index, reason)
@@ -114,24 +128,54 @@ class Backend(abc.ABC):
         """How each block's prevrandao is chosen, for the journal header."""
 
     @abc.abstractmethod
+    def begin_block(self, timestamp: int, prevrandao: bytes) -> int:
+        """Open a new block at `timestamp` (later than the latest sealed block's) and return its number.
+        No block may be open already."""
+
+    @abc.abstractmethod
+    def add(self, raw_txs: Sequence[bytes], want_output: Sequence[bool] = ()) -> tuple[Receipt, ...]:
+        """Execute the signed transactions, in order, in the open block, after what it holds; return their
+        receipts. `want_output[i]`: transaction i's return data is needed. Raises BlockRejected (nothing of
+        these transactions kept) or ChainFailure."""
+
+    @abc.abstractmethod
+    def seal(self) -> MinedBlock:
+        """Make the open block final (its state root computed) and return it; nothing is open afterwards."""
+
+    @property
+    @abc.abstractmethod
+    def open_block(self) -> int | None:
+        """The open block's number, or None."""
+
     def mine(self, raw_txs: Sequence[bytes], timestamp: int, prevrandao: bytes,
              want_output: Sequence[bool] = ()) -> MinedBlock:
-        """Execute the signed transactions, in order, as one new block at `timestamp` (later than the latest
-        block's) and return its receipts. `want_output[i]`: transaction i's return data is needed.
-        Raises BlockRejected (nothing mined) or ChainFailure."""
+        """One block of these transactions at `timestamp`, opened and sealed (no block may be open)."""
+        self.begin_block(timestamp, prevrandao)
+        try:
+            receipts = self.add(raw_txs, want_output)
+        except BlockRejected:
+            self.discard()
+            raise
+        return dataclasses.replace(self.seal(), receipts=receipts)
+
+    @abc.abstractmethod
+    def discard(self) -> None:
+        """Drop an open block that holds no transaction (after a rejected first `add`)."""
 
     @abc.abstractmethod
     def call(self, to: str, data: bytes, sender: str, timestamp: int, gas: int, prevrandao: bytes) -> CallOutcome:
-        """Run a call without a transaction against the latest state, in a block after the latest one at
-        `timestamp`, from `sender` (no signature needed)."""
+        """Run a call without a transaction, from `sender` (no signature needed), at `timestamp`: on the open
+        block's state when a block is open (at its time), else in a block after the latest one."""
 
     @abc.abstractmethod
     def block_number(self) -> int:
-        """The latest mined block's number (0 = genesis)."""
+        """The latest sealed block's number (0 = genesis)."""
 
     @abc.abstractmethod
     def state_root(self) -> str:
-        """The latest block's state root, 0x hex."""
+        """The latest sealed block's state root, 0x hex."""
+
+    # Reads below see the open block's transactions when a block is open.
 
     @abc.abstractmethod
     def nonce(self, address: str) -> int: ...
@@ -151,11 +195,12 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def snapshot(self) -> Any:
-        """A token for the current state and block number."""
+        """A token for the current state and block number (no block may be open)."""
 
     @abc.abstractmethod
     def revert(self, token: Any) -> None:
-        """Return to a snapshot's state and block number; a token can be reverted to more than once."""
+        """Return to a snapshot's state and block number, dropping an open block; a token can be reverted to
+        more than once."""
 
     def close(self) -> None:
         """Release what the backend holds (stop a node it started). Idempotent."""

@@ -13,19 +13,24 @@ default, or an anvil node the program starts).
 
 Rules this module keeps, whatever the backend:
 
-- One transaction per block (`send_batch`: several in one block); each block's timestamp is exactly
-  `chain.now` when the transaction is sent. Block timestamps must strictly increase, so after a block at T
-  the next one gets at least T + 1 (`now` = max(scenario time, last block time + 1)). `set_time`/`advance`
-  move the scenario time; `advance` counts from the scenario time, not from the +1 s steps, so repeated
-  `advance(days=1)` never drift.
+- Blocks, two ways (`mining`). "automine" (the default, as anvil and Hardhat do it): each transaction, or
+  each `send_batch`, is a block of its own at `now`, and after a block at T the next one gets at least T + 1.
+  "by_time" (scenario runs): transactions sent while the clock stands still share one block, at exactly that
+  time; the block is sealed (its state root computed) when the clock moves on, when a snapshot or the state root is
+  asked for, or when the next transaction's gas limit would take the block's reserved gas (the sum of its
+  transactions' limits) over the gas target; the next block then gets at least T + 1, since block timestamps
+  strictly increase (`now` = the open block's time, else max(scenario time, last block time + 1)). Each
+  transaction's result comes back at once (the block's state so far); `on_block` hooks hear of each sealed
+  block with its state root. `set_time`/`advance` move the scenario time; `advance` counts from the scenario
+  time, not from the +1 s steps, so repeated `advance(days=1)` never drift.
 - Fees are zero: genesis base fee 0, every transaction has max fee 0 and priority fee 0, so actors need no
   ETH and nobody is funded (the genesis allocation is empty). EIP-1559 would raise the base fee to 1 wei
-  forever after a single block more than half full; a transaction's gas limit is therefore capped at the
-  block's gas target (block gas limit // 2), which keeps every block at most half full.
+  forever after a single block more than half full; a block's transactions' gas limits therefore add up to
+  at most its gas target (block gas limit // 2), and one transaction's to at most 2**24 (EIP-7825).
 - prevrandao (mix_hash) is keccak(seed, block number) on py-evm instead of eth-tester's os.urandom, so even
   block hashes repeat run to run; anvil cannot be given it and draws its own (no contract of ours reads it:
   tests/contracts/test_no_chain_randomness.py). Nothing returned as reproducible includes a block hash.
-- Explicit gas on every transaction (no estimation), signed here with eth-account; the backend gets raw
+- Explicit gas on every transaction (no estimation), signed here (coincurve, `actors.Signer`); the backend gets raw
   transactions only.
 - A failed transaction's revert data comes from its own execution (py-evm's computation, anvil's trace).
 """
@@ -37,10 +42,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_utils import is_hex_address, keccak, to_checksum_address
+from eth_utils import is_hex_address, keccak
 
 from .actors import Actors, validate_name
-from .backend import ELASTICITY, Backend, BlockRejected, Log, MinedBlock, Receipt, open_backend
+from .backend import ELASTICITY, MAX_TX_GAS, Backend, BlockRejected, Log, MinedBlock, Receipt, open_backend
 from .clock import DAY, HOUR, MINUTE, WEEK, format_beijing, to_timestamp
 from .abi import Deployed, EventSpec, FunctionSpec, decode_event, event_spec
 from .errors import (
@@ -50,13 +55,19 @@ from .errors import (
     MissingRevert,
     TransactionRejected,
     abi_type,
+    checksum_address,
     to_jsonable,
 )
 from .records import Event, Snapshot, TxRecord, TxResult
 
-__all__ = ["Chain", "Deployed", "Event", "TxResult", "TxRecord", "Snapshot", "DEFAULT_GAS"]
+__all__ = ["Chain", "Deployed", "Event", "TxResult", "TxRecord", "Snapshot", "DEFAULT_GAS", "MINING"]
 
 DEFAULT_GAS = 10_000_000
+#: How transactions are put into blocks (`Chain(mining=)`), as a journal header says it.
+MINING = {
+    "automine": "automine: each transaction or batch in a block of its own",
+    "by_time": "by time: the transactions due at one moment share a block, up to the gas target",
+}
 ZERO_ADDRESS = "0x" + "00" * 20
 
 
@@ -77,6 +88,8 @@ class Chain:
 
     `backend`: "pyevm" (default: in this process), "anvil" (a node started on a free 127.0.0.1 port and
     stopped by `close()`, at exit, or when the chain is garbage), or a `Backend` already at this genesis.
+    `mining`: "automine" (a block per transaction or batch) or "by_time" (what is due at one moment shares a
+    block); see the module docstring.
     `backend_options` go to the backend's constructor (anvil: `binary`, `port`, `start_timeout`, ...)."""
 
     def __init__(
@@ -87,8 +100,11 @@ class Chain:
         default_gas: int = DEFAULT_GAS,
         block_gas_limit: int | None = None,
         backend: str | Backend = "pyevm",
+        mining: str = "automine",
         **backend_options: Any,
     ) -> None:
+        if mining not in MINING:
+            raise ValueError(f"unknown mining {mining!r} (choose one of: {', '.join(MINING)})")
         genesis_time = to_timestamp(genesis_time)
         if genesis_time < 0:
             raise ValueError("genesis_time must be a unix time >= 0")
@@ -97,11 +113,14 @@ class Chain:
         else:
             self._backend = open_backend(backend, genesis_time, block_gas_limit=block_gas_limit, **backend_options)
         self.seed = seed
+        self.mining = mining
         self.actors = Actors(seed)
         self.genesis_time = genesis_time
         self.chain_id: int = self._backend.chain_id
         self.block_gas_limit: int = self._backend.block_gas_limit
-        self.max_tx_gas: int = self.block_gas_limit // ELASTICITY
+        #: What a block's transactions' gas limits may add up to: its gas target (the base fee stays zero).
+        self.block_gas_target: int = self.block_gas_limit // ELASTICITY
+        self.max_tx_gas: int = min(MAX_TX_GAS, self.block_gas_target)
         if not 21_000 <= int(default_gas) <= self.max_tx_gas:
             self.close()
             raise ValueError(f"default_gas must be within [21000, {self.max_tx_gas}]")
@@ -109,15 +128,18 @@ class Chain:
 
         self._seed_bytes = self.actors._seed_bytes
         self._scenario_time = genesis_time
-        self._last_block_time = genesis_time
+        self._last_block_time = genesis_time  # of the open block, else of the latest sealed one
+        self._open_reserved: int | None = None  # gas limits of the open block's transactions; None: none open
         self.last_result: TxResult | None = None  # the latest mined transaction (a deployment's, too)
         self._nonces: dict[str, int] = {}
         self._contracts: dict[str, Deployed] = {}
         self._by_address: dict[str, Deployed] = {}  # lower-case hex -> contract
         self._errors = ErrorDecoder()
         self._events: dict[bytes, list[EventSpec]] = {}
-        #: Hooks called with a TxRecord after every mined transaction (deployments and reverts included).
+        #: Hooks called with a TxRecord after every executed transaction (deployments and reverts included).
         self.on_transaction: list[Callable[[TxRecord], None]] = []
+        #: Hooks called with each sealed block (number, timestamp, state root).
+        self.on_block: list[Callable[[MinedBlock], None]] = []
 
     def close(self) -> None:
         """Release the backend (stop a node the chain started). Idempotent; the chain is unusable after."""
@@ -148,7 +170,8 @@ class Chain:
             "default_gas": self.default_gas,
             "base_fee_per_gas": 0,
             "gas_price": 0,
-            "transactions_per_block": 1,
+            "block_gas_target": self.block_gas_target,
+            "blocks": MINING[self.mining],
             "min_block_interval_s": 1,
             "prevrandao": self._backend.prevrandao_rule,
             "actor_keys": "keccak256('ecny-sim actor|' + seed + '|' + name) mod (n-1) + 1",
@@ -190,7 +213,7 @@ class Chain:
             return name
         if isinstance(address, (bytes, bytearray)):
             address = "0x" + bytes(address).hex()
-        return to_checksum_address(address)
+        return checksum_address(address)
 
     def contract(self, name: str) -> Deployed:
         try:
@@ -234,12 +257,14 @@ class Chain:
 
     @property
     def now(self) -> int:
-        """The timestamp the next transaction's block will get."""
+        """The timestamp the next transaction's block will get (the open block's, unless it is full)."""
+        if self._open_reserved is not None:
+            return self._last_block_time
         return max(self._scenario_time, self._last_block_time + 1)
 
     @property
     def last_block_time(self) -> int:
-        """Timestamp of the latest mined block (the genesis time before any transaction)."""
+        """Timestamp of the latest block (the open one, if any; the genesis time before any transaction)."""
         return self._last_block_time
 
     def set_time(self, ts: int | str) -> int:
@@ -255,6 +280,7 @@ class Chain:
                 f"{format_beijing(self.now)} (time never goes backwards; blocks are at least 1 s apart)"
             )
         self._scenario_time = ts
+        self._seal_if_past()
         return ts
 
     def advance(
@@ -269,24 +295,51 @@ class Chain:
         if delta < 0:
             raise ValueError("advance() cannot go backwards")
         self._scenario_time += delta
+        self._seal_if_past()
         return self.now
+
+    def _seal_if_past(self) -> None:
+        if self._open_reserved is not None and self._scenario_time > self._last_block_time:
+            self.seal()
+
+    # ---------------------------------------------------------------- blocks
+
+    @property
+    def open_block(self) -> int | None:
+        """The number of the block that takes the transactions sent now, while the clock stands still; None
+        when none is open (the next transaction opens one)."""
+        return self._backend.open_block
+
+    def seal(self) -> MinedBlock | None:
+        """Make the open block final now (its state root is computed); returns it, or None if none was open.
+        The chain does it by itself when time moves on; call it to end a block earlier (replay does)."""
+        if self._open_reserved is None:
+            return None
+        block = self._backend.seal()
+        self._open_reserved = None
+        for hook in list(self.on_block):
+            hook(block)
+        return block
 
     # ---------------------------------------------------------------- chain state
 
     @property
     def block_number(self) -> int:
-        """Number of the latest mined block (0 = genesis)."""
+        """Number of the latest sealed block (0 = genesis); an open block is number + 1."""
         return self._backend.block_number()
 
     def state_root(self) -> str:
-        """State root of the latest mined block, 0x hex (the backend's own: py-evm's and anvil's differ)."""
+        """State root after every transaction so far, 0x hex (the open block is sealed first; the backend's own
+        root: py-evm's and anvil's differ)."""
+        self.seal()
         return self._backend.state_root()
 
     def nonce_of(self, name: str) -> int:
         return self._nonce(self.actors.address_of(name))
 
     def snapshot(self) -> Snapshot:
-        """Capture chain state, block number, time and the contract registry."""
+        """Capture chain state, block number, time and the contract registry (the open block is sealed first)."""
+        self.seal()
         return Snapshot(
             block_number=self.block_number,
             _token=self._backend.snapshot(),
@@ -303,6 +356,7 @@ class Chain:
         if not isinstance(snap, Snapshot) or snap._chain_id != id(self):
             raise ValueError("not a snapshot of this chain")
         self._backend.revert(snap._token)
+        self._open_reserved = None
         self._scenario_time = snap._scenario_time
         self._last_block_time = snap._last_block_time
         self._contracts = dict(snap._contracts)
@@ -352,7 +406,7 @@ class Chain:
         expect_revert: bool | str = False,
         allow_revert: bool = False,
     ) -> TxResult:
-        """Send a transaction from `actor` calling `contract.function(*args)`; mine it in its own block.
+        """Send a transaction from `actor` calling `contract.function(*args)`, in the block of the moment.
 
         Address arguments may be given as checksummed/lower-case hex, a Deployed contract or an actor name.
         Status 0 raises ContractRevert (after the transaction was mined and the hooks ran), unless
@@ -379,18 +433,19 @@ class Chain:
         return result
 
     def send_batch(self, calls: Sequence[tuple], *, gas: int = 1_000_000, allow_revert: bool = False) -> list[TxResult]:
-        """Mine several independent transactions in ONE block (one state-root computation instead of one per
-        transaction): ``calls`` are ``(actor, contract, function, *args)`` tuples, each with gas limit
-        ``gas``; their limits together must fit the block's gas target. Every transaction gets the block's
-        timestamp (`now`) and state root; hooks run for each in order. A failed one does not stop the rest;
-        afterwards the first failure raises ContractRevert. Use it for many actors acting at about the same
-        time (a campaign's claims and payments); `send` keeps one transaction per block. With `allow_revert`
+        """Send several independent transactions together, in order, in one block (the open one if they fit):
+        ``calls`` are ``(actor, contract, function, *args)`` tuples, each with gas limit ``gas``; their limits
+        together must fit the block's gas target. Hooks run for each in order. A failed one does not stop the
+        rest; afterwards the first failure raises ContractRevert. Use it for many actors acting at the same
+        time (a campaign's claims and payments): one call to the backend for all of them. With `allow_revert`
         the results are returned whatever their status."""
         if not calls:
             return []
-        if gas * len(calls) > self.max_tx_gas:
+        if not 0 < gas <= self.max_tx_gas:
+            raise ValueError(f"gas {gas} out of range: at most {self.max_tx_gas} per transaction")
+        if gas * len(calls) > self.block_gas_target:
             raise ValueError(f"{len(calls)} transactions x {gas} gas exceed the block gas target "
-                             f"{self.max_tx_gas}; send fewer per batch or give less gas each")
+                             f"{self.block_gas_target}; send fewer per batch or give less gas each")
         prepared = []
         nonces: dict[str, int] = {}
         for actor_name, contract, function, *args in calls:
@@ -403,15 +458,15 @@ class Chain:
             nonces[actor.address] = nonce + 1
             raw = self._sign(actor, nonce, gas, data, contract.address)
             prepared.append((actor_name, contract, fn, function, json_args, raw))
-        block = self._mine([p[-1] for p in prepared], [bool(p[2].outputs) for p in prepared],
-                           [(p[0], p[1].name, "batch") for p in prepared])
+        number, timestamp, receipts = self._execute([p[-1] for p in prepared], [bool(p[2].outputs) for p in prepared],
+                                                    [(p[0], p[1].name, "batch") for p in prepared], gas * len(prepared))
         self._nonces.update(nonces)
         results, first_failure = [], None
-        for (actor_name, contract, fn, function, json_args, _), receipt in zip(prepared, block.receipts):
+        for place, ((actor_name, contract, fn, function, json_args, _), receipt) in enumerate(zip(prepared, receipts)):
             error = self._failure(receipt) if receipt.status == 0 else None
-            result = self._result(block, receipt, gas, error,
+            result = self._result(number, timestamp, receipt, gas, error,
                                   self._decode_output(fn, receipt.output) if receipt.status == 1 else None)
-            record = TxRecord(actor_name, contract.name, function, json_args, result, contract.address)
+            record = TxRecord(actor_name, contract.name, function, json_args, result, contract.address, place)
             for hook in list(self.on_transaction):
                 hook(record)
             if receipt.status == 0 and first_failure is None:
@@ -452,29 +507,42 @@ class Chain:
     def _sign(self, actor: Any, nonce: int, gas: int, data: bytes, to: str | None) -> bytes:
         return actor.signer.sign(self.chain_id, nonce, gas, data, to)
 
-    def _mine(self, raws: list[bytes], want_output: list[bool], who: list[tuple[str, str, str]]) -> MinedBlock:
-        """One block of signed transactions at `now`; `who`: (actor, contract, function) of each, for a
-        refusal's message."""
-        timestamp = self.now
+    def _execute(self, raws: list[bytes], want_output: list[bool], who: list[tuple[str, str, str]],
+                 reserved: int) -> tuple[int, int, tuple[Receipt, ...]]:
+        """Signed transactions, whose gas limits add up to `reserved`, executed in the block of the moment (a
+        new one when none is open or they would take it over its gas target): (block number, timestamp,
+        receipts). `who`: (actor, contract, function) of each, for a refusal's message."""
+        if self._open_reserved is not None and self._open_reserved + reserved > self.block_gas_target:
+            self.seal()
+        opened = self._open_reserved is None
+        if opened:
+            timestamp, before = self.now, self._last_block_time
+            self._backend.begin_block(timestamp, self._prevrandao(self.block_number + 1))
+            self._open_reserved, self._last_block_time = 0, timestamp
         try:
-            block = self._backend.mine(raws, timestamp, self._prevrandao(self.block_number + 1), want_output)
+            receipts = self._backend.add(raws, want_output)
         except BlockRejected as exc:
+            if opened:  # no empty block is left behind
+                self._backend.discard()
+                self._open_reserved, self._last_block_time = None, before
             raise TransactionRejected(*who[exc.index], exc.reason) from None
-        self._last_block_time = timestamp
-        return block
+        self._open_reserved += reserved
+        number = self.block_number + 1
+        if self.mining == "automine":
+            self.seal()
+        return number, self._last_block_time, receipts
 
-    def _result(self, block: MinedBlock, receipt: Receipt, gas: int, error: DecodedError | None,
+    def _result(self, number: int, timestamp: int, receipt: Receipt, gas: int, error: DecodedError | None,
                 return_value: Any, contract_address: str | None = None) -> TxResult:
         return TxResult(
             tx_hash=receipt.tx_hash,
-            block_number=block.number,
-            timestamp=block.timestamp,
+            block_number=number,
+            timestamp=timestamp,
             status=receipt.status,
             gas_used=receipt.gas_used,
             gas_limit=gas,
             events=self._decode_logs(receipt.logs),
             error=error,
-            state_root=block.state_root,
             contract_address=contract_address,
             return_value=return_value,
         )
@@ -513,10 +581,10 @@ class Chain:
             if isinstance(value, Deployed):
                 return value.address
             if isinstance(value, (bytes, bytearray)) and len(value) == 20:
-                return to_checksum_address("0x" + bytes(value).hex())
+                return checksum_address("0x" + bytes(value).hex())
             if isinstance(value, str):
                 if is_hex_address(value):
-                    return to_checksum_address(value)
+                    return checksum_address(value)
                 if not value.startswith("0x"):
                     return self.actors.address_of(value)  # an actor name (validated)
             raise ValueError(f"not an address, contract or actor name: {value!r}")
@@ -563,7 +631,7 @@ class Chain:
             topics = list(log.topics)
             address = log.address
             owner = self._by_address.get(address)
-            label = owner.name if owner is not None else to_checksum_address(address)
+            label = owner.name if owner is not None else checksum_address(address)
             args = name = None
             if topics:
                 candidates: list[EventSpec] = []
@@ -602,13 +670,13 @@ class Chain:
         gas = self.default_gas if gas is None else int(gas)
         if not 0 < gas <= self.max_tx_gas:
             raise ValueError(
-                f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (the block gas target; "
-                "a fuller block would raise the base fee above zero)"
+                f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (Ethereum's cap since "
+                "Osaka, EIP-7825)"
             )
         nonce = self._nonce(actor.address)
         raw = self._sign(actor, nonce, gas, data, to)
-        block = self._mine([raw], [fn is not None and bool(fn.outputs)], [(actor_name, contract_name, function)])
-        (receipt,) = block.receipts
+        number, timestamp, (receipt,) = self._execute([raw], [fn is not None and bool(fn.outputs)],
+                                                      [(actor_name, contract_name, function)], gas)
         self._nonces[actor.address] = nonce + 1
 
         status = receipt.status
@@ -627,7 +695,7 @@ class Chain:
                     return_value = self._decode_output(fn, receipt.output)
                 except Exception:  # pragma: no cover - output not matching the ABI
                     return_value = "0x" + (receipt.output or b"").hex()
-        result = self._result(block, receipt, gas, error, return_value,
+        result = self._result(number, timestamp, receipt, gas, error, return_value,
                               deployed.address if deployed is not None else None)
         self.last_result = result
         record = TxRecord(actor_name, contract_name, function, json_args, result, address)

@@ -75,7 +75,8 @@ class NodeBackend(AnvilBackend):
         if why:
             raise ChainFailure(f"the node at {url} {why}{hint}")
         self._rpc("evm_setAutomine", False)  # blocks are mined on request, at the scenario's time
-        self._block = number
+        self._block = self._node_block = number
+        self._open = None
 
     @property
     def pid(self) -> int | None:  # not ours

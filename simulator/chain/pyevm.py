@@ -1,9 +1,11 @@
 """The default backend: py-evm in this process (a MiningChain set up by eth-tester's PyEVMBackend).
 
 - Genesis: eth-tester's parameters with the scenario's start as timestamp, base fee 0, an empty allocation.
-- A block of several transactions is applied and mined in one pass (one state-root computation).
+- A block is built in steps on one VM: each `add` applies its transactions to the open block's state at once
+  (receipts come back), and `seal` mines the block, computing its state root once for all of them.
 - prevrandao (mix_hash) is the one `Chain` gives for each block instead of eth-tester's os.urandom.
-- View calls run a SpoofTransaction (no signature) on the pending block's state, then undo it.
+- View calls run a SpoofTransaction (no signature) on the open block's state, or between blocks on one VM
+  kept for the head, then undo it; no VM is built per call.
 - A snapshot is a block hash: reverting makes that block the canonical head again, so a snapshot can be
   reverted to any number of times.
 """
@@ -15,7 +17,7 @@ from typing import Any, Sequence
 
 from eth_utils import to_checksum_address
 
-from .backend import Backend, BlockRejected, CallOutcome, Log, MinedBlock, Receipt
+from .backend import DEFAULT_BLOCK_GAS_LIMIT, Backend, BlockRejected, CallOutcome, Log, MinedBlock, Receipt
 
 __all__ = ["PyEVMBackend"]
 
@@ -42,15 +44,26 @@ def _failure(error: BaseException | None, output: bytes) -> tuple[str, bytes]:
     return (type(error).__name__ if error is not None else "UnknownFailure"), b""
 
 
+class _OpenBlock:
+    """The block being built: its VM (whose state holds the transactions applied so far), the header before
+    any transaction (to rebuild from), the header with their receipts, and what the sealed block will hold."""
+
+    __slots__ = ("vm", "base", "header", "txs", "receipts", "prevrandao")
+
+    def __init__(self, vm: Any, base: Any, prevrandao: bytes) -> None:
+        self.vm, self.base, self.header, self.prevrandao = vm, base, base, prevrandao
+        self.txs: list[Any] = []
+        self.receipts: list[Any] = []
+
+
 class PyEVMBackend(Backend):
     name = "pyevm"
 
     def __init__(self, genesis_time: int, *, block_gas_limit: int | None = None) -> None:
         from eth_tester import PyEVMBackend as TesterBackend
 
-        overrides: dict[str, Any] = {"timestamp": genesis_time}
-        if block_gas_limit is not None:
-            overrides["gas_limit"] = int(block_gas_limit)
+        overrides: dict[str, Any] = {"timestamp": genesis_time, "gas_limit": int(block_gas_limit or
+                                                                                DEFAULT_BLOCK_GAS_LIMIT)}
         params = TesterBackend.generate_genesis_params(overrides=overrides)
         params["base_fee_per_gas"] = 0  # not an accepted override; from_genesis takes it
         self._tester = TesterBackend(genesis_parameters=params, genesis_state={})
@@ -61,6 +74,8 @@ class PyEVMBackend(Backend):
         self.block_gas_limit = genesis.gas_limit
         self.version = _version("py-evm")
         self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
+        self._open: _OpenBlock | None = None
+        self._reader: tuple[tuple[int, int, bytes], Any] | None = None  # (head, time, prevrandao) -> a VM for views
 
     @property
     def description(self) -> str:
@@ -72,49 +87,114 @@ class PyEVMBackend(Backend):
 
     # ---------------------------------------------------------------- blocks
 
-    def mine(self, raw_txs: Sequence[bytes], timestamp: int, prevrandao: bytes,
-             want_output: Sequence[bool] = ()) -> MinedBlock:
+    @property
+    def open_block(self) -> int | None:
+        return None if self._open is None else self._open.base.block_number
+
+    def begin_block(self, timestamp: int, prevrandao: bytes) -> int:
+        if self._open is not None:
+            raise RuntimeError("a block is already open")
+        evm = self._evm
+        base = evm.header.copy(timestamp=timestamp, mix_hash=prevrandao)
+        evm.header = base
+        self._open = _OpenBlock(evm.get_vm(base), base, prevrandao)
+        self._reader = None
+        return base.block_number
+
+    def add(self, raw_txs: Sequence[bytes], want_output: Sequence[bool] = ()) -> tuple[Receipt, ...]:
         from eth_utils import ValidationError
 
+        block = self._open
+        if block is None:
+            raise RuntimeError("no block is open")
         evm_txs = [self._tx_builder.decode(raw) for raw in raw_txs]
-        evm = self._evm
-        pending = evm.header.copy(timestamp=timestamp, mix_hash=prevrandao)
-        evm.header = pending
-        try:
-            # Apply and mine in one pass (one state-root computation instead of two).
-            _, receipts, computations = evm.mine_all(evm_txs, mix_hash=prevrandao)
-        except ValidationError as exc:
-            raise BlockRejected(0, str(exc)) from None
-        header = evm.get_canonical_head()
-        if evm.header.base_fee_per_gas != 0:  # pragma: no cover - Chain caps a block's gas at the target
+        kept = len(block.txs)
+        out = []
+        for index, tx in enumerate(evm_txs):
+            used_before = block.header.gas_used
+            try:
+                receipt, comp = block.vm.apply_transaction(block.header, tx)
+            except ValidationError as exc:
+                if index:  # py-evm cannot undo the ones before it: build the block again without them
+                    self._rebuild(kept)
+                raise BlockRejected(index, str(exc)) from None
+            block.header = block.vm.increment_blob_gas_used(block.vm.add_receipt_to_header(block.header, receipt), tx)
+            block.txs.append(tx)
+            block.receipts.append(receipt)
+            out.append(self._receipt(tx, receipt, comp, receipt.gas_used - used_before))
+        return tuple(out)
+
+    def _rebuild(self, keep: int) -> None:
+        """The open block again, holding only its first `keep` transactions."""
+        block = self._open
+        assert block is not None
+        txs = block.txs[:keep]
+        self._open = None
+        self._evm.header = block.base.copy()
+        self.begin_block(block.base.timestamp, block.prevrandao)
+        if txs:
+            self.add([tx.encode() for tx in txs])
+
+    @staticmethod
+    def _receipt(tx: Any, receipt: Any, comp: Any, gas_used: int) -> Receipt:
+        if comp.is_error:
+            error, output = _failure(comp.error, comp.output)
+        else:
+            error, output = None, comp.output
+        created = None
+        if tx.to == b"" and not comp.is_error:
+            created = to_checksum_address("0x" + comp.msg.storage_address.hex())
+        return Receipt(
+            tx_hash="0x" + tx.hash.hex(),
+            status=0 if comp.is_error else 1,
+            gas_used=gas_used,  # receipts carry the block's cumulative gas
+            logs=tuple(Log("0x" + log.address.hex(), tuple(t.to_bytes(32, "big") for t in log.topics), log.data)
+                       for log in receipt.logs),
+            error=error,
+            output=output,
+            contract_address=created,
+        )
+
+    def seal(self) -> MinedBlock:
+        block = self._open
+        if block is None:
+            raise RuntimeError("no block is open")
+        vm, evm = block.vm, self._evm
+        filled = vm.set_block_transactions_and_withdrawals(vm.get_block(), block.header, block.txs, block.receipts)
+        mined = vm.mine_block(filled, mix_hash=block.prevrandao).block  # the state root, once for the block
+        evm.persist_block(mined)
+        evm.header = evm.create_header_from_parent(mined.header)
+        self._open = None
+        if evm.header.base_fee_per_gas != 0:  # pragma: no cover - Chain keeps a block at most half full
             raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
-        out, used_before = [], 0
-        for tx, receipt, comp in zip(evm_txs, receipts, computations):
-            if comp.is_error:
-                error, output = _failure(comp.error, comp.output)
-            else:
-                error, output = None, comp.output
-            created = None
-            if tx.to == b"" and not comp.is_error:
-                created = to_checksum_address("0x" + comp.msg.storage_address.hex())
-            out.append(Receipt(
-                tx_hash="0x" + tx.hash.hex(),
-                status=0 if comp.is_error else 1,
-                gas_used=receipt.gas_used - used_before,  # receipts carry the block's cumulative gas
-                logs=tuple(Log("0x" + log.address.hex(), tuple(t.to_bytes(32, "big") for t in log.topics), log.data)
-                           for log in receipt.logs),
-                error=error,
-                output=output,
-                contract_address=created,
-            ))
-            used_before = receipt.gas_used
-        return MinedBlock(header.block_number, header.timestamp, "0x" + header.state_root.hex(), tuple(out))
+        header = mined.header
+        return MinedBlock(header.block_number, header.timestamp, "0x" + header.state_root.hex(), ())
+
+    def discard(self) -> None:
+        if self._open is not None:
+            self._evm.header = self._open.base
+            self._open = None
+
+    def _state(self) -> Any:
+        """The state reads see: the open block's, else the head's (one VM kept until the head moves)."""
+        if self._open is not None:
+            return self._open.vm.state
+        return self._reading_vm(self._evm.header.timestamp, self._evm.header.mix_hash, any_time=True).state
+
+    def _reading_vm(self, timestamp: int, prevrandao: bytes, *, any_time: bool = False) -> Any:
+        key = (self._evm.header.block_number, timestamp, prevrandao)
+        if self._reader is None or (self._reader[0] != key and not (any_time and self._reader[0][0] == key[0])):
+            header = self._evm.header.copy(timestamp=timestamp, mix_hash=prevrandao)
+            self._reader = (key, self._evm.get_vm(header))
+        return self._reader[1]
 
     def call(self, to: str, data: bytes, sender: str, timestamp: int, gas: int, prevrandao: bytes) -> CallOutcome:
         from eth.vm.spoof import SpoofTransaction
 
-        header = self._evm.header.copy(timestamp=timestamp, mix_hash=prevrandao)
-        state = self._evm.get_vm(header).state
+        if self._open is not None:
+            state = self._open.vm.state
+        else:
+            state = self._reading_vm(timestamp, prevrandao).state
         sender_bytes = _address(sender)
         unsigned = self._tx_builder.new_unsigned_dynamic_fee_transaction(
             chain_id=self.chain_id,
@@ -140,32 +220,36 @@ class PyEVMBackend(Backend):
     # ---------------------------------------------------------------- state
 
     def block_number(self) -> int:
-        return self._evm.header.block_number - 1
+        return self._evm.get_canonical_head().block_number
 
     def state_root(self) -> str:
         return "0x" + self._evm.get_canonical_head().state_root.hex()
 
     def nonce(self, address: str) -> int:
-        return self._evm.get_vm().state.get_nonce(_address(address))
+        return self._state().get_nonce(_address(address))
 
     def balance(self, address: str) -> int:
-        return self._evm.get_vm().state.get_balance(_address(address))
+        return self._state().get_balance(_address(address))
 
     def code(self, address: str) -> bytes:
-        return self._evm.get_vm().state.get_code(_address(address))
+        return self._state().get_code(_address(address))
 
     def storage(self, address: str, slot: int) -> int:
-        return self._evm.get_vm().state.get_storage(_address(address), slot)
+        return self._state().get_storage(_address(address), slot)
 
     def next_base_fee(self) -> int:
         return self._evm.header.base_fee_per_gas
 
     def snapshot(self) -> bytes:
+        if self._open is not None:
+            raise RuntimeError("seal the open block before taking a snapshot")
         return self._evm.get_canonical_head().hash
 
     def revert(self, token: bytes) -> None:
         from eth.constants import GENESIS_PARENT_HASH
 
+        self._open = None
+        self._reader = None
         chaindb = self._evm.chaindb
         header = chaindb.get_block_header_by_hash(token)
         chaindb._set_as_canonical_chain_head(chaindb.db, header, GENESIS_PARENT_HASH)

@@ -25,7 +25,8 @@ class Event:
 
 @dataclass(frozen=True)
 class TxResult:
-    """One mined transaction. Everything here is reproducible run to run (no block hashes)."""
+    """One executed transaction, in block `block_number` (open until the clock moves on; `Chain.on_block`
+    hears of its state root when it is sealed). Everything here is reproducible run to run (no block hashes)."""
 
     tx_hash: str
     block_number: int
@@ -34,7 +35,6 @@ class TxResult:
     gas_used: int
     events: list[Event]
     error: DecodedError | None
-    state_root: str  # 0x hex, state root of this transaction's block
     contract_address: str | None = None  # set for a successful deployment
     return_value: Any = None  # decoded output of a successful call: one value, or a tuple for several
     gas_limit: int = 0  # the gas the transaction was sent with
@@ -62,13 +62,12 @@ class TxResult:
             "gas_used": self.gas_used,
             "events": [e.to_json() for e in self.events],
             "error": self.error.to_json() if self.error is not None else None,
-            "state_root": self.state_root,
         }
 
 
 @dataclass(frozen=True)
 class TxRecord:
-    """What `Chain.on_transaction` hooks receive after every mined transaction (deployments and reverted
+    """What `Chain.on_transaction` hooks receive after every executed transaction (deployments and reverted
     transactions included). `args` is JSON-able (ints, checksummed addresses, 0x hex bytes, lists, dicts)."""
 
     actor: str
@@ -77,6 +76,8 @@ class TxRecord:
     args: list[Any]
     result: TxResult
     address: str  # the contract's address
+    #: Its place (0, 1, ...) among transactions sent together by one `send_batch`; None when sent alone.
+    batch: int | None = None
 
 
 @dataclass(frozen=True)

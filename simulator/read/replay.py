@@ -2,8 +2,10 @@
 
 Only the journal and the compiled artifacts are needed, not the scenario's source: the header gives the
 genesis time, seed and chain settings; each line gives who sent what to which contract, at what time, with
-what gas; transactions that shared a block are sent as one block again. Each line's status, gas used,
-decoded events or error, block, time and state root must match; at the end, so must the final state hash.
+what gas; transactions that shared a block are sent into one block again (the block is sealed where the
+journal's next block begins). Each line's status, gas used, decoded events or error, block, time and
+transaction hash must match, and so must the state roots the journal gives (format 3: every 64th block and
+the last; format 1 and 2: every line's); at the end, so must the final state hash.
 
 A journal replays on either chain backend (`replay(..., backend=)`; by default the one its header names).
 On another backend than the run's, state roots are not compared (each backend's state holds accounts the
@@ -14,11 +16,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..chain import Chain
+from ..chain.chain import MINING
 from ..chain.backend import BACKENDS
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
@@ -26,7 +28,7 @@ from ..run.journal import canonical_json
 from ..run.journal_reader import BadJournal, JournalRun, read_journal
 from .state import observable_state, state_hash
 
-COMPARED = ("block", "timestamp", "status", "gas_used", "events", "error", "state_root")
+COMPARED = ("block", "timestamp", "status", "gas_used", "events", "error")
 #: What a replay on another backend than the run's compares, in words (the CLI says it).
 ACROSS_BACKENDS = ("status, gas, events, errors, transaction hashes, final state hash; state roots not compared")
 
@@ -97,8 +99,7 @@ def _observed(result: Any) -> dict[str, Any]:
     return _normal({
         "block": result.block_number, "timestamp": result.timestamp, "status": result.status,
         "gas_used": result.gas_used, "events": [e.to_json() for e in result.events],
-        "error": None if result.error is None else result.error.to_json(), "state_root": result.state_root,
-        "tx_hash": result.tx_hash,
+        "error": None if result.error is None else result.error.to_json(), "tx_hash": result.tx_hash,
     })
 
 
@@ -109,11 +110,20 @@ def recorded_backend(header: dict[str, Any]) -> str:
     return "anvil" if described.startswith("anvil") else "pyevm"
 
 
+def recorded_mining(header: dict[str, Any]) -> str:
+    """How the run's chain made blocks, from its header ("by_time" since format 3; before, "automine")."""
+    chain = header.get("chain")
+    described = str(chain.get("blocks", "")) if isinstance(chain, dict) else ""
+    return next((name for name, words in MINING.items() if words == described), "automine")
+
+
 def replay(dir_or_journal: str | Path, *, until: int | None = None,
-           progress: Callable[[int, int], None] | None = None, backend: str | None = None) -> ReplayResult:
+           progress: Callable[[int, int], None] | None = None, backend: str | None = None,
+           on_block: Callable[[Any], None] | None = None) -> ReplayResult:
     """Replays the journal (up to line ``until``) on ``backend`` ("pyevm" or "anvil"; by default the run's);
-    ``progress(done, total)`` hears of each block replayed (transactions done, and to do). The caller closes
-    ``result.chain`` (it stops a node the replay started). Raises ChainFailure when the backend fails."""
+    ``progress(done, total)`` hears of each block replayed (transactions done, and to do); ``on_block`` of each
+    block sealed (its number, time and state root: every block's, not only those the journal gives). The caller
+    closes ``result.chain`` (it stops a node the replay started). Raises ChainFailure when the backend fails."""
     run = read_journal(dir_or_journal)
     header = run.header
     if backend is not None and backend not in BACKENDS:
@@ -127,9 +137,11 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None,
         raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
     try:
         chain = Chain(genesis_time=settings[0], seed=settings[1], default_gas=settings[2],
-                      block_gas_limit=settings[3], backend=backend)
+                      block_gas_limit=settings[3], backend=backend, mining=recorded_mining(header))
     except (TypeError, ValueError) as exc:
         raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
+    if on_block is not None:
+        chain.on_block.append(on_block)
     result = _replay(run, chain, until, progress, across)
     result.backend, result.across = backend, across
     return result
@@ -145,16 +157,22 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
                                                note=f"the line {why}"),
                             None, chain)
     compared = COMPARED + (("tx_hash",) if run.format >= 2 else ())
-    if across:  # each backend's state holds accounts the other's does not: roots differ, nothing else does
-        compared = tuple(field for field in compared if field != "state_root")
     installed = current_manifest().artifact_hashes()
     artifact_of: dict[str, str] = {}
     events: list[_Replayed] = []
     lines = [t for t in run.txs if until is None or t["line"] <= until]
+    # the roots to compare, by block: format 3's root lines; before, every line's (its block's first says it)
+    roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(run.txs)}
     replayed = 0
-    for _, group in groupby(lines, key=lambda t: t["block"]):
-        group = list(group)
+    sealed: list[Any] = []  # blocks sealed since the last look (automine seals each; by time, as time moves)
+    chain.on_block.append(sealed.append)
+    for group in _as_sent(lines, run.format):
         first = group[0]
+        if chain.open_block is not None and chain.open_block != first["block"]:  # the journal's block ended
+            chain.seal()
+        wrong = _check_roots(roots, sealed, across)
+        if wrong is not None:
+            return ReplayResult(run, replayed, wrong, None, chain)
         if first["timestamp"] < chain.now:
             return ReplayResult(run, replayed, Difference(first["line"], _describe(first), "timestamp",
                                                           first["timestamp"], chain.now), None, chain)
@@ -167,7 +185,11 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
                                                                   header["artifacts"].get(art), installed.get(art)),
                                         None, chain)
                 artifact_of[line["contract"]] = art
-        results = _send(chain, group)
+        try:
+            results = _send(chain, group)
+        except ValueError as exc:  # a gas limit no block takes: only a journal edited by hand has one
+            return ReplayResult(run, replayed, Difference(first["line"], _describe(first), "gas_limit", None, None,
+                                                          note=f"cannot be sent again: {exc}"), None, chain)
         for line, result in zip(group, results):
             got = _observed(result)
             for field in compared:
@@ -178,33 +200,67 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
             replayed += 1
         if progress is not None:
             progress(replayed, len(lines))
+    chain.seal()
+    wrong = _check_roots(roots, sealed, across)
+    chain.on_block.remove(sealed.append)
+    if wrong is not None:
+        return ReplayResult(run, replayed, wrong, None, chain)
     final = None
     if run.complete and until is None and artifact_of and not _chain_failed(run):  # else: never read, not compared
         final = state_hash(observable_state(chain, artifact_of, events))
         if final != run.end.get("final_state_hash"):
-            return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
+            return ReplayResult(run, replayed, Difference(run.end_line or 2, "end line",
                                                           "final_state_hash", run.end.get("final_state_hash"), final),
                                 final, chain)
     summary = run.summary() if until is None else None  # beside a cut journal too: a run never ended writes none
     mismatch = run.summary_mismatch(summary) if summary is not None else None
     if mismatch is not None:  # the end line (or the summary beside it) was changed after the run
-        return ReplayResult(run, replayed, Difference(run.txs[-1]["line"] + 1 if run.txs else 2, "end line",
+        return ReplayResult(run, replayed, Difference(run.end_line or 2, "end line",
                                                       "summary", None, None, note=mismatch), final, chain)
     return ReplayResult(run, replayed, None, final, chain)
 
 
+def _as_sent(lines: list[dict[str, Any]], format: int) -> Iterator[list[dict[str, Any]]]:
+    """The journal's transactions in the groups the run sent them in: a `send_batch`'s together (format 3 marks
+    each with its place; formats 1 and 2 gave a block several transactions only for a batch), others alone."""
+    group: list[dict[str, Any]] = []
+    for line in lines:
+        together = line.get("batch", 0) > 0 if format >= 3 else bool(group) and group[-1]["block"] == line["block"]
+        if group and together:
+            group.append(line)
+            continue
+        if group:
+            yield group
+        group = [line]
+    if group:
+        yield group
+
+
+def _check_roots(roots: dict[int, dict[str, Any]], sealed: list[Any], across: bool) -> Difference | None:
+    """The sealed blocks' state roots against those the journal gives for them (root lines, or format 2's
+    transaction lines); not compared across backends. Empties `sealed`."""
+    blocks, sealed[:] = list(sealed), []
+    for block in blocks:
+        given = roots.get(block.number) if not across else None
+        if given is not None and given["state_root"] != block.state_root:
+            what = _describe(given) if given["type"] == "tx" else f"state root of block {block.number}"
+            return Difference(given["line"], what, "state_root", given["state_root"], block.state_root)
+    return None
+
+
 def _send(chain: Chain, group: list[dict[str, Any]]) -> list[Any]:
-    """Re-sends one block's transactions as the run did: one alone, several in one block."""
-    if len(group) > 1:
-        calls = [(line["actor"], line["contract"], line["function"], *line["args"]) for line in group]
-        return chain.send_batch(calls, gas=group[0]["gas_limit"], allow_revert=True)
+    """Re-sends transactions as the run sent them: one alone, a batch together."""
     line = group[0]
-    if line["function"] == "constructor":
+    if line["function"] == "constructor" and len(group) == 1:
         art = load_artifact(line["artifact"])
         try:
-            chain.deploy(line["contract"], art["abi"], art["bytecode"], line["actor"], line["args"], gas=line["gas_limit"])
+            chain.deploy(line["contract"], art["abi"], art["bytecode"], line["actor"], line["args"],
+                         gas=line["gas_limit"])
         except ContractRevert as exc:
             return [exc.tx]
         return [chain.last_result]
-    return [chain.send(line["actor"], line["contract"], line["function"], *line["args"], gas=line["gas_limit"],
-                       allow_revert=True)]
+    if len(group) == 1:
+        return [chain.send(line["actor"], line["contract"], line["function"], *line["args"], gas=line["gas_limit"],
+                           allow_revert=True)]
+    calls = [(line["actor"], line["contract"], line["function"], *line["args"]) for line in group]
+    return chain.send_batch(calls, gas=line["gas_limit"], allow_revert=True)

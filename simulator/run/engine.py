@@ -20,7 +20,8 @@ from ..chain.clock import format_beijing, to_timestamp
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ChainFailure, ContractRevert
 from ..domain.explain import format_args
-from .journal import SUMMARY_JOURNAL_FIELD, Journal
+from .event_log import EventLog
+from .journal import STATE_ROOT_EVERY, SUMMARY_JOURNAL_FIELD, Journal
 from .reporter import N_, Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
@@ -75,10 +76,10 @@ class Simulation:
         self.params = params
         self.seed = seed
         self.reporter = reporter or SilentReporter()
-        self.chain = Chain(genesis_time=params.start_ts, seed=seed, backend=backend)
+        self.chain = Chain(genesis_time=params.start_ts, seed=seed, backend=backend, mining="by_time")
         try:  # a failure while the world is set up (a node dying under the first deployments) stops the node
             self.journal = journal
-            self.events: list[RecordedEvent] = []
+            self.events = EventLog()  # RecordedEvents, on disk past the last few thousand
             self.checks: dict[str, bool] = {}
             self.comparison: dict[str, dict[str, int]] | None = None
             self.extra_totals: dict[str, int] = {}
@@ -87,6 +88,8 @@ class Simulation:
             self.deployments: dict[str, Any] = {}  # label -> Deployed
             self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
             self.chain.on_transaction.append(self._on_transaction)
+            self.chain.on_block.append(self._on_block)
+            self._rooted = 0  # the last block whose state root the journal gives
             for observer in observers:  # alerts, a classroom narrator: attached before the first deployment
                 if hasattr(observer, "attach"):
                     observer.attach(self)
@@ -100,6 +103,7 @@ class Simulation:
                     genesis_time=self.chain.genesis_time,
                     genesis_allocation=self.chain.genesis_allocation,
                     chain=self.chain.settings,
+                    state_root_every=STATE_ROOT_EVERY,
                     artifacts=current_manifest().artifact_hashes(),
                 )
             if world is not None:
@@ -202,6 +206,7 @@ class Simulation:
             self.events.append(RecordedEvent(ev.contract, ev.name, ev.args, record.actor, record.function))
         if self.journal is not None:
             self.journal.transaction(
+                **({} if record.batch is None else {"batch": record.batch}),
                 block=result.block_number,
                 timestamp=result.timestamp,
                 actor=record.actor,
@@ -214,9 +219,21 @@ class Simulation:
                 gas_used=result.gas_used,
                 events=[{"contract": e.contract, "name": e.name, "args": e.args} for e in result.events],
                 error=None if result.error is None else result.error.to_json(),
-                state_root=result.state_root,
                 tx_hash=result.tx_hash,
             )
+
+    def _on_block(self, block: Any) -> None:
+        if self.journal is not None and block.number % STATE_ROOT_EVERY == 0:
+            self.journal.root(block=block.number, timestamp=block.timestamp, state_root=block.state_root)
+            self._rooted = block.number
+
+    def finish_blocks(self) -> None:
+        """Seals the last block and gives its state root in the journal (the run's transactions are over)."""
+        self.chain.seal()
+        last = self.chain.block_number
+        if self.journal is not None and last > self._rooted:
+            self.journal.root(block=last, timestamp=self.chain.last_block_time, state_root=self.chain.state_root())
+            self._rooted = last
 
 
 @dataclass
@@ -275,6 +292,8 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
             outcome, message = "scenario_error", f"scenario raised {type(exc).__name__}: {exc} ({_where(exc)})"
         try:
             with reporter.phase(N_("Reading the summary from the chain")):
+                if outcome != "chain_failed":  # a dead backend seals nothing
+                    sim.finish_blocks()
                 summary = summarise(sim, outcome)
         except ChainFailure as exc:  # nothing can be read back from a dead backend: say so, keep the outputs whole
             outcome, message = "chain_failed", message or f"the chain backend failed: {exc}"

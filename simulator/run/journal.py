@@ -4,6 +4,13 @@ Line 1 is the header, then one line per transaction, then an end line. A journal
 an incomplete run. Nothing in it depends on the wall clock or on block hashes, so equal runs give
 byte-identical journals.
 
+State roots (format 3): transactions due at the same moment share a block, whose state root exists only once
+the block is sealed, so a transaction line carries none; a ``root`` line gives the root of every
+``STATE_ROOT_EVERY``-th block (numbers divisible by it) and of the run's last block, right after the block is
+sealed. Replay compares those roots (on the run's backend), and every transaction's status, gas, events,
+error and hash. A transaction sent with others in one `send_batch` says its place among them (``batch``: 0,
+1, ...), so that replay sends them together again (on anvil, how sends were grouped shapes the node's blocks).
+
 Tamper-evident (format 2): every line after the header carries ``prev``, the sha256 of the line before it (its
 bytes without the newline), so a changed, dropped or inserted line breaks the chain at that line; each
 transaction line names the signed transaction's hash (``tx_hash``), which replay recomputes; the end line
@@ -21,9 +28,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Formats this version reads: 1 (0.1, no hashes) is replayed as before; readers that vouch for a run refuse it.
-READABLE_FORMATS = (1, 2)
+#: 2 (one block per transaction, a state root on each transaction line) is read and replayed as before.
+READABLE_FORMATS = (1, 2, 3)
+#: A root line every this many blocks (and one for the last block): enough to show where a replay's state
+#: first differs within a few dozen blocks, at a fraction of the lines.
+STATE_ROOT_EVERY = 64
 
 
 def sha256_hex(data: bytes) -> str:
@@ -70,6 +81,11 @@ class Journal:
 
     def transaction(self, **fields: Any) -> None:
         self._write({"type": "tx", "line": self.lines + 1, **fields})
+
+    def root(self, *, block: int, timestamp: int, state_root: str) -> None:
+        """The state root of a sealed block (every STATE_ROOT_EVERY-th, and the run's last)."""
+        self._write({"type": "root", "line": self.lines + 1, "block": block, "timestamp": timestamp,
+                     "state_root": state_root})
 
     def end(self, *, summary: dict[str, Any], **fields: Any) -> str:
         """Writes the end line, bound to everything before it and to ``summary`` (its content without the

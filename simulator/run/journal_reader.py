@@ -1,7 +1,7 @@
 """Reading a run's journal back: header, transaction lines, end line, with bad input named in one line.
 
     run = read_journal("runs/edu_abscond-seed1")          # a run directory or a journal.jsonl path
-    run.header["scenario"], len(run.txs), run.end, run.complete
+    run.header["scenario"], len(run.txs), run.roots, run.end, run.complete
 
 A journal whose last line has no end record is an incomplete run (killed); its complete lines are kept. A
 line cut off mid-way (no newline, or not JSON), a line of the wrong shape (a field missing or of the wrong
@@ -23,7 +23,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
 
-from .journal import FORMAT_VERSION, READABLE_FORMATS, SUMMARY_JOURNAL_FIELD, sha256_hex, summary_digest
+from .journal import READABLE_FORMATS, SUMMARY_JOURNAL_FIELD, sha256_hex, summary_digest
 from .scenario import BadInput, cut, echo, loads_json
 
 
@@ -58,7 +58,7 @@ class _Event(_Line):
     args: dict[str, Any]
 
 
-class _Tx(_Line):
+class _TxLine(_Line):
     type: Literal["tx"]
     line: StrictInt
     block: StrictInt
@@ -73,11 +73,29 @@ class _Tx(_Line):
     gas_used: StrictInt
     events: list[_Event]
     error: Optional[dict[str, Any]]
+
+
+class _Tx(_TxLine):  # format 1: a state root on every line, no hashes
     state_root: StrictStr
 
 
 class _TxV2(_Tx):
     tx_hash: StrictStr
+    prev: StrictStr
+
+
+class _TxV3(_TxLine):  # no state root (root lines give them); a batch's members say their place
+    tx_hash: StrictStr
+    prev: StrictStr
+    batch: Optional[StrictInt] = None
+
+
+class _Root(_Line):
+    type: Literal["root"]
+    line: StrictInt
+    block: StrictInt
+    timestamp: StrictInt
+    state_root: StrictStr
     prev: StrictStr
 
 
@@ -95,7 +113,7 @@ class _EndV2(_End):
     summary_sha256: StrictStr
 
 
-_SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2}}
+_SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2}, 3: {"tx": _TxV3, "root": _Root, "end": _EndV2}}
 
 
 def _check_shape(path: str, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
@@ -115,7 +133,10 @@ class JournalRun:
     path: Path
     header: dict[str, Any]
     txs: list[dict[str, Any]] = field(default_factory=list)
+    #: Format 3: the state roots the journal gives (every STATE_ROOT_EVERY-th block and the last), by block.
+    roots: dict[int, dict[str, Any]] = field(default_factory=dict)
     end: dict[str, Any] | None = None
+    end_line: int = 0  # the end line's number (0: none)
     #: The first line where the journal is not intact (format 2): (line, field, why); None when every hash holds.
     broken: tuple[int, str, str] | None = None
     #: sha256 of the whole file: the run's final hash when it is complete.
@@ -130,9 +151,9 @@ class JournalRun:
         return self.header["format"]
 
     def check_intact(self, *, summary: dict[str, Any] | None = None) -> None:
-        """Raises BadJournal unless this journal (and ``summary``, when given) can be vouched for: format 2,
-        every hash in place, and the summary the one the run wrote beside it, unedited."""
-        if self.format < FORMAT_VERSION:
+        """Raises BadJournal unless this journal (and ``summary``, when given) can be vouched for: format 2 or
+        later, every hash in place, and the summary the one the run wrote beside it, unedited."""
+        if self.format < 2:
             raise BadJournal(f"{cut(self.path)}: journal format {self.format} (ecny-sim 0.1) carries no hashes to "
                              "show that it and its summary are the run's own; run the scenario again (same seed, "
                              "same run) or replay it")
@@ -244,12 +265,14 @@ def read_journal(dir_or_file: str | Path) -> JournalRun:
         if model is None:
             raise BadJournal(f"{where}: line {number} has unknown type {echo(record['type'])}")
         _check_shape(where, number, record, model)
+        if record["type"] in ("tx", "root") and record["line"] != number:
+            raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
         if record["type"] == "tx":
-            if record["line"] != number:
-                raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
             run.txs.append(record)
+        elif record["type"] == "root":
+            run.roots[record["block"]] = record
         else:
-            run.end = record
+            run.end, run.end_line = record, number
         if header["format"] >= 2 and run.broken is None:
             if record["prev"] != previous:
                 run.broken = (number - 1, "content", f"is not what the run wrote: line {number} recorded another hash "

@@ -35,7 +35,7 @@ def backend():
 # One chain for the module; each test runs between a snapshot and a revert (which the tests also check).
 @pytest.fixture(scope="module")
 def base(backend):
-    chain = Chain(T0, seed=11, backend=backend)
+    chain = Chain(T0, seed=11, backend=backend, mining="by_time")
     fixture = chain.deploy("Fixture", ARTIFACT["abi"], ARTIFACT["bytecode"], "bank", args=(100,))
     yield chain, fixture
     chain.close()
@@ -47,7 +47,7 @@ def new_chain(backend):
     made: list[Chain] = []
 
     def make(*args, **kwargs) -> Chain:
-        made.append(Chain(*args, backend=backend, **kwargs))
+        made.append(Chain(*args, backend=backend, **{"mining": "by_time", **kwargs}))
         return made[-1]
 
     yield make
@@ -80,8 +80,8 @@ def test_genesis_and_description(new_chain):
     assert chain.now == chain.genesis_time + 1  # blocks must be strictly later than genesis
     assert chain.genesis_allocation == {}
     assert chain.chain_id == 131277322940537
-    assert 29_000_000 < chain.block_gas_limit < 31_000_000
-    assert chain.max_tx_gas == chain.block_gas_limit // 2
+    assert chain.block_gas_limit == 1_000_000_000 and chain.block_gas_target == chain.block_gas_limit // 2
+    assert chain.max_tx_gas == 2**24  # EIP-7825's cap per transaction
     json.dumps({"settings": chain.settings, "alloc": chain.genesis_allocation})
     assert chain.settings["fork"] == "prague" and chain.settings["base_fee_per_gas"] == 0
     assert chain.state_root().startswith("0x") and len(chain.state_root()) == 66
@@ -117,9 +117,14 @@ def test_send_and_events(chain, fx):
     r = chain.send("parent:alice", fx, "setValue", 5)
     assert isinstance(r, TxResult) and r.ok and r.status == 1 and r.error is None
     assert r.timestamp == parse_beijing("2022-05-09 18:00")
-    assert r.block_number == chain.block_number
+    assert r.block_number == chain.open_block == chain.block_number + 1  # open while the clock stands still
     assert r.gas_used > 21_000 and isinstance(r.gas_used, int)
-    assert r.state_root == chain.state_root()
+    sealed: list = []
+    chain.on_block.append(sealed.append)
+    root = chain.state_root()  # seals the open block
+    assert [(b.number, b.timestamp, b.state_root) for b in sealed] == [(r.block_number, r.timestamp, root)]
+    assert chain.open_block is None and chain.block_number == r.block_number
+    chain.on_block.clear()
     assert r.tx_hash.startswith("0x") and len(r.tx_hash) == 66
     assert r.events == [Event("Fixture", "ValueSet", {"by": chain.address_of("parent:alice"), "value": 5, "total": 5})]
     assert r.event("ValueSet").args["total"] == 5
@@ -175,9 +180,9 @@ def test_custom_error_raises_with_args(chain, fx):
     assert e.args == {"value": 500, "limit": 100}
     assert (e.contract, e.function) == ("Fixture", "setValue")
     assert str(e) == "Fixture.setValue reverted: Fixture_TooLarge(value=500, limit=100)"
-    # it was mined (status 0, gas charged) and journaled before raising
+    # it was executed in a block (status 0, gas charged) and journaled before raising
     assert e.tx.status == 0 and e.tx.gas_used > 21_000 and e.tx.events == []
-    assert chain.block_number == block + 1
+    assert e.tx.block_number == chain.open_block and chain.block_number <= e.tx.block_number <= block + 1
     assert [r.result for r in seen] == [e.tx]
     assert pickle.loads(pickle.dumps(e)).args == e.args
 
@@ -259,11 +264,14 @@ def test_time_is_exact_and_monotonic(chain, fx):
     r = chain.send("school:taoli", fx, "stamp")
     assert r.timestamp == lesson
     assert r.events[0].args == {"timestamp": lesson, "beijingDay": beijing_day(lesson)}
-    # without set_time, blocks follow 1 s apart
-    assert chain.send("school:taoli", fx, "stamp").timestamp == lesson + 1
-    assert chain.now == lesson + 2
+    # while the clock stands still, transactions share the block of that moment
+    again = chain.send("school:taoli", fx, "stamp")
+    assert (again.timestamp, again.block_number) == (lesson, r.block_number)
+    assert chain.now == lesson
+    chain.seal()  # the block ends: the next one is at least 1 s later
+    assert chain.open_block is None and chain.block_number == r.block_number and chain.now == lesson + 1
     with pytest.raises(ValueError, match="cannot set time"):
-        chain.set_time(lesson + 1)  # already used by a block
+        chain.set_time(lesson)  # already used by a block
     with pytest.raises(ValueError):
         chain.set_time(lesson - DAY)
     with pytest.raises(ValueError):
@@ -271,15 +279,56 @@ def test_time_is_exact_and_monotonic(chain, fx):
     # advance counts from the scenario time: no drift from the 1 s steps
     assert chain.advance(days=1) == lesson + DAY
     assert chain.send("school:taoli", fx, "stamp").timestamp == lesson + DAY
+    chain.seal()  # a block ended early: the next transaction at the same time goes 1 s later
+    assert chain.send("school:taoli", fx, "stamp").timestamp == lesson + DAY + 1
     chain.advance(hours=2, minutes=30)
     assert chain.send("school:taoli", fx, "stamp").timestamp == lesson + DAY + 2 * HOUR + 1800
     # views run at `now`
     assert chain.call(fx, "time") == chain.now
 
 
+def test_blocks_by_time(chain, fx):
+    sealed: list = []
+    chain.on_block.append(sealed.append)
+    chain.set_time("2022-05-10 09:00")
+    first = [chain.send(f"parent:p{i}", fx, "setValue", i) for i in range(3)]
+    assert {r.block_number for r in first} == {chain.open_block} and not sealed
+    assert chain.call(fx, "total") == 0 + 1 + 2  # views see the open block's transactions
+    assert chain.nonce_of("parent:p1") == 1
+    chain.advance(hours=1)  # the clock moves on: the block is sealed, with one state root for all three
+    assert [b.number for b in sealed] == [first[0].block_number] and chain.open_block is None
+    later = chain.send("parent:p0", fx, "setValue", 7)
+    assert (later.block_number, later.timestamp) == (first[0].block_number + 1, first[0].timestamp + 3600)
+    # a block takes transactions while their gas limits fit its gas target; then the next second's block
+    room = (chain.block_gas_target - chain.default_gas) // chain.max_tx_gas
+    full = [chain.send(f"parent:q{i}", fx, "setValue", 1, gas=chain.max_tx_gas).block_number for i in range(room + 1)]
+    assert full == [later.block_number] * room + [later.block_number + 1]
+    assert chain.send("parent:q9", fx, "setValue", 1).timestamp == later.timestamp + 1
+    # a batch goes into the open block when it fits
+    batch = chain.send_batch([(f"parent:b{i}", fx, "setValue", i) for i in range(5)], gas=100_000)
+    assert {r.block_number for r in batch} == {later.block_number + 1}
+    assert chain.backend.next_base_fee() == 0
+    chain.on_block.clear()
+
+
+def test_automine_gives_each_transaction_its_own_block(new_chain):
+    chain = new_chain("2022-05-09 08:30", seed=3, mining="automine")
+    assert chain.settings["blocks"].startswith("automine")
+    fx = chain.deploy("Fixture", ARTIFACT["abi"], ARTIFACT["bytecode"], "bank", args=(100,))
+    first = chain.send("parent:a", fx, "setValue", 1)
+    second = chain.send("parent:b", fx, "setValue", 2)
+    assert chain.open_block is None and second.block_number == first.block_number + 1 == chain.block_number
+    assert second.timestamp == first.timestamp + 1 and chain.now == second.timestamp + 1
+    batch = chain.send_batch([(f"parent:c{i}", fx, "setValue", i) for i in range(3)], gas=100_000)
+    assert {r.block_number for r in batch} == {chain.block_number} == {second.block_number + 1}
+    with pytest.raises(ValueError, match="unknown mining"):
+        new_chain("2022-05-09", mining="sometimes")
+
+
 def test_beijing_midnight_in_the_evm(chain, fx):
     chain.set_time("2022-05-10 23:59:59")
     d1 = chain.send("parent:alice", fx, "stamp").events[0].args["beijingDay"]
+    chain.advance(1)
     d2 = chain.send("parent:alice", fx, "stamp").events[0].args["beijingDay"]  # 00:00:00, 1 s later
     assert d2 == d1 + 1 == beijing_day(parse_beijing("2022-05-11"))
 
@@ -350,9 +399,10 @@ def test_a_thousand_fresh_actors(base):
     snap = chain.snapshot()
     start = chain.block_number
     names = [f"parent:p{i:04d}" for i in range(1000)]
-    for i, name in enumerate(names):
-        assert chain.send(name, fx, "setValue", i % 100).ok
-    assert chain.block_number == start + 1000
+    blocks = {chain.send(name, fx, "setValue", i % 100).block_number for i, name in enumerate(names)}
+    # all due at one moment: as many blocks as the gas target needs (50 of the default 10M gas each), 1 s apart
+    per_block = chain.block_gas_target // chain.default_gas
+    assert blocks == set(range(start + 1, start + 1 + -(-1000 // per_block)))
     assert len({chain.address_of(n) for n in names}) == 1000
     assert chain.call(fx, "valueOf", names[-1]) == 999 % 100
     chain.revert(snap)

@@ -47,12 +47,17 @@ def real_run(tmp_path_factory) -> Path:
     s = scenarios.load("edu_withdraw")
     out = tmp_path_factory.mktemp("corpus") / "edu_withdraw-seed1"
     assert run_scenario(s, s.params(test_scale=True), 1, out).outcome == "ok"
+    assert len((out / "journal.jsonl").read_text().splitlines()) == RUN_LINES  # the rows' line numbers rely on it
     return out
 
 
 # ------------------------------------------------------------------ building corrupted copies of the real run
 def _dump(record: object) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+#: The corpus run's journal: the header, 19 transactions, block 1's state root and the end line.
+RUN_LINES = 21
 
 
 def journal(change: Callable[[list[str]], Union[str, bytes]]) -> Made:
@@ -122,7 +127,7 @@ JOURNAL_FAULTS: dict[str, tuple[Made | None, str]] = {
     "folder without journal": (without("journal.jsonl"), r"no journal at .*journal\.jsonl"),
     "empty file": (journal(lambda ls: ""), r"empty file, not a journal"),
     "not UTF-8": (journal(lambda ls: "".join(ls).encode("utf-8") + b"\xff\xfe\n"), r"not UTF-8"),
-    "cut-off last line": (journal(lambda ls: "".join(ls)[:-40]), r"line 20 is cut off mid-way"),
+    "cut-off last line": (journal(lambda ls: "".join(ls)[:-40]), rf"line {RUN_LINES} is cut off mid-way"),
     "a JSON list line": (journal(lambda ls: ls[0] + ls[1] + "[1, 2]\n" + "".join(ls[3:])),
                          r"line 3 is not a journal record"),
     "not JSON at all": (journal(lambda ls: "hello, this is not a journal\n"), r"not a journal"),
@@ -138,7 +143,8 @@ JOURNAL_FAULTS: dict[str, tuple[Made | None, str]] = {
     "tx float for an int": (line(5, setting("gas_used", 1.5)), r"line 5 \(tx\).*gas_used is 1\.5"),
     "unknown record type": (line(6, setting("type", "note")), r"line 6 has unknown type 'note'"),
     "misnumbered line": (line(7, setting("line", 99)), r"line 7 says it is line 99"),
-    "a line after the end": (journal(lambda ls: "".join(ls) + ls[-2]), r"line 21 comes after the end line"),
+    "a line after the end": (journal(lambda ls: "".join(ls) + ls[-2]),
+                             rf"line {RUN_LINES + 1} comes after the end line"),
     "nested too deep": (journal(lambda ls: ls[0] + DEEP + "\n" + "".join(ls[2:])),
                         r"line 2 is not valid JSON .*nested deeper than 200 levels"),
     "a number of 5,000 digits": (journal(lambda ls: "".join(ls).replace('"gas_used":', '"gas_used":' + "9" * 5000, 1)),

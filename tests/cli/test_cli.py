@@ -105,7 +105,7 @@ def test_unexpected_revert_exits_3_named_and_recorded(tmp_path):
     assert summary["outcome"] == "unexpected_revert" and "Prepaid_OrderNotActive" in summary["message"]
     lines = [json.loads(x) for x in (tmp_path / "o" / "journal.jsonl").read_text().splitlines()]
     assert lines[-1]["type"] == "end" and lines[-1]["outcome"] == "unexpected_revert"
-    failed = lines[-2]
+    failed = [r for r in lines if r["type"] == "tx"][-1]
     assert failed["status"] == 0 and failed["error"]["name"] == "Prepaid_OrderNotActive"
 
 

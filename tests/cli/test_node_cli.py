@@ -79,7 +79,7 @@ def start_node(anvil_binary):
 def test_a_run_on_the_users_node(start_node, tmp_path):
     command = suitable_command(START)
     assert command.startswith("anvil --port 8545 --accounts 0 --chain-id 131277322940537 --timestamp "
-                              f"{START} --hardfork prague --base-fee 0 --gas-limit 30029122")
+                              f"{START} --hardfork prague --base-fee 0 --gas-limit 1000000000")
     url = start_node(command)
     out = tmp_path / "o"
     result = runner.invoke(app, ["run", "edu_withdraw", "--test-scale", "--node", url, "--out", str(out)], env=WIDE)

@@ -62,7 +62,7 @@ def _changed_line(runs, tmp_path) -> Path:
 
 
 def _format_1(runs, tmp_path) -> Path:
-    return as_format_1(runs["edu_withdraw-1"], tmp_path / "v1")
+    return as_format_1(tmp_path / "v1")
 
 
 CASES = {

@@ -20,7 +20,7 @@ from ecny_sim.run.journal_reader import BadJournal, read_journal
 from ecny_sim.read.replay import replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from journal_edits import as_format_1, canonical  # noqa: E402
+from journal_edits import FORMAT_2_RUN, as_format_1, canonical  # noqa: E402
 from scenario_runs import session_runs  # noqa: E402
 
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
@@ -165,8 +165,11 @@ def test_a_run_killed_at_a_random_point_replays_to_the_state_at_the_kill(tmp_pat
     assert not out.exists()  # a killed run never takes the place of a finished one
     result = replay(journal.parent)
     assert result.matches and not result.run.complete
-    assert result.replayed == len(lines) - 1
-    assert result.chain.state_root() == json.loads(lines[-1])["state_root"]
+    txs = [json.loads(line) for line in lines if json.loads(line)["type"] == "tx"]
+    assert result.replayed == len(txs) and txs[-1]["line"] == len(lines)
+    # the state at the kill: the replayed chain holds every order the journal's last enrolment or
+    # cancellation touched, as the run left it (the roots the journal gives were compared on the way)
+    assert result.chain.block_number == txs[-1]["block"]
 
 
 # ------------------------------------------------------------------ tamper evidence (journal format 2)
@@ -217,11 +220,27 @@ def test_replay_expect_checks_the_final_hash_recorded_elsewhere(runs, tmp_path):
 
 
 def test_a_format_1_journal_replays_as_before_and_readers_refuse_to_vouch_for_it(runs, tmp_path):
-    old = as_format_1(runs["edu_term"], tmp_path / "v1")
+    old = as_format_1(tmp_path / "v1")
     result = replay(old)
-    assert result.matches and result.run.complete
+    assert result.matches and result.run.complete and result.replayed == 29
     with pytest.raises(BadJournal, match="journal format 1 .* carries no hashes"):
         read_journal(old).check_intact()
+
+
+def test_a_format_2_journal_replays_block_for_block_with_its_state_roots(tmp_path):
+    run = read_journal(FORMAT_2_RUN)
+    assert run.format == 2 and run.header["chain"]["block_gas_limit"] == 30_029_122
+    result = replay(FORMAT_2_RUN)  # each line's state root compared: one block per transaction, as it was run
+    assert result.matches and result.replayed == len(run.txs) == 29 and result.chain.mining == "automine"
+    run.check_intact(summary=run.summary())  # its hashes still vouch for it
+    old = as_format_1(tmp_path / "v1")  # no hash chain to name a changed line first: the root comparison does
+    lines = (old / "journal.jsonl").read_text().splitlines(keepends=True)
+    record = json.loads(lines[5])
+    record["state_root"] = "0x" + "cd" * 32
+    lines[5] = canonical(record) + "\n"
+    (old / "journal.jsonl").write_text("".join(lines))
+    diff = replay(old).difference
+    assert diff is not None and (diff.line, diff.field) == (6, "state_root")
 
 
 @pytest.mark.parametrize("change,message", [

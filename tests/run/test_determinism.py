@@ -48,14 +48,27 @@ def test_another_seed_gives_other_actors_but_the_same_money(runs):
 def test_journal_shape(runs):
     lines = (runs / "a" / "journal.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
-    header, txs, end = records[0], records[1:-1], records[-1]
-    assert header["type"] == "header" and header["format"] == 2 and header["scenario"] == "edu_abscond"
+    header, body, end = records[0], records[1:-1], records[-1]
+    assert header["type"] == "header" and header["format"] == 3 and header["scenario"] == "edu_abscond"
     assert {"params", "seed", "genesis_time", "genesis_allocation", "chain", "artifacts"} <= set(header)
-    assert all(r["type"] == "tx" for r in txs)
+    assert [r["line"] for r in body] == list(range(2, len(body) + 2))
+    txs = [r for r in body if r["type"] == "tx"]
+    roots = [r for r in body if r["type"] == "root"]
+    assert len(txs) + len(roots) == len(body) and txs
     for r in txs:
         assert isinstance(r["status"], int) and isinstance(r["gas_used"], int)
-        assert {"block", "timestamp", "actor", "contract", "function", "args", "events", "state_root"} <= set(r)
-    assert [r["line"] for r in txs] == list(range(2, len(txs) + 2))
+        assert {"block", "timestamp", "actor", "contract", "function", "args", "events"} <= set(r)
+        assert "state_root" not in r  # a block's root exists once it is sealed: root lines give it
+    # blocks by time: several transactions share a block; a root every STATE_ROOT_EVERY blocks and the last,
+    # each right after its block's transactions
+    last = txs[-1]["block"]
+    assert len({r["block"] for r in txs}) < len(txs)
+    every = header["state_root_every"]
+    assert [r["block"] for r in roots] == [*range(every, last, every), last] or \
+        [r["block"] for r in roots] == [*range(every, last + 1, every)]
+    for root in roots:
+        before, after = records[root["line"] - 2], records[root["line"]]
+        assert before["block"] == root["block"] and (after["type"] != "tx" or after["block"] > root["block"])
     assert end["type"] == "end" and end["outcome"] == "ok"
     summary = json.loads((runs / "a" / "summary.json").read_text())
     assert end["final_state_hash"] == summary["final_state_hash"]

@@ -360,7 +360,7 @@ def _value(param: dict, index: int):
 
 def _record(label: str, function: str, events=(), error=None) -> TxRecord:
     result = TxResult(tx_hash="0x00", block_number=1, timestamp=1_652_090_400, status=0 if error else 1,
-                      gas_used=21_000, events=list(events), error=error, state_root="0x00")
+                      gas_used=21_000, events=list(events), error=error)
     return TxRecord("bank", label, function, [], result, "0x" + "ee" * 20)
 
 

@@ -12,6 +12,8 @@ from ..i18n import N_
 TITLES = {
     "edu_abscond": N_("A school absconds mid-term: the same term under three supervision models, side by side on "
                       "one chain"),
+    "edu_city_term": N_("A city's term: every pupil's prepaid fee under escrow, at institutions large and small, "
+                        "paid out lesson by lesson"),
     "edu_caps": N_("Orders that break the regulator's caps are refused, each with its own reason"),
     "edu_dispute": N_("A disputed lesson: its fee is held until the regulator decides"),
     "edu_refund_run": N_("A refund run: a rumour makes 1,000 parents cancel within an hour, and every one succeeds"),
@@ -39,6 +41,8 @@ TITLES = {
 PARAMS = {
     "start": N_("start time (Beijing time)"),
     "pupils": N_("number of pupils"), "classes": N_("number of classes"),
+    "smallest_institution": N_("pupils at the smallest institution"),
+    "largest_institution": N_("pupils at the largest institution"),
     "class_size": N_("pupils per class"), "lessons": N_("number of lessons"), "fee_per_lesson_fen": N_("fee per lesson"),
     "lessons_per_week": N_("lessons per week"), "lessons_before_abscond": N_("lessons taught before the school absconds"),
     "phantom_lessons": N_("phantom lessons (recorded, never taught)"),
@@ -282,7 +286,16 @@ INVARIANTS = frozenset({
     N_("claimed packets as published (scaled)"),
     N_("closing a wallet returned its packet to the funder"),
     N_("early leavers got every unused lesson back"),
+    N_("every cancellation landed within the run's minutes"),
+    N_("every fen prepaid is with its school for a delivered lesson or still locked"),
+    N_("each institution received exactly its pupils' fees for every lesson"),
+    N_("every pupil had every lesson recorded, none skipped"),
+    N_("no order was paid more lessons than it bought or than were recorded"),
+    N_("no fee left escrow before its dispute window closed"),
+    N_("every lesson was recorded within 10 minutes of its timetabled start"),
+    N_("parents' wallets are empty: the schools hold every fen issued"),
     N_("every cancellation refunded exactly the unused lessons"),
+    N_("every claim and payment before expiry"),
     N_("every cap refused its order"),
     N_("every order completed"),
     N_("nothing left locked"),
