@@ -24,7 +24,7 @@ PROVE_VENV := .venv-prove
 PROVE_REQ := tools/prove/requirements.txt
 PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full compile solc audit prove prove-fast
+.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full bench-scale compile solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
@@ -101,6 +101,11 @@ bench: artifacts
 # The whole Luohu 2020 campaign (50,000 packets, about 118,000 transactions), on both backends: not part of `make test`.
 bench-full: artifacts
 	$(VPY) -m benchmarks.campaign --scale 1
+
+# The city term's cost curve (edu_city_term at 1,000 / 2,000 / 4,000 pupils on both backends, each run in its own
+# process): time and peak memory, benchmarks/RESULTS_SCALE.md and scale.png. About 15 minutes on 2 cores.
+bench-scale: artifacts
+	$(VPY) -m benchmarks.scale
 
 compile: venv
 	@if [ -z "$${SOLC:-}" ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi

@@ -1,5 +1,6 @@
 """Contracts never read block.prevrandao or blockhash: both differ from run to run on this chain, and a run
-must be reproducible from its journal."""
+must be reproducible from its journal. Nor block.number: on anvil a block of several sends is several node
+blocks at the same timestamp (chain/anvil.py), so only the block's time is the same on both backends."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ecny_sim.chain.compiler import load_artifact
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "simulator" / "artifacts"
 CONTRACTS = sorted(p.stem for p in ARTIFACTS.glob("*.json") if p.stem != "manifest")
-BLOCKHASH, PREVRANDAO = 0x40, 0x44
+BLOCKHASH, NUMBER, PREVRANDAO = 0x40, 0x43, 0x44
 
 
 def opcodes(code_hex: str) -> list[int]:
@@ -27,11 +28,11 @@ def opcodes(code_hex: str) -> list[int]:
 
 
 def test_scanner_finds_the_opcodes_it_looks_for():
-    # PUSH1 0x44; PREVRANDAO; BLOCKHASH; then a 2-byte metadata tail of length 0
-    assert opcodes("604444400000") == [0x60, PREVRANDAO, BLOCKHASH]
+    # PUSH1 0x44; PREVRANDAO; BLOCKHASH; NUMBER; then a 2-byte metadata tail of length 0
+    assert opcodes("60444440430000") == [0x60, PREVRANDAO, BLOCKHASH, NUMBER]
 
 
 @pytest.mark.parametrize("name", CONTRACTS)
-def test_contract_reads_no_randomness(name):
+def test_contract_reads_no_randomness_nor_block_number(name):
     ops = set(opcodes(load_artifact(name)["deployedBytecode"]))
-    assert BLOCKHASH not in ops and PREVRANDAO not in ops
+    assert BLOCKHASH not in ops and PREVRANDAO not in ops and NUMBER not in ops
