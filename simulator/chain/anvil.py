@@ -387,7 +387,7 @@ class AnvilBackend(Backend):
         number, timestamp = self._open
         self._open = None
         self._block = number
-        return MinedBlock(number, timestamp, self.state_root(), ())
+        return MinedBlock(number, timestamp, self.state_root())
 
     def discard(self) -> None:
         self._open = None

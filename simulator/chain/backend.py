@@ -23,7 +23,6 @@ the backend refuses before execution is `BlockRejected`, and nothing of that `ad
 from __future__ import annotations
 
 import abc
-import dataclasses
 import importlib
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -74,13 +73,11 @@ class Receipt:
 
 @dataclass(frozen=True)
 class MinedBlock:
-    """A block: its number, time and state root; `receipts`: what `mine` executed (`seal` returns none: each
-    `add` returned its own)."""
+    """A sealed block: its number, time and state root (each `add` returned its transactions' receipts)."""
 
     number: int
     timestamp: int
     state_root: str  # 0x hex
-    receipts: tuple[Receipt, ...]
 
 
 @dataclass(frozen=True)
@@ -146,17 +143,6 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def open_block(self) -> int | None:
         """The open block's number, or None."""
-
-    def mine(self, raw_txs: Sequence[bytes], timestamp: int, prevrandao: bytes,
-             want_output: Sequence[bool] = ()) -> MinedBlock:
-        """One block of these transactions at `timestamp`, opened and sealed (no block may be open)."""
-        self.begin_block(timestamp, prevrandao)
-        try:
-            receipts = self.add(raw_txs, want_output)
-        except BlockRejected:
-            self.discard()
-            raise
-        return dataclasses.replace(self.seal(), receipts=receipts)
 
     @abc.abstractmethod
     def discard(self) -> None:

@@ -441,8 +441,7 @@ class Chain:
         the results are returned whatever their status."""
         if not calls:
             return []
-        if not 0 < gas <= self.max_tx_gas:
-            raise ValueError(f"gas {gas} out of range: at most {self.max_tx_gas} per transaction")
+        self._check_gas(gas)
         if gas * len(calls) > self.block_gas_target:
             raise ValueError(f"{len(calls)} transactions x {gas} gas exceed the block gas target "
                              f"{self.block_gas_target}; send fewer per batch or give less gas each")
@@ -506,6 +505,11 @@ class Chain:
 
     def _sign(self, actor: Any, nonce: int, gas: int, data: bytes, to: str | None) -> bytes:
         return actor.signer.sign(self.chain_id, nonce, gas, data, to)
+
+    def _check_gas(self, gas: int) -> None:
+        if not 0 < gas <= self.max_tx_gas:
+            raise ValueError(f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (Ethereum's cap "
+                             "since Osaka, EIP-7825)")
 
     def _execute(self, raws: list[bytes], want_output: list[bool], who: list[tuple[str, str, str]],
                  reserved: int) -> tuple[int, int, tuple[Receipt, ...]]:
@@ -668,11 +672,7 @@ class Chain:
     ) -> tuple[TxResult, Deployed | None]:
         actor = self.actors.get(actor_name)
         gas = self.default_gas if gas is None else int(gas)
-        if not 0 < gas <= self.max_tx_gas:
-            raise ValueError(
-                f"gas {gas} out of range: at most {self.max_tx_gas} per transaction (Ethereum's cap since "
-                "Osaka, EIP-7825)"
-            )
+        self._check_gas(gas)
         nonce = self._nonce(actor.address)
         raw = self._sign(actor, nonce, gas, data, to)
         number, timestamp, (receipt,) = self._execute([raw], [fn is not None and bool(fn.outputs)],

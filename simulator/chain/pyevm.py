@@ -75,7 +75,7 @@ class PyEVMBackend(Backend):
         self.version = _version("py-evm")
         self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
         self._open: _OpenBlock | None = None
-        self._reader: tuple[tuple[int, int, bytes], Any] | None = None  # (head, time, prevrandao) -> a VM for views
+        self._reader: tuple[tuple[int, int, bytes], Any] | None = None  # ((head, time, prevrandao), its VM)
 
     @property
     def description(self) -> str:
@@ -121,7 +121,7 @@ class PyEVMBackend(Backend):
             block.header = block.vm.increment_blob_gas_used(block.vm.add_receipt_to_header(block.header, receipt), tx)
             block.txs.append(tx)
             block.receipts.append(receipt)
-            out.append(self._receipt(tx, receipt, comp, receipt.gas_used - used_before))
+            out.append(self._receipt(tx, receipt, comp, receipt.gas_used - used_before))  # receipts: cumulative
         return tuple(out)
 
     def _rebuild(self, keep: int) -> None:
@@ -147,7 +147,7 @@ class PyEVMBackend(Backend):
         return Receipt(
             tx_hash="0x" + tx.hash.hex(),
             status=0 if comp.is_error else 1,
-            gas_used=gas_used,  # receipts carry the block's cumulative gas
+            gas_used=gas_used,
             logs=tuple(Log("0x" + log.address.hex(), tuple(t.to_bytes(32, "big") for t in log.topics), log.data)
                        for log in receipt.logs),
             error=error,
@@ -168,33 +168,28 @@ class PyEVMBackend(Backend):
         if evm.header.base_fee_per_gas != 0:  # pragma: no cover - Chain keeps a block at most half full
             raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
         header = mined.header
-        return MinedBlock(header.block_number, header.timestamp, "0x" + header.state_root.hex(), ())
+        return MinedBlock(header.block_number, header.timestamp, "0x" + header.state_root.hex())
 
     def discard(self) -> None:
         if self._open is not None:
             self._evm.header = self._open.base
             self._open = None
 
-    def _state(self) -> Any:
-        """The state reads see: the open block's, else the head's (one VM kept until the head moves)."""
+    def _state(self, at: tuple[int, bytes] | None = None) -> Any:
+        """The state reads and views see: the open block's, else the head's on one VM kept until the head moves
+        (rebuilt for a view at another (timestamp, prevrandao) than it has; a plain read takes any)."""
         if self._open is not None:
             return self._open.vm.state
-        return self._reading_vm(self._evm.header.timestamp, self._evm.header.mix_hash, any_time=True).state
-
-    def _reading_vm(self, timestamp: int, prevrandao: bytes, *, any_time: bool = False) -> Any:
-        key = (self._evm.header.block_number, timestamp, prevrandao)
-        if self._reader is None or (self._reader[0] != key and not (any_time and self._reader[0][0] == key[0])):
-            header = self._evm.header.copy(timestamp=timestamp, mix_hash=prevrandao)
-            self._reader = (key, self._evm.get_vm(header))
-        return self._reader[1]
+        head = self._evm.header.block_number
+        if self._reader is None or self._reader[0][0] != head or (at is not None and self._reader[0][1:] != at):
+            header = self._evm.header if at is None else self._evm.header.copy(timestamp=at[0], mix_hash=at[1])
+            self._reader = ((head, header.timestamp, header.mix_hash), self._evm.get_vm(header))
+        return self._reader[1].state
 
     def call(self, to: str, data: bytes, sender: str, timestamp: int, gas: int, prevrandao: bytes) -> CallOutcome:
         from eth.vm.spoof import SpoofTransaction
 
-        if self._open is not None:
-            state = self._open.vm.state
-        else:
-            state = self._reading_vm(timestamp, prevrandao).state
+        state = self._state((timestamp, prevrandao))
         sender_bytes = _address(sender)
         unsigned = self._tx_builder.new_unsigned_dynamic_fee_transaction(
             chain_id=self.chain_id,

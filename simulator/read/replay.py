@@ -103,17 +103,20 @@ def _observed(result: Any) -> dict[str, Any]:
     })
 
 
+def _chain_setting(header: dict[str, Any], key: str) -> str:
+    """One of the header's chain settings as text ("" when the header has none)."""
+    chain = header.get("chain")
+    return str(chain.get(key, "")) if isinstance(chain, dict) else ""
+
+
 def recorded_backend(header: dict[str, Any]) -> str:
     """The backend a journal's run used, from its header's chain settings ("anvil 1.7.1"); else "pyevm"."""
-    chain = header.get("chain")
-    described = str(chain.get("backend", "")) if isinstance(chain, dict) else ""
-    return "anvil" if described.startswith("anvil") else "pyevm"
+    return "anvil" if _chain_setting(header, "backend").startswith("anvil") else "pyevm"
 
 
 def recorded_mining(header: dict[str, Any]) -> str:
     """How the run's chain made blocks, from its header ("by_time" since format 3; before, "automine")."""
-    chain = header.get("chain")
-    described = str(chain.get("blocks", "")) if isinstance(chain, dict) else ""
+    described = _chain_setting(header, "blocks")
     return next((name for name, words in MINING.items() if words == described), "automine")
 
 
