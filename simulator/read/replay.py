@@ -145,13 +145,18 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None,
         raise BadJournal(f"{run.path}: the header lacks what a replay needs ({exc})") from None
     if on_block is not None:
         chain.on_block.append(on_block)
-    result = _replay(run, chain, until, progress, across)
+    sealed: list[Any] = []  # blocks sealed since the last look (automine seals each; by time, as time moves)
+    chain.on_block.append(sealed.append)
+    try:
+        result = _replay(run, chain, until, progress, across, sealed)
+    finally:  # the caller may go on with the chain: this replay's own hook does not stay on it
+        chain.on_block.remove(sealed.append)
     result.backend, result.across = backend, across
     return result
 
 
 def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable[[int, int], None] | None,
-            across: bool) -> ReplayResult:
+            across: bool, sealed: list[Any]) -> ReplayResult:
     header = run.header
     if run.broken is not None:  # a changed, dropped or inserted line: the hash chain says where
         line, field, why = run.broken
@@ -167,8 +172,6 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
     # the roots to compare, by block: format 3's root lines; before, every line's (its block's first says it)
     roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(run.txs)}
     replayed = 0
-    sealed: list[Any] = []  # blocks sealed since the last look (automine seals each; by time, as time moves)
-    chain.on_block.append(sealed.append)
     for group in _as_sent(lines, run.format):
         first = group[0]
         if chain.open_block is not None and chain.open_block != first["block"]:  # the journal's block ended
@@ -205,7 +208,6 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
             progress(replayed, len(lines))
     chain.seal()
     wrong = _check_roots(roots, sealed, across)
-    chain.on_block.remove(sealed.append)
     if wrong is not None:
         return ReplayResult(run, replayed, wrong, None, chain)
     final = None

@@ -187,8 +187,10 @@ def test_a_changed_line_breaks_the_hash_chain_at_that_line(runs, tmp_path):
 def test_a_resealed_gas_limit_is_a_different_signed_transaction(runs, tmp_path):
     n = _line_of(runs["edu_withdraw"], "cancelOrder")
     bad = _tamper(runs["edu_withdraw"], tmp_path / "g", n, lambda r: r.update(gas_limit=r["gas_limit"] - 1))
-    diff = replay(bad).difference
+    result = replay(bad)
+    diff = result.difference
     assert diff is not None and diff.line == n and diff.field == "tx_hash"
+    assert result.chain.on_block == []  # stopped at a difference, the replay leaves no hook of its own behind
 
 
 def test_the_end_line_and_the_summary_are_bound_to_each_other(runs, tmp_path):
