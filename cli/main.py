@@ -23,6 +23,7 @@ from ecny_sim.cli import list as list_command
 from ecny_sim.cli import replay as replay_command
 from ecny_sim.cli import report as report_command
 from ecny_sim.cli import run as run_command
+from ecny_sim.cli import sweep as sweep_command
 
 EXIT_CODES = ("Exit codes, every command: 0 ok · 1 an invariant failed, or replay found a difference · "
               "2 bad input, nothing written · 3 an unexpected revert · 4 replay: the journal matches but the run "
@@ -69,7 +70,8 @@ def _root() -> None:
     # A callback keeps typer from collapsing a one-command app into that command.
 
 
-COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command)
+COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command,
+            sweep_command)
 
 for _module in COMMANDS:
     _module.register(app)

@@ -1,0 +1,102 @@
+"""`ecny-sim sweep SCENARIO|STUDY.toml --out DIR`: a scenario over a grid of parameters and many seeds, each point a
+full run on its own fresh chain, on Dask; one row per run in DIR/runs.parquet and DIR/runs.csv."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ecny_sim.cli.run import fail
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="sweep")(sweep)
+
+
+def sweep(
+    name: str = typer.Argument(..., help="a built-in scenario, a scenario .py, or a study file (.toml)"),
+    out: Path = typer.Option(..., "--out", help="the sweep's folder (new or empty; with --resume, the sweep's own)"),
+    grid: Optional[List[str]] = typer.Option(None, "--grid", help="name=a,b,c or name=low..high (inclusive); "
+                                             "repeatable: every combination runs"),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="a fixed parameter, key=value; repeatable"),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="seeds of each combination: 1..200 or 1,5,9 "
+                                        "[default: 1, or the study file's]"),
+    test_scale: bool = typer.Option(False, "--test-scale", help="start from the scenario's small test parameters"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=0, help="worker processes of the local Dask "
+                                          "cluster [default: one per core]; 0 runs every point in this process"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT",
+                                            help="run on a Dask cluster you run (its workers need ecny-sim)"),
+    resume: bool = typer.Option(False, "--resume", help="finish a sweep that was stopped: run only what is missing"),
+    keep_journals: bool = typer.Option(False, "--keep-journals", help="keep every run's journal.jsonl and "
+                                       "summary.json in DIR/runs/point-NNNNNN/ (each replays)"),
+) -> None:
+    """Run a study: every combination of --grid for every seed, each on its own fresh chain, on Dask workers."""
+    from ecny_sim.chain.compiler import CompilerError, ensure_fresh
+    from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INTERRUPTED, EXIT_INVARIANT
+    from ecny_sim.run.scenario import BadInput
+    from ecny_sim.study import runner
+    from ecny_sim.study.plan import Study
+
+    if workers is not None and scheduler is not None:
+        fail("--workers is for the local cluster; a cluster given with --scheduler has its own workers")
+    try:
+        ensure_fresh()
+        build = Study.from_file if name.endswith(".toml") else Study.build
+        study = build(Path(name) if name.endswith(".toml") else name, grid=grid or [], fixed=set_ or [],
+                      seeds=seeds, test_scale=test_scale)
+        tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
+    except (BadInput, CompilerError) as exc:
+        fail(str(exc))
+    console = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    stack = contextlib.ExitStack()  # the cluster is closed on every way out, Ctrl-C included
+    try:
+        execute = stack.enter_context(runner.open_executor(workers, scheduler))
+    except KeyboardInterrupt:
+        fail("interrupted while the Dask cluster started; nothing was written", code=EXIT_INTERRUPTED)
+    except BadInput as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the cluster could not start: one line, nothing written
+        fail(f"the Dask cluster could not start: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
+             code=EXIT_CHAIN)
+    where = ("in this process" if workers == 0 and scheduler is None else f"on {scheduler}" if scheduler
+             else f"on a local Dask cluster of {workers or runner.default_workers()} worker processes")
+    console.print(f"{scenario.name}: {study.size} runs ({len(tasks)} to run, {already} already done) {where}")
+    ended = None
+    try:
+        with _progress_bar(err, len(tasks)) as on_row:
+            result, progress = runner.execute_study(study, out, execute, tasks, already, scenario,
+                                                    keep_journals=keep_journals, on_row=on_row)
+    except KeyboardInterrupt:
+        ended = EXIT_INTERRUPTED
+    finally:
+        stack.close()
+    if ended is not None:
+        fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest", code=ended)
+    failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
+    console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
+                  f"{out}/runs.csv, {out}/summary.csv")
+    raise typer.Exit(EXIT_INVARIANT if failed else 0)
+
+
+def _progress_bar(err: Console, total: int):
+    """A live line on stderr: done, failed and left, and the rate."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextlib.contextmanager
+    def bar():
+        columns = (BarColumn(), TextColumn("{task.fields[counts]}"), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=False) as shown:
+            task = shown.add_task("runs", total=total, counts=f"0 done · 0 failed · {total} left")
+
+            def on_row(progress, row) -> None:
+                shown.update(task, advance=1, counts=f"{progress.done} done · {progress.failed} failed · "
+                             f"{progress.left} left · {progress.rate:.2f} runs/s")
+
+            yield on_row
+
+    return bar()

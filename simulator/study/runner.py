@@ -1,0 +1,171 @@
+"""Running a study's points: on Dask (a LocalCluster this process starts and stops, or a scheduler the user runs),
+or one after another in this process (``workers=0``), streaming each finished row to disk.
+
+    with open_executor(workers=2) as execute:        # BadInput when a scheduler does not answer
+        for row in execute(tasks): ...               # rows in the order runs finish
+
+The LocalCluster is closed on every way out of the ``with`` (the sweep's end, an exception, Ctrl-C), and so is
+the client of a user's scheduler (the scheduler itself is theirs and keeps running).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from ..run.scenario import BadInput, cut
+from .table import (PartWriter, consolidate, default_measures, done_keys, read_study, summarise, write_study,
+                    write_summary)
+from .plan import Study
+from .worker import failed_row, run_point
+
+#: How long a scheduler given with --scheduler has to answer.
+CONNECT_SECONDS = 10
+#: A point whose run takes its worker down is tried on this many workers in all before its row says so.
+ALLOWED_FAILURES = 1
+
+Execute = Callable[[Sequence[dict[str, Any]]], Iterator[dict[str, Any]]]
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _in_process(tasks: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for task in tasks:
+        yield run_point(task)
+
+
+def _on_dask(client: Any) -> Execute:
+    def execute(tasks: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        from distributed import as_completed
+
+        futures = {}
+        for task in tasks:
+            futures[client.submit(run_point, task, key=f"ecny-sim-point-{task['key']}", pure=False)] = task
+        done = as_completed(list(futures), loop=client.loop)
+        for future in done:
+            task = futures.pop(future)
+            try:
+                row = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker lost (KilledWorker) or the task itself could not run
+                row = failed_row(task, "worker_lost" if type(exc).__name__ == "KilledWorker" else "error",
+                                 f"{type(exc).__name__}: {exc}")
+            future.release()
+            yield row
+
+    return execute
+
+
+@contextlib.contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Execute]:
+    """``workers=0``: in this process. Otherwise Dask: ``scheduler`` (tcp://HOST:PORT) or a LocalCluster of
+    ``workers`` processes (default: one per core), one thread each."""
+    if scheduler is None and workers == 0:
+        yield _in_process
+        return
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster = client = None
+    try:
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1}):
+            if scheduler is not None:
+                try:
+                    client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
+                except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                    raise BadInput(f"--scheduler {cut(scheduler, 60)} does not answer: "
+                                   f"{cut(' '.join(str(exc).split()), 120)}") from None
+            else:
+                cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+                client = Client(cluster, set_as_default=False)
+        yield _on_dask(client)
+    finally:
+        with contextlib.suppress(Exception):
+            if client is not None:
+                client.close()
+        with contextlib.suppress(Exception):
+            if cluster is not None:
+                cluster.close()
+
+
+@dataclass
+class Progress:
+    total: int
+    already: int = 0
+    done: int = 0
+    failed: int = 0
+    began: float = field(default_factory=time.monotonic)
+
+    @property
+    def left(self) -> int:
+        return self.total - self.already - self.done
+
+    @property
+    def rate(self) -> float:
+        """Runs finished per second, this session."""
+        return self.done / max(time.monotonic() - self.began, 1e-9)
+
+
+def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool) -> tuple[list[dict[str, Any]], int, Any]:
+    """Checks the study and the folder; returns the tasks still to run, how many are already done and the
+    scenario. BadInput (nothing written) for a bad study, or a folder holding something else."""
+    scenario = study.check()
+    out = Path(out)
+    described = {**study.describe(), "keep_journals": keep_journals}
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {cut(str(out), 80)} exists and is not a folder")
+    held = read_study(out) if out.is_dir() else None
+    if out.is_dir() and any(out.iterdir()):
+        if held is None:
+            raise BadInput(f"--out {cut(str(out), 80)} holds files that are not a sweep's; choose an empty or new "
+                           "folder")
+        if not resume:
+            raise BadInput(f"--out {cut(str(out), 80)} holds a sweep already; add --resume to finish it, or "
+                           "choose another folder")
+        if held != described:
+            raise BadInput(f"--out {cut(str(out), 80)} holds a different study; --resume continues the same study "
+                           "only (scenario, grid, fixed values, seeds, test scale and --keep-journals)")
+    done = done_keys(out) if held is not None else set()
+    tasks = []
+    already = 0
+    for point in study.points(scenario):
+        if point.key in done:
+            already += 1
+            continue
+        tasks.append({"scenario": study.scenario, "values": point.values, "seed": point.seed, "index": point.index,
+                      "key": point.key, "keep": str(out.resolve()) if keep_journals else None})
+    return tasks, already, scenario
+
+
+def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dict[str, Any]], already: int,
+                  scenario: Any, *, keep_journals: bool,
+                  on_row: Callable[[Progress, dict[str, Any]], None] | None = None) -> tuple[Any, Progress]:
+    """Runs ``tasks``, each row to disk as it comes; then the consolidated table and the summary. Returns the
+    table (pyarrow) and the progress counts. Whatever ends it, the rows that came are on disk."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_study(out, {**study.describe(), "keep_journals": keep_journals})
+    progress = Progress(total=already + len(tasks), already=already)
+    writer = PartWriter(out)
+    try:
+        for row in execute(tasks):
+            writer.add(row)
+            progress.done += 1
+            progress.failed += not row.get("ok")
+            if on_row is not None:
+                on_row(progress, row)
+    finally:
+        writer.flush()
+    parameters = list(scenario.params_model.model_fields)
+    result = consolidate(out, parameters)
+    rows = result.to_pylist()
+    measures = study.measures or default_measures(result.column_names)
+    write_summary(out, summarise(rows, list(study.grid), measures))
+    return result, progress
