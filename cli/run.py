@@ -45,9 +45,12 @@ def run(
                                        help="run on an anvil node you run (at the scenario's genesis), not a new one"),
     keep_node: bool = typer.Option(False, "--keep-node", help="with --backend anvil: keep the node up after the run "
                                    "(its URL, contracts and keys printed) until Ctrl-C"),
+    contracts: Optional[Path] = typer.Option(None, "--contracts", metavar="DIR", help="your own contracts in place "
+                                             "of the built-in ones (DIR/ecny-contracts.toml names them)"),
 ) -> None:
     """Run a scenario on a fresh chain (py-evm in this process unless --backend or --node say otherwise)."""
     from ecny_sim._moved import old_imports_in
+    from ecny_sim.chain import overlay, user_contracts
     from ecny_sim.chain.backend import BACKENDS
     from ecny_sim.chain.compiler import CompilerError, ensure_fresh
     from ecny_sim.chain.errors import ChainFailure
@@ -75,6 +78,7 @@ def run(
         values: dict[str, Any] = scenarios.read_params_file(params_file) if params_file else {}
         values.update(scenarios.parse_assignments(set_ or []))
         params = scenario.params(values, test_scale=test_scale)
+        user_build = user_contracts.build(contracts) if contracts is not None else None
     except (scenarios.BadInput, CompilerError) as exc:
         fail(str(exc))
     out_dir = out or Path("runs") / f"{scenario.name}-seed{seed}"
@@ -99,7 +103,7 @@ def run(
     keeper = ChainKeeper()
     began = time.perf_counter()
     try:
-        with folder.writing() as work:  # moved into out_dir whole when it ends; set aside if interrupted
+        with folder.writing() as work, overlay.active(user_build):  # moved into out_dir whole when it ends
             result = run_scenario(scenario, params, seed, work, reporter, observers=[*observers, keeper],
                                   backend=chain_backend)
             elapsed = time.perf_counter() - began

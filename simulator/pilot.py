@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from .chain import user_contracts
 from .domain.prepaid import Prepaid
 from .domain.settings import PrepaidRules
 from .domain.token import Token
@@ -53,13 +54,32 @@ class Simulation(engine.Simulation):
         # engine opens, since the world deploys the token while it does.
         self.prepaid: list[Prepaid] = []
         self.campaigns: list[Any] = []  # domain.redpacket.Campaign
+        if journal is not None and user_contracts.header_fields():  # `--contracts DIR`: the header says whose
+            journal = _UserJournal(journal)
         super().__init__(scenario, params, seed, journal=journal, reporter=reporter,
                          observers=[Tally(), AlertMonitor(alert_settings), *observers], world=open_world,
                          backend=backend)
 
+    def deploy(self, artifact: str, deployer: str, *args: Any, label: str | None = None):
+        """As the engine's; a user's contract standing in for ``artifact`` gets its manifest's arguments."""
+        return super().deploy(artifact, deployer, *user_contracts.constructor_args(artifact, args), label=label)
+
     def deploy_prepaid(self, model: str = "escrow", rules: PrepaidRules | None = None, **kwargs: Any) -> Prepaid:
         """Deploys a prepaid-supervision contract of ``model`` ("escrow", "risk_deposit", "unsupervised")."""
         return Prepaid(self, model, rules, **kwargs)
+
+
+class _UserJournal:
+    """A journal whose header also records the user's contracts in use (sources' hashes, ABI, bytecode)."""
+
+    def __init__(self, journal: Journal):
+        self._journal = journal
+
+    def header(self, **fields: Any) -> None:
+        self._journal.header(**fields, **user_contracts.header_fields())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._journal, name)
 
 
 def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir: Path | None,

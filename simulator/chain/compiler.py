@@ -133,8 +133,11 @@ class Manifest:
     compiled_with: str = field(default="", compare=False)  # e.g. "npm solc (/repo/node_modules/solc)"
 
     def artifact_hashes(self) -> dict[str, str]:
-        """Contract name -> sha256 of its artifact file (sorted by name), e.g. for a journal header."""
-        return dict(sorted(self.artifacts.items()))
+        """Contract name -> sha256 of its artifact file (sorted by name), e.g. for a journal header; while a
+        user's build is active, its artifacts' hashes for the contracts it replaces."""
+        from .overlay import artifact_hashes
+
+        return artifact_hashes(self.artifacts)
 
     def to_json(self) -> str:
         data = {
@@ -386,7 +389,7 @@ def compile_contracts(
     return manifest
 
 
-def _run_solc(solc: Solc, sources: dict[str, bytes]) -> dict[str, Any]:
+def _run_solc(solc: Solc, sources: dict[str, bytes], settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Standard-JSON output; compile errors come back in output["errors"] (reported by the caller)."""
     import solcx
     from solcx.exceptions import SolcError
@@ -394,7 +397,7 @@ def _run_solc(solc: Solc, sources: dict[str, bytes]) -> dict[str, Any]:
     standard_input = {
         "language": "Solidity",
         "sources": {name: {"content": content.decode("utf-8")} for name, content in sources.items()},
-        "settings": SETTINGS,
+        "settings": SETTINGS if settings is None else settings,
     }
     try:
         return solcx.compile_standard(standard_input, solc_binary=solc.path, allow_empty=True)
@@ -497,7 +500,15 @@ def _load_cached(name: str) -> dict[str, Any]:
 
 def load_artifact(name: str) -> dict[str, Any]:
     """The artifact of contract ``name``: keys abi, bytecode, deployedBytecode, methodIdentifiers,
-    contractName, source. Checks freshness once per process. Returns a copy; safe to mutate."""
+    contractName, source. Checks freshness once per process. Returns a copy; safe to mutate. While a user's
+    build is active (``user_contracts.active``), the contracts it replaces load as the user's."""
+    from .overlay import override
+
+    return override(name) or load_builtin_artifact(name)
+
+
+def load_builtin_artifact(name: str) -> dict[str, Any]:
+    """As :func:`load_artifact`, always the built-in contract."""
     if _fresh is None:
         ensure_fresh()
     return copy.deepcopy(_load_cached(name))

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..chain import Chain
+from ..chain import Chain, overlay, user_contracts
 from ..chain.chain import MINING
 from ..chain.backend import BACKENDS
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
+from ..run.engine import writes_sha256
 from ..run.journal import canonical_json
 from ..run.journal_reader import BadJournal, JournalRun, read_journal
 from .state import observable_state, state_hash
@@ -92,7 +93,7 @@ def _normal(value: Any) -> Any:
 
 
 def _describe(line: dict[str, Any]) -> str:
-    return f"{line['actor']} -> {line['contract']}.{line['function']}"
+    return f"{line['actor']} -> {line['contract']}.{line.get('function', 'seed')}"
 
 
 def _observed(result: Any) -> dict[str, Any]:
@@ -148,11 +149,22 @@ def replay(dir_or_journal: str | Path, *, until: int | None = None,
     sealed: list[Any] = []  # blocks sealed since the last look (automine seals each; by time, as time moves)
     chain.on_block.append(sealed.append)
     try:
-        result = _replay(run, chain, until, progress, across, sealed)
+        with overlay.active(_user_build(run)):  # a run with a user's contracts deploys the same again
+            result = _replay(run, chain, until, progress, across, sealed)
     finally:  # the caller may go on with the chain: this replay's own hook does not stay on it
         chain.on_block.remove(sealed.append)
     result.backend, result.across = backend, across
     return result
+
+
+def _user_build(run: JournalRun) -> user_contracts.UserBuild | None:
+    """The user's contracts the header records (``--contracts DIR``), or None."""
+    if "user_contracts" not in run.header:
+        return None
+    try:
+        return user_contracts.from_header(run.header["user_contracts"])
+    except user_contracts.UserContractError as exc:
+        raise BadJournal(f"{run.path}: {exc}") from None
 
 
 def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable[[int, int], None] | None,
@@ -171,18 +183,17 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
     lines = [t for t in run.txs if until is None or t["line"] <= until]
     # the roots to compare, by block: format 3's root lines; before, every line's (its block's first says it)
     roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(run.txs)}
+    seeds = [s for s in run.seeds if until is None or s["line"] <= until]
     replayed = 0
     for group in _as_sent(lines, run.format):
         first = group[0]
-        if chain.open_block is not None and chain.open_block != first["block"]:  # the journal's block ended
-            chain.seal()
-        wrong = _check_roots(roots, sealed, across)
+        while seeds and seeds[0]["line"] < first["line"]:
+            wrong = _write_seed(seeds.pop(0), chain, roots, sealed, across, events)
+            if wrong is not None:
+                return ReplayResult(run, replayed, wrong, None, chain)
+        wrong = _at_block(first, chain, roots, sealed, across)
         if wrong is not None:
             return ReplayResult(run, replayed, wrong, None, chain)
-        if first["timestamp"] < chain.now:
-            return ReplayResult(run, replayed, Difference(first["line"], _describe(first), "timestamp",
-                                                          first["timestamp"], chain.now), None, chain)
-        chain.set_time(first["timestamp"])
         for line in group:
             art = line.get("artifact")
             if line["function"] == "constructor":
@@ -206,6 +217,10 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
             replayed += 1
         if progress is not None:
             progress(replayed, len(lines))
+    for seed in seeds:  # written after the last transaction
+        wrong = _write_seed(seed, chain, roots, sealed, across, events)
+        if wrong is not None:
+            return ReplayResult(run, replayed, wrong, None, chain)
     chain.seal()
     wrong = _check_roots(roots, sealed, across)
     if wrong is not None:
@@ -223,6 +238,42 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
         return ReplayResult(run, replayed, Difference(run.end_line or 2, "end line",
                                                       "summary", None, None, note=mismatch), final, chain)
     return ReplayResult(run, replayed, None, final, chain)
+
+
+def _at_block(line: dict[str, Any], chain: Chain, roots: dict[int, dict[str, Any]], sealed: list[Any],
+              across: bool) -> Difference | None:
+    """Moves the replay to the block and time of ``line`` (a transaction or a seed): the block before it is
+    sealed when the journal's block ended there, and the roots of the blocks sealed so far are compared."""
+    if chain.open_block is not None and chain.open_block != line["block"]:  # the journal's block ended
+        chain.seal()
+    wrong = _check_roots(roots, sealed, across)
+    if wrong is not None:
+        return wrong
+    if line["timestamp"] < chain.now:
+        return Difference(line["line"], _describe(line), "timestamp", line["timestamp"], chain.now)
+    chain.set_time(line["timestamp"])
+    return None
+
+
+def _write_seed(seed: dict[str, Any], chain: Chain, roots: dict[int, dict[str, Any]], sealed: list[Any],
+                across: bool, events: list[_Replayed]) -> Difference | None:
+    """Writes a seed line's storage again where the run wrote it, after checking its hash and its contract."""
+    wrong = _at_block(seed, chain, roots, sealed, across)
+    if wrong is not None:
+        return wrong
+    what = f"seeded state of {seed['contract']}"
+    writes = [(int(slot, 16), int(value, 16)) for slot, value in seed["writes"]]
+    if writes_sha256(seed["address"], writes) != seed["writes_sha256"]:
+        return Difference(seed["line"], what, "writes_sha256", seed["writes_sha256"],
+                          writes_sha256(seed["address"], writes))
+    deployed = chain.contracts.get(seed["contract"])
+    if deployed is None or deployed.address.lower() != seed["address"].lower():
+        return Difference(seed["line"], what, "address", seed["address"], deployed.address if deployed else None)
+    block, _ = chain.write_storage(deployed, writes)
+    if block != seed["block"]:
+        return Difference(seed["line"], what, "block", seed["block"], block)
+    events.extend(_Replayed(seed["contract"], e["name"], e["args"]) for e in seed["events"])
+    return None
 
 
 def _as_sent(lines: list[dict[str, Any]], format: int) -> Iterator[list[dict[str, Any]]]:
