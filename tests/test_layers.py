@@ -19,8 +19,8 @@ SOURCES = {"simulator": "ecny_sim", "cli": "ecny_sim.cli", "scenarios": "ecny_si
 #: Lowest first. A module may import its own layer and those below; the top ones may import everything below.
 LAYERS = ["ecny_sim.chain", "ecny_sim.domain", "ecny_sim.run", "ecny_sim.read", "ecny_sim.show", "ecny_sim",
           "ecny_sim.cli", "ecny_sim.scenarios"]
-#: Subpackages on top beside pilot, wiring the layers for a purpose of their own (studies: runs on Dask).
-ON_TOP = ("ecny_sim.study",)
+#: Subpackages on top beside pilot, wiring the layers for a purpose of their own (study: Dask; web: the live page).
+ON_TOP = ("ecny_sim.study", "ecny_sim.web")
 #: For the package's modules; test files (tests/) may be longer: a contract's tests read best in one file.
 MAX_LINES = 800
 #: The contract wrappers the engine must not know: they register with it (World protocol, pilot.open_world).
