@@ -1,0 +1,79 @@
+"""Finished runs for the explorer: a folder of run directories (or one run directory), each read back from its
+journal (blocks, transactions, decoded events and errors) and from ``read.inspect`` (institutions, per-actor
+statements): the same data as `ecny-sim inspect`."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..chain.clock import format_beijing
+from ..read.inspect import inspect_run
+from ..run.journal_reader import read_journal
+from ..run.scenario import BadInput, cut
+
+
+def _is_run(folder: Path) -> bool:
+    return (folder / "journal.jsonl").is_file()
+
+
+class Explorer:
+    """The runs under ``root``: the folder itself if it is a run, else its sub-folders that are runs."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        if not root.is_dir():
+            raise BadInput(f"--runs {cut(root)}: no such folder")
+        if not self.runs():
+            raise BadInput(f"--runs {cut(root)}: not a run (no journal.jsonl in it or in any folder inside it)")
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()  # one replay at a time: inspect replays the journal on a chain
+
+    def _folders(self) -> dict[str, Path]:
+        if _is_run(self.root):
+            return {self.root.name: self.root}
+        return {p.name: p for p in sorted(self.root.iterdir()) if p.is_dir() and _is_run(p)}
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = []
+        for name, folder in self._folders().items():
+            summary = folder / "summary.json"
+            rows.append({"name": name, "complete": summary.is_file()})
+        return rows
+
+    def run(self, name: str) -> dict[str, Any]:
+        folder = self._folders().get(name)
+        if folder is None:
+            raise BadInput(f"no run {cut(name)} under {cut(self.root)}")
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self._read(folder)
+            return self._cache[name]
+
+    @staticmethod
+    def _read(folder: Path) -> dict[str, Any]:
+        run = read_journal(folder)
+        blocks: dict[int, dict[str, Any]] = {}
+        txs = []
+        for t in run.txs:
+            block = blocks.setdefault(t["block"], {"number": t["block"], "time": format_beijing(t["timestamp"]),
+                                                   "transactions": 0, "gas_used": 0})
+            block["transactions"] += 1
+            block["gas_used"] += t["gas_used"]
+            error = t.get("error")
+            txs.append({
+                "line": t["line"], "block": t["block"], "time": format_beijing(t["timestamp"]), "actor": t["actor"],
+                "contract": t["contract"], "function": t["function"], "args": t["args"], "status": t["status"],
+                "gas_used": t["gas_used"], "tx_hash": t.get("tx_hash"),
+                "events": [{"contract": e["contract"], "name": e["name"], "args": e["args"]} for e in t["events"]],
+                "error": None if not error else {"name": error.get("name"), "args": error.get("args")},
+            })
+        view = inspect_run(folder)
+        return {
+            "name": folder.name, "scenario": run.header["scenario"], "seed": run.header["seed"],
+            "params": run.header.get("params", {}), "complete": run.complete,
+            "outcome": (run.end or {}).get("outcome"), "summary": run.summary(),
+            "blocks": list(blocks.values()), "transactions": txs,
+            "institutions": view["institutions"], "campaigns": view["campaigns"], "actors": view["actors"],
+        }
