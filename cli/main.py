@@ -23,6 +23,7 @@ from ecny_sim.cli import list as list_command
 from ecny_sim.cli import replay as replay_command
 from ecny_sim.cli import report as report_command
 from ecny_sim.cli import run as run_command
+from ecny_sim.cli import serve as serve_command
 from ecny_sim.cli import sweep as sweep_command
 
 EXIT_CODES = ("Exit codes, every command: 0 ok · 1 an invariant failed, or replay found a difference · "
@@ -71,7 +72,7 @@ def _root() -> None:
 
 
 COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command,
-            sweep_command)
+            sweep_command, serve_command)
 
 for _module in COMMANDS:
     _module.register(app)
