@@ -20,7 +20,7 @@ SOURCES = {"simulator": "ecny_sim", "cli": "ecny_sim.cli", "scenarios": "ecny_si
 LAYERS = ["ecny_sim.chain", "ecny_sim.domain", "ecny_sim.run", "ecny_sim.read", "ecny_sim.show", "ecny_sim",
           "ecny_sim.cli", "ecny_sim.scenarios"]
 #: Subpackages on top beside pilot, wiring the layers for a purpose of their own (study: Dask; web: the live page).
-ON_TOP = ("ecny_sim.study", "ecny_sim.web")
+ON_TOP = ("ecny_sim.study", "ecny_sim.web", "ecny_sim.conformance")
 #: For the package's modules; test files (tests/) may be longer: a contract's tests read best in one file.
 MAX_LINES = 800
 #: The contract wrappers the engine must not know: they register with it (World protocol, pilot.open_world).
