@@ -12,18 +12,19 @@ from __future__ import annotations
 import io
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from ..chain.clock import format_beijing
-from ..chain.errors import ContractRevert
+from ..chain.errors import ChainFailure, ContractRevert
 from ..domain.explain import format_args
 from ..domain.prepaid import INSTITUTION_STATES, ORDER_STATES
 from ..domain.token import REGULATOR
 from ..pilot import Simulation, open_world
 from ..read.summary import build_summary
 from ..run import engine
+from ..run.engine import RefusalMissing
 from ..run.reporter import Reporter
 from ..run.scenario import Scenario, ScenarioParams
 from ..show.narration import Narrator, languages
@@ -174,14 +175,24 @@ class LiveRun:
             LiveSimulation.__init__(sim, *args, **kwargs)
             return sim
 
+        def script(sim: LiveSimulation, params: ScenarioParams) -> None:
+            """The scenario's script; once the regulator intervened, its failure is reported, not the run's."""
+            try:
+                self.scenario.run(sim, params)
+            except (ContractRevert, RefusalMissing, Exception) as exc:
+                if not sim.interventions or isinstance(exc, (RunStopped, ChainFailure)):
+                    raise
+                sim.after_intervention = f"after the regulator's intervention the script stopped: {_what(exc, sim)}"
+
         try:
             self.result = engine.run_scenario(
-                self.scenario, self.params, self.seed, self.out_dir, summarise=self._summarise,
+                replace(self.scenario, run=script), self.params, self.seed, self.out_dir, summarise=self._summarise,
                 open_simulation=open_simulation, reporter=LiveReporter(self),
                 observers=[*self.narrators.values(), _Hook(self._on_transaction)])
             summary = self.result.summary
             self.publish("end", outcome=self.result.outcome, message=self.result.message,
                          invariants=summary.get("invariants", {}), story_checks=summary.get("story_checks", {}),
+                         after_intervention=summary.get("after_intervention", ""),
                          balances_fen=summary.get("balances_fen", {}), alerts=summary.get("alerts", []),
                          out_dir=str(self.out_dir))
         except Exception as exc:  # pragma: no cover - a bug here must still end the stream
@@ -204,6 +215,8 @@ class LiveRun:
             summary["story_checks"] = {name: summary["invariants"].pop(name) for name in sim.checks
                                        if name in summary["invariants"]}
             summary["interventions"] = list(sim.interventions)
+            if getattr(sim, "after_intervention", ""):
+                summary["after_intervention"] = sim.after_intervention
         return summary
 
     def between(self) -> None:
@@ -241,7 +254,7 @@ class LiveRun:
             finally:
                 self._acting = None
                 action.done.set()
-            self.publish("action", kind=action.kind, contract=action.contract, institution=action.institution,
+            self.publish("action", action=action.kind, contract=action.contract, institution=action.institution,
                          order_id=action.order_id, release=action.release, **action.result)
 
     def _perform(self, action: Action) -> dict[str, Any]:
@@ -386,6 +399,13 @@ class LiveRun:
                 "disputed": disputed,
             })
         return rows
+
+
+def _what(exc: BaseException, sim: Any) -> str:
+    if isinstance(exc, ContractRevert):
+        return (f"{exc.contract}.{exc.function} reverted with "
+                f"{exc.error_name or exc.error}({format_args(exc.args, sim.chain.label)})")
+    return f"{type(exc).__name__}: {exc}"
 
 
 class _Hook:

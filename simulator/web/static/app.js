@@ -174,7 +174,7 @@ class LiveView {
         el("li", {class: holds ? "ok" : "bad"}, `${holds ? "✔" : "✘"} ${name}`)));
       $("#outcome").textContent = this.end.outcome;
       $("#outcome").dataset.outcome = this.end.outcome;
-      $("#outcome-message").textContent = this.end.message || "";
+      $("#outcome-message").textContent = [this.end.message, this.end.after_intervention].filter(Boolean).join(" · ");
     } else {
       $("#outcome").textContent = "–";
       delete $("#outcome").dataset.outcome;
