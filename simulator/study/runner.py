@@ -74,7 +74,10 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
 
     cluster = client = None
     try:
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1}):
+        # A worker holds only the point it runs (saturation 1.0: the rest wait at the scheduler), so when a point
+        # takes its worker down no other point is blamed with it.
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1,
+                              "distributed.scheduler.worker-saturation": 1.0}):
             if scheduler is not None:
                 try:
                     client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
