@@ -1,0 +1,72 @@
+"""What the property state machines share: sending a transaction whose outcome the model predicted, a named
+property failure, the settings a slow EVM needs, and catching a violation in a teeth test."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+from ..chain.clock import format_beijing
+
+#: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
+#: reads the balances after each state change; these caps keep a machine to a few seconds there, so that
+#: `make test` stays under six minutes on two cores. `make test-deep` ("deep": 1,000 sequences of 50 steps) is
+#: where the machines search; run it before resolving a change to the contracts.
+FAST_PROFILE_CAPS = {"max_examples": 8, "stateful_step_count": 20}
+
+
+def machine_settings(**overrides) -> settings:
+    """The active profile, with what a stateful test on a slow EVM needs."""
+    caps = FAST_PROFILE_CAPS if os.environ.get("HYPOTHESIS_PROFILE", "fast") == "fast" else {}
+    return settings(settings(), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+                    **{**caps, **overrides})
+
+
+class PropertyViolated(AssertionError):
+    """A property failed; `prop` names it (the message starts with it in brackets)."""
+
+    def __init__(self, prop: str, msg: str) -> None:
+        super().__init__(f"[{prop}] {msg}")
+        self.prop, self.msg = prop, msg
+
+    def __reduce__(self):
+        return (type(self), (self.prop, self.msg))
+
+
+def violation(machine, invariant_name: str) -> PropertyViolated:
+    """The violation ``invariant_name`` raises on ``machine`` (a teeth test broke its state on purpose)."""
+    try:
+        getattr(machine, invariant_name)()
+    except PropertyViolated as exc:
+        return exc
+    raise AssertionError(f"{invariant_name} did not notice")
+
+
+class ModelledSends:
+    """Mixin for a state machine with ``chain``; ``check`` raises ``PropertyViolated`` and marks it failed."""
+
+    failed = False
+
+    def check(self, prop: str, ok: bool, msg: str) -> None:
+        if not ok:
+            self.failed = True
+            raise PropertyViolated(prop, msg)
+
+    @property
+    def now(self) -> int:
+        return self.chain.now
+
+    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
+        """Send a transaction; it must succeed (expect None) or revert with exactly the error `expect`."""
+        ts = self.now
+        r = self.chain.send(actor, contract, fn, *args, allow_revert=True)
+        got = None if r.status == 1 else r.error.name
+        outcome = "success" if r.status == 1 else str(r.error)
+        self.check(
+            "reverts_match_the_model",
+            got == expect and r.timestamp == ts,
+            f"{contract.name}.{fn}{tuple(args)!r} from {actor} at {format_beijing(ts)}: "
+            f"model expects {expect or 'success'}, chain gives {outcome}",
+        )
+        return r
