@@ -107,6 +107,12 @@ bench-full: artifacts
 bench-scale: artifacts
 	$(VPY) -m benchmarks.scale
 
+# A sweep on Dask against the same runs one after another (benchmarks/sweep.py): the cluster's start, the speed-up
+# of 2 workers and the sweep's overhead per run; benchmarks/RESULTS_SWEEP.md. About 4 minutes on 2 cores.
+.PHONY: bench-sweep
+bench-sweep: artifacts
+	$(VPY) -m benchmarks.sweep
+
 compile: venv
 	@if [ -z "$${SOLC:-}" ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi
 	$(VBIN)/ecny-sim compile
