@@ -22,7 +22,7 @@ from ..run.scenario import BadInput, cut
 from .table import (PartWriter, consolidate, default_measures, done_keys, read_study, summarise, write_study,
                     write_summary)
 from .plan import Study
-from .worker import failed_row, run_point
+from .worker import failed_row, run_point, warm_up
 
 #: How long a scheduler given with --scheduler has to answer.
 CONNECT_SECONDS = 10
@@ -88,6 +88,11 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
                 cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster, set_as_default=False)
+        try:
+            client.run(warm_up)
+        except Exception as exc:  # noqa: BLE001 - a user's workers without ecny-sim, say
+            raise BadInput(f"the Dask workers cannot run ecny-sim's points: {type(exc).__name__}: "
+                           f"{cut(' '.join(str(exc).split()), 120)}") from None
         yield _on_dask(client)
     finally:
         with contextlib.suppress(Exception):

@@ -53,6 +53,16 @@ def _scenario(name: str) -> Any:
     return scenarios.load(name)
 
 
+def warm_up() -> int:
+    """Imports what a run needs (the chain's libraries take seconds), once per worker as the cluster starts, so
+    that no point's time includes it. Returns the worker's process id."""
+    import importlib
+
+    for module in ("ecny_sim.pilot", "ecny_sim.chain.pyevm"):
+        importlib.import_module(module)
+    return os.getpid()
+
+
 def journal_folder(index: int) -> str:
     """Where a kept journal goes, relative to the sweep's folder."""
     return f"runs/point-{index:06d}"
