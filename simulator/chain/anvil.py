@@ -70,6 +70,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 MISSING = ("anvil is not installed: run `make solc` in the ecny-sim repository (npm ci installs "
            f"@foundry-rs/anvil {PINNED_VERSION} from package-lock.json)")
 _LISTENING = re.compile(rb"Listening on [0-9.]+:(\d+)")
+_WRITES_PER_REQUEST = 2_000  # storage writes sent in one JSON-RPC batch (a seeded city has hundreds of thousands)
 _IDLE_RECONNECT_S = 5.0  # a connection idle longer than this is reopened before use (no stale keep-alive)
 
 #: anvil's failure texts (a trace's geth-style error, or eth_call's "EVM error <HaltReason>"), squeezed to
@@ -330,7 +331,8 @@ class AnvilBackend(Backend):
         return reply["result"]
 
     def _batch(self, calls: Sequence[tuple[str, tuple]]) -> list[Any]:
-        """Read-only calls in one request (a batch runs in no particular order); results in the calls' order."""
+        """Calls that do not depend on each other's order, in one request (a batch runs in no particular order);
+        results in the calls' order."""
         payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
         replies = {r["id"]: r for r in self._post(payload, calls[0][0])}
         results = []
@@ -380,6 +382,18 @@ class AnvilBackend(Backend):
                                                 "tracerConfig": {"onlyTopCall": True}})) for h in wanted]))) \
             if wanted else {}
         return tuple(self._receipt(r, traces.get(r["transactionHash"])) for r in receipts)
+
+    def write_storage(self, address: str, writes: Sequence[tuple[int, int]]) -> None:
+        if self._open is None:
+            raise RuntimeError("no block is open")
+        calls = [("anvil_setStorageAt", (address, hex(slot), "0x" + value.to_bytes(32, "big").hex()))
+                 for slot, value in writes]
+        for start in range(0, len(calls), _WRITES_PER_REQUEST):  # distinct slots: any order does
+            self._batch(calls[start:start + _WRITES_PER_REQUEST])
+        # a node block of its own at the block's time, so that its state root holds the writes
+        self._rpc("evm_mine", {"timestamp": self._open[1]})
+        self._node_block += 1
+        self._root = self._rpc("eth_getBlockByNumber", hex(self._node_block), False)["stateRoot"]
 
     def seal(self) -> MinedBlock:
         if self._open is None:

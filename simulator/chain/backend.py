@@ -136,6 +136,12 @@ class Backend(abc.ABC):
         these transactions kept) or ChainFailure."""
 
     @abc.abstractmethod
+    def write_storage(self, address: str, writes: Sequence[tuple[int, int]]) -> None:
+        """Set storage slots of the contract at `address` in the open block's state, after what it holds, as
+        the block's own doing rather than a transaction's (seeded state: what a scenario sets up without
+        studying it). `writes`: (slot, value) pairs, each value a 256-bit word."""
+
+    @abc.abstractmethod
     def seal(self) -> MinedBlock:
         """Make the open block final (its state root computed) and return it; nothing is open afterwards."""
 

@@ -363,6 +363,24 @@ class Chain:
         self._by_address = {c.address.lower(): c for c in self._contracts.values()}
         self._nonces.clear()
 
+    # ---------------------------------------------------------------- seeded state
+
+    def write_storage(self, contract: Deployed | str, writes: Sequence[tuple[int, int]]) -> tuple[int, int]:
+        """Sets storage slots of a deployed contract in the block of the moment, without a transaction: state
+        a scenario sets up without studying it (wallets opened and funded before the story starts). The
+        caller keeps the contract's invariants (its storage layout, its totals) and records what it wrote;
+        replay writes the same. Returns (block number, timestamp) of the block that holds the writes."""
+        deployed = contract if isinstance(contract, Deployed) else self.contract(contract)
+        for slot, value in writes:
+            if not (0 <= slot < 2**256 and 0 <= value < 2**256):
+                raise ValueError(f"storage slot {slot} or value {value} is not a 256-bit word")
+        self._begin_block_if_none()
+        self._backend.write_storage(deployed.address, writes)
+        number, timestamp = self.block_number + 1, self._last_block_time
+        if self.mining == "automine":
+            self.seal()
+        return number, timestamp
+
     # ---------------------------------------------------------------- transactions
 
     def deploy(
@@ -518,11 +536,8 @@ class Chain:
         receipts). `who`: (actor, contract, function) of each, for a refusal's message."""
         if self._open_reserved is not None and self._open_reserved + reserved > self.block_gas_target:
             self.seal()
-        opened = self._open_reserved is None
-        if opened:
-            timestamp, before = self.now, self._last_block_time
-            self._backend.begin_block(timestamp, self._prevrandao(self.block_number + 1))
-            self._open_reserved, self._last_block_time = 0, timestamp
+        before = self._last_block_time
+        opened = self._begin_block_if_none()
         try:
             receipts = self._backend.add(raws, want_output)
         except BlockRejected as exc:
@@ -535,6 +550,15 @@ class Chain:
         if self.mining == "automine":
             self.seal()
         return number, self._last_block_time, receipts
+
+    def _begin_block_if_none(self) -> bool:
+        """Opens the block of the moment unless one is open; says whether it opened one."""
+        if self._open_reserved is not None:
+            return False
+        timestamp = self.now
+        self._backend.begin_block(timestamp, self._prevrandao(self.block_number + 1))
+        self._open_reserved, self._last_block_time = 0, timestamp
+        return True
 
     def _result(self, number: int, timestamp: int, receipt: Receipt, gas: int, error: DecodedError | None,
                 return_value: Any, contract_address: str | None = None) -> TxResult:

@@ -48,12 +48,13 @@ class _OpenBlock:
     """The block being built: its VM (whose state holds the transactions applied so far), the header before
     any transaction (to rebuild from), the header with their receipts, and what the sealed block will hold."""
 
-    __slots__ = ("vm", "base", "header", "txs", "receipts", "prevrandao")
+    __slots__ = ("vm", "base", "header", "txs", "receipts", "prevrandao", "writes")
 
     def __init__(self, vm: Any, base: Any, prevrandao: bytes) -> None:
         self.vm, self.base, self.header, self.prevrandao = vm, base, base, prevrandao
         self.txs: list[Any] = []
         self.receipts: list[Any] = []
+        self.writes: list[tuple[int, bytes, Sequence[tuple[int, int]]]] = []  # (transactions before, address, writes)
 
 
 class PyEVMBackend(Backend):
@@ -115,7 +116,9 @@ class PyEVMBackend(Backend):
             try:
                 receipt, comp = block.vm.apply_transaction(block.header, tx)
             except ValidationError as exc:
-                if index:  # py-evm cannot undo the ones before it: build the block again without them
+                # py-evm cannot undo what it did (the nonce may be taken already): build the block again without
+                # this add's transactions; an empty block is discarded by the caller instead
+                if index or kept or block.writes:
                     self._rebuild(kept)
                 raise BlockRejected(index, str(exc)) from None
             block.header = block.vm.increment_blob_gas_used(block.vm.add_receipt_to_header(block.header, receipt), tx)
@@ -125,15 +128,37 @@ class PyEVMBackend(Backend):
         return tuple(out)
 
     def _rebuild(self, keep: int) -> None:
-        """The open block again, holding only its first `keep` transactions."""
+        """The open block again, holding only its first `keep` transactions (and the storage writes made
+        before the transactions that are dropped)."""
         block = self._open
         assert block is not None
-        txs = block.txs[:keep]
         self._open = None
         self._evm.header = block.base.copy()
         self.begin_block(block.base.timestamp, block.prevrandao)
-        if txs:
-            self.add([tx.encode() for tx in txs])
+        done = 0
+        for before, address, writes in block.writes:
+            if before > keep:
+                break
+            if before > done:
+                self.add([tx.encode() for tx in block.txs[done:before]])
+                done = before
+            self._write(address, writes)
+        if keep > done:
+            self.add([tx.encode() for tx in block.txs[done:keep]])
+
+    def write_storage(self, address: str, writes: Sequence[tuple[int, int]]) -> None:
+        if self._open is None:
+            raise RuntimeError("no block is open")
+        self._write(_address(address), tuple(writes))
+
+    def _write(self, address: bytes, writes: Sequence[tuple[int, int]]) -> None:
+        block = self._open
+        assert block is not None
+        state = block.vm.state
+        for slot, value in writes:
+            state.set_storage(address, slot, value)
+        state.lock_changes()  # like a transaction's end: no later revert undoes them
+        block.writes.append((len(block.txs), address, writes))
 
     @staticmethod
     def _receipt(tx: Any, receipt: Any, comp: Any, gas_used: int) -> Receipt:

@@ -238,6 +238,46 @@ def test_rejected_transaction_mines_nothing(chain, fx):
     assert chain.send("parent:dan", fx, "setValue", 5).ok
 
 
+def test_rejected_transaction_in_a_shared_block_takes_no_nonce(chain, fx):
+    chain.send("parent:dan", fx, "setValue", 5)  # the block of the moment holds a transaction already
+    block, nonce = chain.open_block, chain.nonce_of("parent:dan")
+    with pytest.raises(TransactionRejected, match="rejected by the chain"):
+        chain.send("parent:dan", fx, "setValue", 5, gas=21_000)
+    assert (chain.open_block, chain.backend.nonce(chain.address_of("parent:dan"))) == (block, nonce)
+    assert chain.send("parent:dan", fx, "setValue", 6).block_number == block
+
+
+# ------------------------------------------------------------------------------------------- seeded state
+
+
+def test_write_storage_lands_in_the_block_of_the_moment(chain, fx):
+    # Fixture's storage: owner (slot 0), limit (1), total (2). Views read what was written.
+    chain.send("parent:dan", fx, "setValue", 5)
+    block = chain.open_block
+    assert chain.write_storage(fx, [(1, 7), (2, 40)]) == (block, chain.last_block_time)
+    assert (chain.call(fx, "limit"), chain.call(fx, "total")) == (7, 40)
+    with pytest.raises(ContractRevert, match="Fixture_TooLarge"):  # the contract now lives by the written limit
+        chain.send("parent:dan", fx, "setValue", 8)
+    sealed = chain.seal()
+    assert sealed.number == block and chain.backend.storage(fx.address, 1) == 7
+    # Between blocks: a block of the moment is opened for the writes, and the next transaction joins it.
+    chain.advance(minutes=1)
+    number, when = chain.write_storage("Fixture", [(1, 100)])
+    assert (number, when) == (block + 1, chain.now)
+    assert chain.send("parent:dan", fx, "setValue", 50).block_number == number
+    with pytest.raises(ValueError, match="not a 256-bit word"):
+        chain.write_storage(fx, [(1, 2**256)])
+
+
+def test_writes_survive_a_rejected_transaction_in_their_block(chain, fx):
+    chain.send("parent:dan", fx, "setValue", 5)
+    chain.write_storage(fx, [(2, 1234)])
+    with pytest.raises(TransactionRejected):
+        chain.send("parent:dan", fx, "setValue", 5, gas=21_000)  # below the intrinsic cost: the block is rebuilt
+    assert chain.call(fx, "total") == 1234
+    assert chain.send("parent:dan", fx, "setValue", 6).ok and chain.call(fx, "total") == 1240
+
+
 # ------------------------------------------------------------------------------------------- fees
 
 
