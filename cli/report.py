@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    run_dir: Path = typer.Argument(..., help="a run's output directory (holding journal.jsonl and summary.json)"),
+    run_dir: Path = typer.Argument(..., help="a run's output directory (holding journal.jsonl and summary.json), "
+                                   "or a sweep's (holding study.json)"),
     lang: str = typer.Option("en", "--lang", help=f"language of the report: {' or '.join(languages('report'))}"),
 ) -> None:
     """Write a self-contained HTML report of a run, with its charts, in English or Chinese."""
@@ -28,6 +29,16 @@ def report(
     from ecny_sim.show.report import write_report  # late: matplotlib is imported only when a report is made
     from ecny_sim.show.terminal import WRITING_REPORT, status
 
+    from ecny_sim.study.report import is_sweep, write_study_report
+
+    if is_sweep(run_dir):  # a sweep's folder: the study's page
+        try:
+            with status(Console(highlight=False), WRITING_REPORT, lang):
+                path = write_study_report(run_dir, lang)
+        except BadInput as exc:
+            fail(str(exc))
+        Console(highlight=False, soft_wrap=True).print(f"wrote {path} (charts in {path.parent / 'charts'}/)")
+        return
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         with status(Console(highlight=False), WRITING_REPORT, lang):  # a status line on a terminal

@@ -142,7 +142,7 @@ class Study:
         if not isinstance(scenario, str) or not scenario:
             raise BadInput(f"{where}: `scenario` must name a built-in scenario or a .py file")
         if scenario.endswith(".py") and not Path(scenario).is_absolute():
-            scenario = str(Path(path).parent / scenario)
+            scenario = str((Path(path).parent / scenario).resolve())
         study = cls(scenario, test_scale=bool(data.get("test_scale", False)) or test_scale,
                     title=str(data.get("title", "")), description=str(data.get("description", "")))
         for name, kind in (("set", dict), ("grid", dict), ("measures", list), ("sources", dict)):
@@ -213,6 +213,6 @@ class Study:
 
     def describe(self) -> dict[str, Any]:
         """What the sweep's folder records as its study (study.json): a resumed sweep must match it."""
-        return {"scenario": self.scenario, "grid": self.grid, "set": self.fixed, "seeds": self.seeds,
-                "test_scale": self.test_scale, "title": self.title, "description": self.description,
-                "measures": self.measures, "sources": self.sources}
+        return {"scenario": self.scenario, "grid": self.grid, "grid_order": list(self.grid), "set": self.fixed,
+                "seeds": self.seeds, "test_scale": self.test_scale, "title": self.title,
+                "description": self.description, "measures": self.measures, "sources": self.sources}
