@@ -83,7 +83,7 @@ def _chart(measure: str, summary: Sequence[dict[str, Any]], grid: Sequence[str],
         xs = list(range(len(summary)))
         ax.set_xticks(xs, [_combination(line, grid).replace(", ", "\n") for line in summary], fontsize="small")
         # TRANSLATORS: a study chart's title: a measure's mean over the seeds with its 95 % interval
-        ax.set_title(w._("{measure}: mean and 95 % interval over the seeds", measure=measure))
+        ax.set_title(w._("{measure}: mean and {level} interval over the seeds", measure=measure, level="95 %"))
         if measure.endswith("_fen"):
             _money_axis(ax, labels)
         ax.grid(axis="y", alpha=0.3)
@@ -121,7 +121,8 @@ def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Seque
     body = [[*(_e(line[n]) for n in grid), w.number(line["runs"]), w.number(line["failed"]),
              *(_e(f"{_value(m, line[f'{m}.mean'], w)} [{_value(m, line[f'{m}.low95'], w)}, "
                   f"{_value(m, line[f'{m}.high95'], w)}]") for m in measures)] for line in summary]
-    note = w._("Each cell: the mean over the runs that ended ok, and its 95 % interval (Student's t).")
+    note = w._("Each cell: the mean over the runs that ended ok, and its {level} interval (Student's t).",
+               level="95 %")
     out.append(_section("table", w._("Per combination"), f"<p class='meta'>{_e(note)}</p>"
                         + _table(headers, body, numeric=range(len(grid), len(headers)))))
     if failed:
