@@ -38,6 +38,9 @@ _PUBLIC = {
     "GrantProgramme": "domain.grants", "PayeeRegistry": "domain.grants", "interest_fen": "domain.grants",
     "ConditionalPayments": "domain.conditional", "WageContract": "domain.wages", "lottery": "domain.lottery",
     "ContractRevert": "chain.errors",
+    # studies, from a notebook: one run's summary, a sweep's table (`ecny_sim.run` is the run layer's package,
+    # so one run is `simulate`)
+    "simulate": "study.api", "sweep": "study.api",
 }
 
 __all__ = sorted(_PUBLIC)
