@@ -56,10 +56,10 @@ def _scenario(name: str) -> Any:
 def warm_up() -> int:
     """Imports what a run needs (the chain's libraries take seconds), once per worker as the cluster starts, so
     that no point's time includes it. Returns the worker's process id."""
-    import importlib
+    from ..chain.pyevm import PyEVMBackend
+    from ..pilot import run_scenario
 
-    for module in ("ecny_sim.pilot", "ecny_sim.chain.pyevm"):
-        importlib.import_module(module)
+    assert PyEVMBackend and run_scenario
     return os.getpid()
 
 
