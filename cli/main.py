@@ -15,6 +15,7 @@ from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer 0.29 vendors click (pinned)
 from typer.core import TyperGroup
 
+from ecny_sim.cli import check as check_command
 from ecny_sim.cli import compile as compile_command
 from ecny_sim.cli import diff as diff_command
 from ecny_sim.cli import inspect as inspect_command
@@ -72,7 +73,7 @@ def _root() -> None:
 
 
 COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command,
-            sweep_command, serve_command)
+            sweep_command, serve_command, check_command)
 
 for _module in COMMANDS:
     _module.register(app)
