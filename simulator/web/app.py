@@ -151,6 +151,8 @@ class Server:
         except ValueError:
             seq = 0
 
+        once = request.query_params.get("once") == "1"  # what the stream holds now, then the end (tests, scripts)
+
         async def events():
             nonlocal seq
             yield "retry: 1000\n\n"
@@ -166,6 +168,8 @@ class Server:
                 for entry in entries:
                     yield f"id: {entry['seq']}\ndata: {json.dumps(entry, ensure_ascii=False)}\n\n"
                 seq += len(entries)
+                if once:
+                    return
                 if not entries:
                     await asyncio.sleep(0.05)
 
