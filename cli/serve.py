@@ -59,18 +59,21 @@ def serve(
     out: Path = typer.Option(Path("runs") / "serve", "--out", help="where the page's runs are written"),
 ) -> None:
     """Serve the live page: play a scenario for a class, act as the regulator, explore finished runs."""
-    import uvicorn
-
-    from ecny_sim.chain.compiler import CompilerError, ensure_fresh
-    from ecny_sim.run import scenario as scenarios
     from ecny_sim.run.scenario import BadInput, echo
     from ecny_sim.show import i18n
-    from ecny_sim.web.app import Config, build_app
 
     if lang not in i18n.languages("narration"):
         fail(f"--lang must be one of {', '.join(i18n.languages('narration'))}, not {echo(lang)}")
     if not 0 <= port <= 65535:
         fail(f"--port must be from 0 to 65535, not {port}")
+    sock = open_socket(host, port)  # before the chain's libraries load: a port in use is told at once
+
+    import uvicorn
+
+    from ecny_sim.chain.compiler import CompilerError, ensure_fresh
+    from ecny_sim.run import scenario as scenarios
+    from ecny_sim.web.app import Config, build_app
+
     try:
         ensure_fresh()
         if scenario is not None:
@@ -78,8 +81,8 @@ def serve(
         config = Config(scenario=scenario, lang=lang, runs=runs, out_root=out)
         app, server = build_app(config)
     except (BadInput, CompilerError) as exc:
+        sock.close()
         fail(str(exc))
-    sock = open_socket(host, port)
     bound = sock.getsockname()[1]
     console = Console(highlight=False, soft_wrap=True)
     local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{bound}/"

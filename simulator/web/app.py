@@ -51,7 +51,8 @@ class Server:
     def __init__(self, config: Config):
         self.config = config
         self.live: LiveRun | None = None
-        self.explorer = Explorer(config.runs) if config.runs is not None else None
+        # the folder given with --runs, else the page's own runs as they end
+        self.explorer = Explorer(config.runs) if config.runs is not None else Explorer(config.out_root, given=False)
         self.closing = False
         self._runs_started = 0
 
@@ -66,7 +67,7 @@ class Server:
         if self.config.scenario and self.config.scenario not in names:
             listed.insert(0, {"name": self.config.scenario, "title": self._scenario(self.config.scenario).title})
         return JSONResponse({"lang": self.config.lang, "langs": list(page_langs()), "scenario": self.config.scenario,
-                             "scenarios": listed, "explorer": self.explorer is not None,
+                             "scenarios": listed, "explorer": True,
                              "run": None if self.live is None else {"state": self.live.state,
                                                                     "scenario": self.live.scenario.name}})
 
@@ -205,13 +206,9 @@ class Server:
 
     # ------------------------------------------------------------------ the explorer
     async def runs(self, request: Request) -> Response:
-        if self.explorer is None:
-            return JSONResponse({"message": "serve was started without --runs"}, status_code=404)
         return JSONResponse({"runs": self.explorer.runs()})
 
     async def run(self, request: Request) -> Response:
-        if self.explorer is None:
-            return JSONResponse({"message": "serve was started without --runs"}, status_code=404)
         try:
             data = await asyncio.to_thread(self.explorer.run, request.path_params["name"])
         except BadInput as exc:

@@ -21,16 +21,20 @@ def _is_run(folder: Path) -> bool:
 class Explorer:
     """The runs under ``root``: the folder itself if it is a run, else its sub-folders that are runs."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, given: bool = True):
+        """``given``: named with --runs, so it must hold a run now; else the page's own runs' folder, which
+        fills as runs end."""
         self.root = root
-        if not root.is_dir():
+        if given and not root.is_dir():
             raise BadInput(f"--runs {cut(root)}: no such folder")
-        if not self.runs():
+        if given and not self.runs():
             raise BadInput(f"--runs {cut(root)}: not a run (no journal.jsonl in it or in any folder inside it)")
         self._cache: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()  # one replay at a time: inspect replays the journal on a chain
 
     def _folders(self) -> dict[str, Path]:
+        if not self.root.is_dir():
+            return {}
         if _is_run(self.root):
             return {self.root.name: self.root}
         return {p.name: p for p in sorted(self.root.iterdir()) if p.is_dir() and _is_run(p)}
@@ -38,13 +42,13 @@ class Explorer:
     def runs(self) -> list[dict[str, Any]]:
         rows = []
         for name, folder in self._folders().items():
-            summary = folder / "summary.json"
-            rows.append({"name": name, "complete": summary.is_file()})
+            if (folder / "summary.json").is_file():  # a run still going has none yet
+                rows.append({"name": name})
         return rows
 
     def run(self, name: str) -> dict[str, Any]:
         folder = self._folders().get(name)
-        if folder is None:
+        if folder is None or not (folder / "summary.json").is_file():
             raise BadInput(f"no run {cut(name)} under {cut(self.root)}")
         with self._lock:
             if name not in self._cache:

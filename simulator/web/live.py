@@ -194,7 +194,7 @@ class LiveRun:
                          invariants=summary.get("invariants", {}), story_checks=summary.get("story_checks", {}),
                          after_intervention=summary.get("after_intervention", ""),
                          balances_fen=summary.get("balances_fen", {}), alerts=summary.get("alerts", []),
-                         out_dir=str(self.out_dir))
+                         out_dir=str(self.out_dir), run=self.out_dir.name)
         except Exception as exc:  # pragma: no cover - a bug here must still end the stream
             self.publish("end", outcome="scenario_error", message=f"{type(exc).__name__}: {exc}", invariants={},
                          story_checks={}, balances_fen={}, alerts=[], out_dir=str(self.out_dir))

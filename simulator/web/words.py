@@ -65,6 +65,7 @@ WORDS = {
     "balance": N_("balance"),
     "language": N_("Language"),
     "more_wallets": N_("more wallets"),
+    "explore_run": N_("Open this run in the explorer"),
 }
 
 

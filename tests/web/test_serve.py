@@ -20,7 +20,6 @@ from served import ECNY_SIM, ENV, serve, stop  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
-from ecny_sim.cli.main import app  # noqa: E402,F401  (the command is registered)
 
 
 def one_line_exit_2(args: list[str], tmp_path: Path) -> str:

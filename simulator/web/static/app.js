@@ -175,11 +175,14 @@ class LiveView {
       $("#outcome").textContent = this.end.outcome;
       $("#outcome").dataset.outcome = this.end.outcome;
       $("#outcome-message").textContent = [this.end.message, this.end.after_intervention].filter(Boolean).join(" · ");
+      const link = $("#explore-run");
+      if (link && this.end.run) { link.href = `/explorer#${encodeURIComponent(this.end.run)}`; link.hidden = false; }
     } else {
       $("#outcome").textContent = "–";
       delete $("#outcome").dataset.outcome;
       $("#outcome-message").textContent = "";
       $("#checks-box").hidden = true;
+      if ($("#explore-run")) $("#explore-run").hidden = true;
       if (this.conserved !== null) {
         items.push(el("li", {class: this.conserved ? "ok live" : "bad live"},
                       `${this.conserved ? "✔" : "✘"} ${w("conserved")}`));
@@ -343,7 +346,6 @@ async function main() {
   if (!config.langs.includes(lang)) lang = config.lang;
   select.value = lang;
   select.addEventListener("change", () => setLanguage(select.value));
-  $("#explorer-link").hidden = !config.explorer;
   for (const node of document.querySelectorAll(".owner-only")) node.hidden = !token;
   if (page === "explorer") {
     await setLanguage(lang);
