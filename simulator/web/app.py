@@ -138,8 +138,8 @@ class Server:
         body = await _json_body(request)
         if body is None or body.get("command") not in ("play", "pause", "step", "speed"):
             return JSONResponse({"message": "command must be play, pause, step or speed"}, status_code=400)
-        if self.live is None:
-            return JSONResponse({"message": "no run yet"}, status_code=409)
+        if self.live is None:  # nothing to play yet (the speed is sent again with the run)
+            return JSONResponse({"state": "waiting"})
         speed = body.get("speed_ms")
         state = self.live.control(body["command"], int(speed) if isinstance(speed, (int, float)) else None)
         return JSONResponse({"state": state})

@@ -1,0 +1,183 @@
+"""The live page in a real browser (Playwright driving the system's Chromium, see browser.py): a class watching a
+run to its end (the balances drawn match summary.json to the fen) with a second viewer joining mid-run, pause and
+step, the language switched, the regulator freezing a school and seeing the refund land, the explorer; no console
+error on any page and no request leaving 127.0.0.1. Screenshots of each view go to test-artifacts/ (and to docs/
+with ECNY_WRITE_DOCS=1, which is how docs/serve-*.png were made)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browser import launch, watch  # noqa: E402
+from served import serve  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = [REPO / "test-artifacts"] + ([REPO / "docs"] if os.environ.get("ECNY_WRITE_DOCS") == "1" else [])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("serve")) as served:
+        yield served
+
+
+@pytest.fixture
+def pages(browser, served):
+    """Opens pages on the served app; checks, when the test ends, that none had an error or left 127.0.0.1."""
+    opened = []
+
+    def open_page(path: str = "/", owner: bool = True, lang: str = "en"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        page = context.new_page()
+        seen = watch(page)
+        query = f"?token={served.token}&lang={lang}" if owner else f"?lang={lang}"
+        page.goto(served.url + path.lstrip("/").split("#")[0] + query + ("#" + path.split("#")[1] if "#" in path else ""))
+        opened.append((context, page, seen))
+        return page
+
+    yield open_page
+    for context, page, seen in opened:
+        context.close()
+        errors = [e for e in seen.errors if "api/stream" not in e]  # a stream cut as a page closes is no error
+        assert errors == []
+        assert [r for r in seen.requests if not r.startswith(served.url) and not r.startswith("data:")] == []
+
+
+def shot(page, name: str) -> None:
+    for folder in SHOTS:
+        folder.mkdir(exist_ok=True)
+        page.screenshot(path=str(folder / f"serve-{name}.png"), full_page=True)
+
+
+def money(fen: int) -> str:
+    return f"{'-' if fen < 0 else ''}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def until(page, holds, timeout: float = 60) -> None:
+    """Polls ``holds()`` from Python (the page's CSP allows no eval, so Playwright's wait_for_function cannot)."""
+    for _ in range(int(timeout * 20)):
+        if holds():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("timed out")
+
+
+def told(page) -> int:
+    return page.locator("#narration li").count()
+
+
+def finished(page, timeout: float = 90_000) -> None:
+    page.wait_for_selector('#state[data-state="finished"]', timeout=timeout)
+
+
+def test_a_class_watches_a_run_to_its_end_and_a_late_viewer_catches_up(pages, served):
+    teacher = pages("/")
+    teacher.wait_for_selector("#fields input", state="attached")
+    teacher.select_option("#scenario", "edu_abscond")
+    teacher.wait_for_selector("#fields input[name=pupils]", state="attached")
+    teacher.select_option("#speed", "60")
+    teacher.click("#start")
+    until(teacher, lambda: int(teacher.text_content("#count") or 0) > 40)
+    phone = pages("/", owner=False)  # a pupil's phone joins mid-run: no form, no buttons
+    assert teacher.locator("#setup").is_visible() and not phone.locator("#setup").is_visible()
+    assert not phone.locator("#play").is_visible()
+    finished(teacher)
+    finished(phone)
+    run = teacher.get_attribute("#explore-run", "href").split("#")[1]
+    summary = json.loads((served.out_root / run / "summary.json").read_text())
+    for page in (teacher, phone):
+        wallets = page.eval_on_selector_all(".wallet", "rows => rows.map(r => [r.dataset.name, "
+                                                      "Number(r.dataset.free), Number(r.dataset.locked), r.textContent])")
+        shown = {name: (free, locked, text) for name, free, locked, text in wallets}
+        for name, balance in summary["balances_fen"].items():
+            free, locked, text = shown[name]
+            assert free + locked == balance, name
+            assert f"{money(free)} · {money(locked)}" in text
+        assert page.text_content("#outcome") == "ok"
+        held = page.locator("#invariants li.ok").count()
+        assert held == len(summary["invariants"]) and page.locator("#invariants li.bad").count() == 0
+    assert teacher.locator("#narration li").count() == phone.locator("#narration li").count() > 100
+    shot(teacher, "classroom")
+
+
+def test_pause_step_and_switch_language(pages, served):
+    served.start("edu_abscond", paused=True)
+    page = pages("/")
+    page.wait_for_selector('#state[data-state="paused"]')
+    before = page.locator("#narration li").count()
+    for _ in range(3):
+        now = told(page)
+        page.click("#step")
+        until(page, lambda: told(page) > now)
+        page.wait_for_selector('#state[data-state="paused"]')
+    assert page.locator("#narration li").count() > before
+    english = page.locator("#narration li").all_text_contents()
+    page.select_option("#lang", "zh")
+    until(page, lambda: page.get_attribute("html", "lang") == "zh")
+    chinese = page.locator("#narration li").all_text_contents()
+    assert len(chinese) == len(english) and chinese != english
+    assert all(re.search(r"[\u4e00-\u9fff]", line) for line in chinese[-3:])
+    entries = served.snapshot()
+    zh = [s for e in entries if e["kind"] == "step" for s in e["sentences"]["zh"]]
+    assert [line.split(" ", 2)[2] for line in chinese[-len(zh):]] == zh[-len(chinese):]
+    shot(page, "classroom-zh")
+    page.select_option("#lang", "en")
+
+
+def test_the_regulator_freezes_a_school_and_sees_the_refund_land(pages, served):
+    """Continues the paused run: stepped until the escrow school holds its orders, then frozen and its refund run
+    ordered from the regulator's page; the parents' refund lands in the stream and the school's supervised
+    balance falls to nothing."""
+    served.step_until(lambda entries: any(
+        r["contract"] == "escrow" and r["orders"] == 6
+        for e in entries if e["kind"] == "step" and "regulator" in e for r in e["regulator"]))
+    page = pages("/regulator")
+    row = page.locator('#institutions tr[data-contract="escrow"]')
+    row.wait_for()
+    assert row.get_attribute("data-status") == "Approved" and int(row.get_attribute("data-supervised")) > 0
+    viewer = pages("/regulator", owner=False)
+    viewer.locator('#institutions tr[data-contract="escrow"]').wait_for()
+    assert viewer.locator("button[data-action]").count() == 0  # viewers only watch
+    row.locator('button[data-action="freeze"]').click()
+    page.wait_for_selector('#institutions tr[data-contract="escrow"][data-status="Frozen"]')
+    page.locator('#institutions tr[data-contract="escrow"] button[data-action="refund"]').click()
+    page.wait_for_selector('#institutions tr[data-contract="escrow"][data-supervised="0"]')
+    page.locator("#narration li", has_text="parent:esc-001 gets").first.wait_for()
+    assert page.locator("#actions li.ok").count() == 2
+    shot(page, "regulator")
+    served.request("/api/control", {"command": "play", "speed_ms": 0})
+    finished(page)
+    assert page.text_content("#outcome") in ("ok", "intervened")
+    assert "after the regulator's intervention" in page.text_content("#outcome-message")
+
+
+def test_the_explorer_shows_a_finished_run_searchable(pages, served):
+    runs = served.request("/api/runs")[1]["runs"]
+    name = runs[0]["name"]
+    summary = json.loads((served.out_root / name / "summary.json").read_text())
+    page = pages(f"/explorer#{name}")
+    page.wait_for_selector("#txs tbody tr")
+    assert page.locator("#txs tbody tr").count() == min(500, summary["counts"]["transactions"])
+    page.fill("#search", "refundOrders")
+    until(page, lambda: page.locator("#txs tbody tr").count() < 10)
+    rows = page.locator("#txs tbody tr").all_text_contents()
+    assert rows and all("refundOrders" in r for r in rows)
+    page.fill("#search", "")
+    parent = next(n for n, b in summary["balances_fen"].items() if n.startswith("parent:esc") and b)
+    page.select_option("#actor", parent)
+    last = page.locator("#statement tbody tr").last.locator("td").nth(3).text_content()
+    assert last == money(summary["balances_fen"][parent])
+    shot(page, "explorer")
