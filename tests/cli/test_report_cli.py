@@ -1,8 +1,8 @@
 """`ecny-sim report` and `ecny-sim export` as a user meets them; the report in a real browser.
 
-The browser test drives Debian's headless Chromium over the DevTools protocol: the report must open with no
-console error, no uncaught exception, no failed or outside request, every chart image decoded; its
-screenshot is kept in test-artifacts/. Without Chromium it is skipped, unless ECNY_REQUIRE_BROWSER=1 (as
+The browser test drives the system's headless Chromium through Playwright (tests/web/browser.py): the report
+must open with no console error, no uncaught exception, no failed or outside request, every chart image decoded;
+its screenshot is kept in test-artifacts/. Without Chromium it is skipped, unless ECNY_REQUIRE_BROWSER=1 (as
 in .ci/run), which makes a missing browser a failure.
 """
 
@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
-from chromium_pipe import Chromium, find_chromium  # noqa: E402
+from browser import launch, watch  # noqa: E402
 from scenario_runs import session_runs  # noqa: E402
 
 from ecny_sim.cli.main import app  # noqa: E402
@@ -31,7 +31,6 @@ from ecny_sim.domain.money import fmt_fen  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
-REQUIRE_BROWSER = os.environ.get("ECNY_REQUIRE_BROWSER") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -163,14 +162,31 @@ def test_export_writes_journal_balances_and_summary_as_csv(runs, tmp_path, name)
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    binary = find_chromium()
-    if binary is None:
-        if REQUIRE_BROWSER:
-            pytest.fail("Chromium is not installed (apt-get install chromium); ECNY_REQUIRE_BROWSER=1")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with Chromium(binary, tmp_path_factory.mktemp("chromium-profile")) as chromium:
-        yield chromium
+def browser():
+    yield from launch()
+
+
+@dataclass
+class Opened:
+    errors: list[str]
+    requests: list[str]
+    images: dict[str, int]
+    title: str
+    screenshot: bytes
+
+
+def open_page(browser, url: str) -> Opened:
+    """Opens ``url`` (until its load event: every image in) and reads what the checks below need."""
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
+    try:
+        page = context.new_page()
+        seen = watch(page)
+        page.goto(url)
+        images = page.evaluate("() => ({count: document.images.length, "
+                               "loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length})")
+        return Opened(seen.errors, seen.requests, images, page.title(), page.screenshot())
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("name, lang", [("edu_abscond", "en"), ("edu_abscond", "zh"),
@@ -180,7 +196,7 @@ def test_report_opens_in_headless_chromium_without_errors(runs, browser, name, l
     assert run.report_error[lang] == ""
     report = run.report_dir[lang] / "report.html"
     url = report.as_uri()
-    page = browser.open(url)
+    page = open_page(browser, url)
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"report-{name}-{lang}.png"
     shot.write_bytes(page.screenshot)
@@ -197,7 +213,7 @@ def test_the_browser_check_catches_a_broken_page(browser, tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><head><title>bad</title></head><body><img src="missing.png">'
                    '<script>console.error("boom"); notDefined();</script></body></html>')
-    page = browser.open(bad.as_uri())
+    page = open_page(browser, bad.as_uri())
     joined = "\n".join(page.errors)
     assert "console.error: boom" in joined and "notDefined" in joined and "ERR_FILE_NOT_FOUND" in joined
     assert page.images == {"count": 1, "loaded": 0}
