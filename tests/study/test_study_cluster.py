@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import psutil
 import pyarrow.parquet as pq
 import pytest
-from sweep_helpers import ECNY_SIM, SCENARIO, without_timing
+from sweep_helpers import ECNY_SIM, SCENARIO, stopped_sweep, without_timing
 
 from ecny_sim.study import sweep
 
@@ -47,19 +46,9 @@ def test_a_point_that_kills_its_worker_is_a_failed_row(tmp_path):
 def test_ctrl_c_stops_the_cluster_and_resume_finishes(tmp_path):
     out = tmp_path / "s"
     args = ["sweep", str(SCENARIO), "--out", str(out), "--grid", "pupils=1..5", "--seeds", "1..4", "--workers", "2"]
-    proc = subprocess.Popen([*ECNY_SIM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not list((out / "parts").glob("part-*.parquet")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        children = psutil.Process(proc.pid).children(recursive=True)
-        assert len(children) >= 2  # the workers (and their nannies)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, err
+    code, err, children = stopped_sweep(args, out, signal.SIGINT)
+    assert len(children) >= 2  # the workers (and their nannies)
+    assert code == 130, err
     assert "interrupted" in err and "--resume" in err
     gone, alive = psutil.wait_procs(children, timeout=30)
     assert alive == []  # no worker left behind

@@ -4,16 +4,13 @@ stopping the rest, a killed sweep resumed, kept journals that replay, folders a 
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
-import time
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from sweep_helpers import ECNY_SIM, SCENARIO, cli, without_timing
+from sweep_helpers import SCENARIO, cli, stopped_sweep, without_timing
 
 from ecny_sim import BadInput
 from ecny_sim.study import simulate, sweep
@@ -81,28 +78,22 @@ def test_a_sweep_folder_is_not_overwritten_and_resume_needs_the_same_study(tmp_p
     assert again.num_rows == 1  # nothing left to run: the table is written again from the parts
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_with_only_what_is_missing(tmp_path):
     out = tmp_path / "s"
-    args = ["sweep", str(SCENARIO), "--out", str(out), "--grid", "pupils=1..3", "--seeds", "1..4", "--workers", "0"]
-    proc = subprocess.Popen([*ECNY_SIM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not list((out / "parts").glob("part-*.parquet")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up: what is on disk is all there is
-    finally:
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+    args = ["sweep", str(SCENARIO), "--out", str(out), "--grid", "pupils=1..3", "--seeds", "1..12", "--workers", "0"]
+    code, _, _ = stopped_sweep(args, out, signal.SIGKILL)  # no chance to clean up: what is on disk is all there is
+    assert code == -signal.SIGKILL
     assert not (out / "runs.parquet").exists()
     parts = list((out / "parts").glob("part-*.parquet"))
     had = sum(pq.read_table(p).num_rows for p in parts)
-    assert 0 < had < 12
+    assert 0 < had < 36
     resumed = cli(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert f"({12 - had} to run, {had} already done)" in resumed.stdout
+    assert f"({36 - had} to run, {had} already done)" in resumed.stdout
     table = pq.read_table(out / "runs.parquet")
-    assert table.column("point").to_pylist() == list(range(12))
-    whole = sweep(str(SCENARIO), {"pupils": [1, 2, 3]}, seeds="1..4", workers=0, out=tmp_path / "whole",
+    assert table.column("point").to_pylist() == list(range(36))
+    whole = sweep(str(SCENARIO), {"pupils": [1, 2, 3]}, seeds="1..12", workers=0, out=tmp_path / "whole",
                   as_pandas=False)
     assert without_timing(table).equals(without_timing(whole))
 
