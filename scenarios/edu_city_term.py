@@ -45,6 +45,9 @@ class Params(ScenarioParams):
         "pupils at the largest (inferred: a big chain's centre). Sizes in between follow Zipf's law, as firm "
         "sizes do (Axtell, Science 2001): an institution is at least s pupils large with chance smallest/s, so "
         "half are one class or less and the mean is about 88 pupils"))
+    seeded_wallets: bool = Field(True, description=(
+        "parents' wallets opened and topped up as seeded state (written into the token, not sent as "
+        "transactions): the term studies the escrow, not the bank's onboarding; false sends them as transactions"))
 
     @model_validator(mode="after")
     def _within_the_caps(self) -> "Params":
@@ -174,10 +177,13 @@ def run(sim, p: Params) -> None:
             continue
         sim.at(max(sim.now, midnight + day * DAY + ENROLMENT_TIME))
         parents = [parent for inst in tonight for parent in inst.parents]
-        for batch in sim.in_batches(parents, WALLET_BATCH, "Opening parents' wallets"):
-            sim.token.open_wallets(batch)
-        for parent in sim.progress(parents, "Parents topping up their wallets"):
-            sim.token.issue(parent, fee)
+        if p.seeded_wallets:
+            sim.token.seed_wallets({parent: fee for parent in parents})
+        else:
+            for batch in sim.in_batches(parents, WALLET_BATCH, "Opening parents' wallets"):
+                sim.token.open_wallets(batch)
+            for parent in sim.progress(parents, "Parents topping up their wallets"):
+                sim.token.issue(parent, fee)
         for inst in sim.progress(tonight, "Parents enrolling, institution by institution"):
             for c, term in enumerate(inst.terms):
                 term.enrol(sim, inst.parents[c * p.class_size:(c + 1) * p.class_size])

@@ -33,6 +33,7 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
     upto = at or last
     names = (run.summary() or {}).get("balances_fen", {}).keys()
     timeline = build_timeline(replace(run, txs=[t for t in run.txs if t["line"] <= upto],
+                                      seeds=[s for s in run.seeds if s["line"] <= upto],
                                       end=run.end if at is None else None), names=names)
     line = next((t for t in run.txs if t["line"] == upto), None)
     view: dict[str, Any] = {
@@ -73,7 +74,7 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
             "returned_to_funder_fen": c.returned_to_funder_fen, "swept_fen": c.swept_fen,
             "swept": chain.call(c.contract, "swept"),
         })
-    steps = {t["line"]: t for t in run.txs}
+    steps = {t["line"]: t for t in run.steps}
     previous: dict[str, int] = {}
     for at_line, time, actor, balance in timeline.balance_changes:
         step = steps[at_line]

@@ -70,14 +70,20 @@ class Tally:
         return tally
 
     def attach(self, sim: Simulation) -> Tally:
-        """As an observer: folds every transaction's events from now on; the simulation's ``tally``."""
+        """As an observer: folds every transaction's events from now on, and the events seeded state stands for
+        (wallets written into the token without transactions); the simulation's ``tally``."""
         self.sim = sim
         sim.tally = self
         sim.chain.on_transaction.append(self.on_transaction)
+        sim.on_seed.append(self.on_seed)
         return self
 
     def on_transaction(self, record: Any) -> None:
         for ev in record.result.events:
+            self.add(ev)
+
+    def on_seed(self, record: Any) -> None:
+        for ev in record.events:
             self.add(ev)
 
     def add(self, ev: Any) -> None:

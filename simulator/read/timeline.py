@@ -221,7 +221,7 @@ def _name_map(run: JournalRun, names: Iterable[str]) -> tuple[dict[str, str], di
     out: dict[str, str] = {}
     contracts: dict[str, str] = {}
     nonces: dict[str, int] = defaultdict(int)
-    for tx in run.txs:
+    for tx in run.txs:  # transactions only: seeded state takes no nonce
         actor = tx["actor"]
         address = actors.address_of(actor)
         out.setdefault(address.lower(), actor)
@@ -259,6 +259,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
     """Replays the journal's decoded events into running totals and balances (see the module docstring)."""
     names = list(names)
     name_of_addr, contracts = _name_map(run, names)
+    steps = run.steps  # transactions and seeded state, in journal order
 
     def name(address: str) -> str:
         return name_of_addr.get(str(address).lower(), str(address))
@@ -267,7 +268,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
     # First pass: who is who. Roles do not change during a run.
     payers: set[str] = set()  # parents, buyers, winners: money coming back to them is a refund
     funders: set[str] = set()
-    for tx in run.txs:
+    for tx in steps:
         if (tx.get("function") == "constructor" and tx.get("status") == 1
                 and contracts.get(tx["contract"]) in WAGE_ARTIFACTS and len(tx.get("args") or []) >= 2):
             funders.add(name(tx["args"][1]))  # the main contractor: wages sent back go to it
@@ -314,7 +315,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
     campaigns: dict[str, CampaignRow] = {}
     campaign_merchants: dict[str, set[str]] = defaultdict(set)
     refusals: list[Refusal] = []
-    for tx in run.txs:
+    for tx in steps:
         label = tx["contract"]
         art = contracts.get(label, tx.get("artifact") or label)
         if tx.get("function") == "constructor" and art in CAMPAIGN_ARTIFACTS and tx.get("status") == 1:
@@ -329,7 +330,7 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
             rows[key] = InstitutionRow(label, contracts.get(label, label), institution)
         return rows[key]
 
-    for tx in run.txs:
+    for tx in steps:
         touched: dict[str, None] = {}
         events = tx.get("events") or ()
         line, t = tx["line"], tx["timestamp"]

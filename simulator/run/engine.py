@@ -19,9 +19,10 @@ from ..chain import Chain
 from ..chain.clock import format_beijing, to_timestamp
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ChainFailure, ContractRevert
+from ..chain.records import Event
 from ..domain.explain import format_args
 from .event_log import EventLog
-from .journal import STATE_ROOT_EVERY, SUMMARY_JOURNAL_FIELD, Journal
+from .journal import STATE_ROOT_EVERY, SUMMARY_JOURNAL_FIELD, Journal, canonical_json, sha256_hex
 from .reporter import N_, Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
@@ -66,6 +67,22 @@ class RecordedEvent:
     function: str
 
 
+@dataclass
+class SeedRecord:
+    """Storage a scenario wrote without transactions, and the events the transactions it replaces would have
+    emitted (observers fold them like any other: the summary counts seeded wallets and money)."""
+    contract: str  # label of the deployment written to
+    block_number: int
+    timestamp: int
+    events: list[Event]
+
+
+def writes_sha256(address: str, writes: Sequence[tuple[int, int]]) -> str:
+    """The seeded state's hash: the contract's address and each (slot, value) written, in order."""
+    return sha256_hex(canonical_json([address.lower(), [[hex(slot), hex(value)] for slot, value in writes]])
+                      .encode())
+
+
 class Simulation:
     """One run's world. Scenario scripts call these methods; every transaction lands in the journal."""
 
@@ -87,6 +104,7 @@ class Simulation:
             self.gas_by_function: dict[str, int] = {}
             self.deployments: dict[str, Any] = {}  # label -> Deployed
             self.artifact_of: dict[str, str] = {}  # deployment label -> artifact name
+            self.on_seed: list[Callable[[SeedRecord], None]] = []
             self.chain.on_transaction.append(self._on_transaction)
             self.chain.on_block.append(self._on_block)
             self._rooted = 0  # the last block whose state root the journal gives
@@ -168,6 +186,26 @@ class Simulation:
         """Sends independent ``(actor, contract, function, *args)`` transactions in one block, in order;
         for many actors acting at about the same time. A revert raises ``ContractRevert`` afterwards."""
         return self.chain.send_batch(calls, gas=gas)
+
+    def seed_storage(self, label: str, writes: Sequence[tuple[int, int]],
+                     events: Sequence[tuple[str, dict[str, Any]]], *, actor: str) -> SeedRecord:
+        """Writes storage of the deployment ``label`` now, without transactions: set-up the scenario does not
+        study (a city's wallets opened and funded). The caller (a wrapper that knows the contract's storage
+        layout) keeps its invariants; ``events`` are what the transactions it replaces would have emitted,
+        on behalf of ``actor``. The journal records the writes, their hash and the events."""
+        deployed = self.deployments[label]
+        number, timestamp = self.chain.write_storage(deployed, writes)
+        record = SeedRecord(label, number, timestamp, [Event(label, name, dict(args)) for name, args in events])
+        for ev in record.events:
+            self.events.append(RecordedEvent(label, ev.name, ev.args, actor, "seed"))
+        if self.journal is not None:
+            self.journal.seed(block=number, timestamp=timestamp, actor=actor, contract=label,
+                              address=deployed.address, writes=[[hex(k), hex(v)] for k, v in writes],
+                              writes_sha256=writes_sha256(deployed.address, writes),
+                              events=[{"name": e.name, "args": e.args} for e in record.events])
+        for hook in list(self.on_seed):
+            hook(record)
+        return record
 
     @contextlib.contextmanager
     def refused(self, error_name: str) -> Iterator[Refusal]:

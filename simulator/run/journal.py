@@ -11,6 +11,12 @@ sealed. Replay compares those roots (on the run's backend), and every transactio
 error and hash. A transaction sent with others in one `send_batch` says its place among them (``batch``: 0,
 1, ...), so that replay sends them together again (on anvil, how sends were grouped shapes the node's blocks).
 
+Seeded state (format 3): set-up a scenario does not study (a city's wallets opened and funded) may be written
+straight into a contract's storage instead of sent as transactions. A ``seed`` line records it where it
+happened: the block, the contract, every (slot, value) written in order, their hash (``writes_sha256``) and the
+events the replaced transactions would have emitted (the summary and the readers count them). Replay writes the
+same at the same place, checks the hash, and the state roots after it show the state is the same.
+
 Tamper-evident (format 2): every line after the header carries ``prev``, the sha256 of the line before it (its
 bytes without the newline), so a changed, dropped or inserted line breaks the chain at that line; each
 transaction line names the signed transaction's hash (``tx_hash``), which replay recomputes; the end line
@@ -86,6 +92,11 @@ class Journal:
         """The state root of a sealed block (every STATE_ROOT_EVERY-th, and the run's last)."""
         self._write({"type": "root", "line": self.lines + 1, "block": block, "timestamp": timestamp,
                      "state_root": state_root})
+
+    def seed(self, **fields: Any) -> None:
+        """Storage a scenario wrote without a transaction (seeded state), with the events it stands for and
+        the hash of the writes: replay writes the same at the same place."""
+        self._write({"type": "seed", "line": self.lines + 1, **fields})
 
     def end(self, *, summary: dict[str, Any], **fields: Any) -> str:
         """Writes the end line, bound to everything before it and to ``summary`` (its content without the

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, conlist
 
 from .journal import READABLE_FORMATS, SUMMARY_JOURNAL_FIELD, sha256_hex, summary_digest
 from .scenario import BadInput, cut, echo, loads_json
@@ -99,6 +99,25 @@ class _Root(_Line):
     prev: StrictStr
 
 
+class _SeedEvent(_Line):
+    name: StrictStr
+    args: dict[str, Any]
+
+
+class _Seed(_Line):  # storage written without a transaction (seeded state), and the events it stands for
+    type: Literal["seed"]
+    line: StrictInt
+    block: StrictInt
+    timestamp: StrictInt
+    actor: StrictStr
+    contract: StrictStr
+    address: StrictStr
+    writes: list[conlist(StrictStr, min_length=2, max_length=2)]  # [slot, value], 0x hex
+    writes_sha256: StrictStr
+    events: list[_SeedEvent]
+    prev: StrictStr
+
+
 class _End(_Line):
     type: Literal["end"]
     outcome: StrictStr
@@ -113,7 +132,8 @@ class _EndV2(_End):
     summary_sha256: StrictStr
 
 
-_SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2}, 3: {"tx": _TxV3, "root": _Root, "end": _EndV2}}
+_SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2},
+           3: {"tx": _TxV3, "root": _Root, "seed": _Seed, "end": _EndV2}}
 
 
 def _check_shape(path: str, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
@@ -135,6 +155,8 @@ class JournalRun:
     txs: list[dict[str, Any]] = field(default_factory=list)
     #: Format 3: the state roots the journal gives (every STATE_ROOT_EVERY-th block and the last), by block.
     roots: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Format 3: storage written without transactions (seeded state), in journal order.
+    seeds: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
     end_line: int = 0  # the end line's number (0: none)
     #: The first line where the journal is not intact (format 2): (line, field, why); None when every hash holds.
@@ -145,6 +167,18 @@ class JournalRun:
     @property
     def complete(self) -> bool:
         return self.end is not None
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        """What changed the chain, in journal order: the transaction lines, and each seed line in the shape of
+        one (function ``seed``, no gas, its events as if emitted), so that readers of money see seeded wallets."""
+        if not self.seeds:
+            return self.txs
+        seeds = [{"type": "seed", "line": s["line"], "block": s["block"], "timestamp": s["timestamp"],
+                  "actor": s["actor"], "contract": s["contract"], "function": "seed", "args": [], "status": 1,
+                  "gas_used": 0, "error": None,
+                  "events": [{"contract": s["contract"], **e} for e in s["events"]]} for s in self.seeds]
+        return sorted(self.txs + seeds, key=lambda step: step["line"])
 
     @property
     def format(self) -> int:
@@ -265,12 +299,14 @@ def read_journal(dir_or_file: str | Path) -> JournalRun:
         if model is None:
             raise BadJournal(f"{where}: line {number} has unknown type {echo(record['type'])}")
         _check_shape(where, number, record, model)
-        if record["type"] in ("tx", "root") and record["line"] != number:
+        if record["type"] in ("tx", "root", "seed") and record["line"] != number:
             raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
         if record["type"] == "tx":
             run.txs.append(record)
         elif record["type"] == "root":
             run.roots[record["block"]] = record
+        elif record["type"] == "seed":
+            run.seeds.append(record)
         else:
             run.end, run.end_line = record, number
         if header["format"] >= 2 and run.broken is None:

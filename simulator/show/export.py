@@ -72,7 +72,7 @@ def export_csv(run_dir: str | Path) -> Path:
 
     journal = [["line", "block", "time_beijing", "actor", "contract", "function", "status", "gas_used", "events",
                 "error"]]
-    for tx in run.txs:
+    for tx in run.steps:  # seeded state is a row too (function "seed"), with the events it stands for
         events = "; ".join(f"{e['contract']}.{e['name']}({named(e.get('args') or {})})"
                            for e in tx.get("events") or ())
         err = tx.get("error") or None
@@ -84,7 +84,7 @@ def export_csv(run_dir: str | Path) -> Path:
                         tx["function"], tx["status"], tx["gas_used"], events, error])
 
     balances = [["line", "block", "time_beijing", "actor", "group", "balance_fen", "balance_yuan"]]
-    block_of = {tx["line"]: tx["block"] for tx in run.txs}
+    block_of = {tx["line"]: tx["block"] for tx in run.steps}
     for line, t, actor, balance in tl.balance_changes:
         balances.append([line, block_of.get(line, ""), _time(t), actor, group_of(actor), balance, _yuan(balance)])
 

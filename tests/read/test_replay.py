@@ -17,7 +17,9 @@ import pytest
 
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.journal_reader import BadJournal, read_journal
+from ecny_sim.run.engine import writes_sha256
 from ecny_sim.read.replay import replay
+from ecny_sim.read.timeline import build_timeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from journal_edits import FORMAT_2_RUN, as_format_1, canonical  # noqa: E402
@@ -99,6 +101,41 @@ def test_a_changed_event_is_caught(runs, tmp_path):
                 e["args"]["refundFen"] += 1
     diff = replay(_tamper(runs["edu_withdraw"], tmp_path / "ev", n, richer)).difference
     assert diff.line == n and diff.field == "events"
+
+
+def _seed_line(run: Path) -> int:
+    for line in (run / "journal.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        if r["type"] == "seed":
+            return r["line"]
+    raise AssertionError("no seed line")
+
+
+def test_seeded_state_replays_and_a_changed_write_is_caught(runs, tmp_path):
+    run = runs["edu_city_term"]  # its parents' wallets are seeded by default
+    n = _seed_line(run)
+    result = replay(run)
+    assert result.matches and len(result.run.seeds) >= 1
+    # Readers of money see the seeded wallets: a parent's statement starts with the money seeded at that line.
+    seed = result.run.seeds[0]
+    parent = seed["events"][0]["args"]["wallet"]
+    timeline = build_timeline(result.run)
+    first = next(c for c in timeline.balance_changes if c[2] == timeline.names[parent.lower()])
+    issued = next(e["args"]["amountFen"] for e in seed["events"] if e["name"] == "Issued" and
+                  e["args"]["wallet"] == parent)
+    assert (first[0], first[3]) == (n, issued) and issued > 0
+
+    def richer(r):  # a parent seeded with one fen more, the hash left as it was
+        slot, value = r["writes"][0]
+        r["writes"][0] = [slot, hex(int(value, 16) + 1)]
+    diff = replay(_tamper(run, tmp_path / "write", n, richer)).difference
+    assert (diff.line, diff.field, diff.what) == (n, "writes_sha256", "seeded state of ECNY")
+
+    def richer_and_rehashed(r):  # ... and the hash recomputed: the state roots after it differ
+        richer(r)
+        r["writes_sha256"] = writes_sha256(r["address"], [(int(k, 16), int(v, 16)) for k, v in r["writes"]])
+    diff = replay(_tamper(run, tmp_path / "rehashed", n, richer_and_rehashed)).difference
+    assert diff is not None and diff.field == "state_root" and diff.line > n
 
 
 def test_until_stops_after_that_line(runs):

@@ -87,6 +87,8 @@ def run_narrated(name: str, narrators: list[Narrator], **overrides):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine, "Chain", HookedChain)
         sim = pilot.Simulation(s, params, seed=1)
+        for narrator in narrators:  # wallets seeded without transactions are told too
+            sim.on_seed.append(narrator.on_seed)
         s.run(sim, params)
     return sim
 

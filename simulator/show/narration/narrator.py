@@ -154,6 +154,8 @@ class Narrator(Reporter):
         chain = getattr(target, "chain", target)
         self.label = chain.label
         chain.on_transaction.append(self.on_transaction)
+        if hasattr(target, "on_seed"):  # a Simulation: wallets seeded without transactions are told too
+            target.on_seed.append(self.on_seed)
         return self
 
     def __call__(self, record: Any) -> None:
@@ -222,6 +224,25 @@ class Narrator(Reporter):
             self._emit(when, sentence, style="yellow" if refused else None)
         if story:
             self._owe_wait = True
+
+    def on_seed(self, record: Any) -> None:
+        """Seeded wallets (written into the token's storage, no transaction): one set-up sentence."""
+        w = self.words
+        opened = [e for e in record.events if e.name == "WalletOpened"]
+        if not opened:
+            return
+        money = sum(e.args["amountFen"] for e in record.events if e.name == "Issued")
+        names = [self.known.label(e.args["wallet"]) for e in opened]
+        # TRANSLATORS: {n} is a number, {first} and {last} names, {money} an amount of yuan. "Seeded": written
+        # straight into the ledger as the run's starting state, not sent as transactions.
+        sentence = w.sentence(w.n_(
+            "{n} wallet is opened for {first} to {last} and holds {money} in all, seeded as set-up (no transactions)",
+            "{n} wallets are opened for {first} to {last} and hold {money} in all, seeded as set-up (no transactions)",
+            len(opened), first=names[0], last=names[-1], money=w.money(money)))
+        self._last_fold = None
+        self._settle_wait()  # not a step: ``steps`` are the transactions told
+        self.sentences.append(sentence)
+        self._emit(to_beijing(record.timestamp).strftime("%Y-%m-%d %H:%M"), sentence)
 
     # ------------------------------------------------------------------ output and pausing
     def _emit(self, when: str, text: str, style: str | None = None) -> None:
