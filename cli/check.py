@@ -33,7 +33,7 @@ def check(
     """Run every built-in scenario, property and known attack of the family against your contract."""
     from ecny_sim.chain import user_contracts
     from ecny_sim.chain.compiler import CompilerError, ensure_fresh
-    from ecny_sim.conformance.check import run_check
+    from ecny_sim.conformance.check import check_deploys, run_check
     from ecny_sim.run.engine import EXIT_INVARIANT
 
     console = Console(highlight=False, soft_wrap=True)
@@ -43,6 +43,7 @@ def check(
     try:
         ensure_fresh()
         build = user_contracts.build(directory)
+        check_deploys(build)
         began = time.strftime("%H:%M:%S")
         console.print(f"checking {', '.join(f'{c.name} ({c.interface})' for c in build.contracts.values())} "
                       f"from {directory}{' (deep search)' if deep else ''}, started {began}")

@@ -173,7 +173,7 @@ def read_manifest(directory: Path) -> dict[str, dict[str, Any]]:
     """interface -> {"contract": name, "args": list | None}, from DIR's manifest; every mistake named."""
     path = directory / MANIFEST_FILE
     if not directory.is_dir():
-        raise UserContractError(f"--contracts {directory}: no such directory")
+        raise UserContractError(f"{directory}: no such directory")
     if not path.is_file():
         raise UserContractError(f"{directory}: no {MANIFEST_FILE} (it names the contract that implements each "
                                 f"interface; `ecny-sim new prepaid-escrow DIR` writes one)")
@@ -238,8 +238,10 @@ def _checked(directory: Path, interface: str, entry: dict[str, Any], by_name: di
              interfaces: dict[str, Any]) -> UserContract:
     name = entry["contract"]
     if name not in by_name:
-        raise UserContractError(f"{directory}/{MANIFEST_FILE}: [{interface}] names {name}, which is not a contract "
-                                f"in {directory} (found: {', '.join(sorted(by_name)) or 'none'})")
+        found = sorted(by_name)
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise UserContractError(f"{MANIFEST_FILE}: [{interface}] names {name}, which is not a contract in {directory} "
+                                f"(found: {shown or 'none'})")
     unit, out = by_name[name]
     bytecode = out.get("evm", {}).get("bytecode", {}).get("object", "")
     if not bytecode:
@@ -250,18 +252,19 @@ def _checked(directory: Path, interface: str, entry: dict[str, Any], by_name: di
     if size > MAX_CODE_BYTES:
         raise UserContractError(f"{name}'s runtime code is {size:,} bytes, above the {MAX_CODE_BYTES:,}-byte limit "
                                 f"(EIP-170): split it or turn the optimizer's work to size")
+    args = None if entry["args"] is None else tuple(entry["args"])
+    replaces = SLOTS[interface]
+    _check_args(name, out.get("abi", []), args, compiler.load_builtin_artifact(replaces)["abi"])
     want = interfaces.get(interface, {}).get("evm", {}).get("methodIdentifiers")
     if want is None:  # the user never imported the interface: compile it once to know its functions
         want = _interface_functions(interface)
     have = out.get("evm", {}).get("methodIdentifiers", {})
-    missing = sorted(sig for sig, sel in want.items() if have.get(sig) != sel)
+    missing = sorted(sig.split("(", 1)[0] for sig, sel in want.items() if have.get(sig) != sel)
     if missing:
-        raise UserContractError(f"{name} does not implement {interface}: missing {', '.join(missing)}")
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        raise UserContractError(f"{name} does not implement {interface}: missing {', '.join(missing[:6])}{more}")
     artifact = {"contractName": name, "source": unit, "abi": out.get("abi", []), "bytecode": "0x" + bytecode,
                 "deployedBytecode": "0x" + out["evm"]["deployedBytecode"]["object"], "methodIdentifiers": have}
-    args = None if entry["args"] is None else tuple(entry["args"])
-    replaces = SLOTS[interface]
-    _check_args(name, artifact["abi"], args, compiler.load_artifact(replaces)["abi"])
     return UserContract(interface, replaces, name, artifact, args)
 
 

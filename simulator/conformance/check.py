@@ -233,6 +233,10 @@ def check_deploys(build: UserBuild) -> None:
     """Deploys the user's contract once as the checks will; its revert is bad input, named."""
     from .escrow_model import _base
 
+    if SLOT not in build.contracts:
+        raise UserContractError(f"{build.directory}: check covers the prepaid escrow family: the manifest must "
+                                f"name a contract for [{INTERFACE}]")
+
     with overlay.active(build):
         try:
             _base(SLOT, 48)
@@ -243,9 +247,6 @@ def check_deploys(build: UserBuild) -> None:
 def run_check(build: UserBuild, *, deep: bool = False, progress: Callable[[str], None] | None = None,
               scenarios: tuple[str, ...] = SCENARIOS) -> CheckReport:
     """Every check against the build's IPrepaidEscrow contract. Raises UserContractError for bad input."""
-    if SLOT not in build.contracts:
-        raise UserContractError(f"{build.directory}: check covers the prepaid escrow family: the manifest must "
-                                f"name a contract for [{INTERFACE}]")
     say = progress or (lambda text: None)
     began = time.perf_counter()
     check_deploys(build)

@@ -39,6 +39,7 @@ class Case:
     writes: tuple[str, ...] = ()  # what a run that is not bad input writes (relative to the temp folder)
     one_line: bool = True  # False where a run prints its account before the line that says what failed
     xfail: str = ""  # a known bug in a file this corpus may not change: the fix it needs
+    slow: bool = False  # seconds of compiling: in `make test-slow`
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +197,19 @@ def term(*assignments: str) -> tuple[str, ...]:
 
 
 WITH_PARAMS_FILE = run("edu_term", "--params", "{t}/p.json")
+
+
+SOL = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.37;\n"
+ESCROW_TOML = '[IPrepaidEscrow]\ncontract = "{}"\n'
+#: 25,000 bytes of runtime code: a string constant the contract returns.
+BIG_CONTRACT = 'contract E { function big() external pure returns (string memory) { return "' + "x" * 25_000 + '"; } }\n'
+REVERTING_ESCROW = """import {IECNY} from "ecny-sim/interfaces/IECNY.sol";
+import {PrepaidEscrow} from "ecny-sim/PrepaidEscrow.sol";
+import {PrepaidRules} from "ecny-sim/types/PrepaidTypes.sol";
+contract E is PrepaidEscrow {
+    constructor(IECNY t, address r, PrepaidRules memory rules_) PrepaidEscrow(t, r, rules_) { require(r == address(0), "closed for now"); }
+}
+"""
 
 
 CASES = [
@@ -388,6 +402,40 @@ CASES = [
          r"no \.sol file under .*c; --contracts is the folder", {"c/readme.txt": "none here"}),
     Case("compile: --artifacts a file", ("compile", "--contracts", "{t}/c", "--artifacts", "{t}/art"),
          r"--artifacts .*art is a file, not a folder", {"c/C.sol": "contract C {}", "art": "a file"}),
+    # ---------------------------------------------------------------- a user's contracts (check, run --contracts)
+    Case("check: no such folder", ("check", "{t}/none"), r"none: no such directory"),
+    Case("check: no manifest", ("check", "{t}/c"), r"c: no ecny-contracts\.toml", {"c/E.sol": "contract E {}"}),
+    Case("check: a manifest that is not TOML", ("check", "{t}/c"), r"ecny-contracts\.toml: not valid TOML",
+         {"c/ecny-contracts.toml": "[IPrepaidEscrow\ncontract = 1"}),
+    Case("check: an unknown interface", ("check", "{t}/c"), r"unknown interface \[IEscrow\]; known: IPrepaidEscrow",
+         {"c/ecny-contracts.toml": '[IEscrow]\ncontract = "E"\n'}),
+    Case("check: a newer plug-in API", ("check", "{t}/c"), r"api = 2, but this ecny-sim speaks plug-in API 1",
+         {"c/ecny-contracts.toml": 'api = 2\n[IPrepaidEscrow]\ncontract = "E"\n'}),
+    Case("check: an unknown contract", ("check", "{t}/c"), r"names Escrow, which is not a contract in .*\(found: E\)",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("Escrow"), "c/E.sol": SOL + "contract E {}\n"}),
+    Case("check: does not compile (file:line)", ("check", "{t}/c"), r"c/E\.sol:3:", one_line=False,
+         files={"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + "contract E { uint x = ; }\n"}),
+    Case("check: an import that reaches nothing", ("check", "{t}/c"), r'E\.sol: import "ecny-sim/IEscrow\.sol" not f',
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E"),
+          "c/E.sol": SOL + 'import "ecny-sim/IEscrow.sol";\ncontract E {}\n'}),
+    Case("check: not the interface, the missing functions named", ("check", "{t}/c"),
+         r"E does not implement IPrepaidEscrow: missing announceClosure, approveInstitution, .* and \d+ more",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E") + "args = []\n",
+          "c/E.sol": SOL + "contract E { function token() external pure returns (address) { return address(0); } }\n"},
+         slow=True),
+    Case("check: a constructor argument of the wrong type", ("check", "{t}/c"),
+         r"E's limit is uint256; ecny-contracts\.toml gives \"many\"",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E") + 'args = ["many"]\n',
+          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}),
+    Case("check: a placeholder of the wrong type", ("check", "{t}/c"), r"E's limit is uint256, but \$token is address",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E") + 'args = ["$token"]\n',
+          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}),
+    Case("check: code above the size limit", ("check", "{t}/c"), r"E's runtime code is [\d,]+ bytes, above the 24,576",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + BIG_CONTRACT}),
+    Case("check: a contract that reverts on deploy", ("check", "{t}/c"), r"E reverts on deploy: .*closed for now",
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + REVERTING_ESCROW}, slow=True),
+    Case("run --contracts: an unknown interface", (*term(), "--contracts", "{t}/c"), r"unknown interface \[IEscrow\]",
+         {"c/ecny-contracts.toml": '[IEscrow]\ncontract = "E"\n'}),
     # ---------------------------------------------------------------- not bad input: what is right instead
     Case("replay: a run killed after its header is incomplete (exit 4)", ("replay", "{t}/r"),
          r"replay matches: 0 transactions, every line; the run was incomplete", {"r": killed_after_header},
@@ -400,7 +448,8 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in root.rglob("*")}
 
 
-PARAMS = [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [])
+PARAMS = [pytest.param(c, id=c.id, marks=[*([pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else []),
+                                            *([pytest.mark.slow] if c.slow else [])])
           for c in CASES]
 
 
