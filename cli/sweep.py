@@ -23,6 +23,10 @@ def sweep(
     grid: Optional[List[str]] = typer.Option(None, "--grid", help="name=a,b,c or name=low..high (inclusive); "
                                              "repeatable: every combination runs"),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="a fixed parameter, key=value; repeatable"),
+    draw: Optional[List[str]] = typer.Option(None, "--draw", help="name=low..high: a parameter drawn at random "
+                                             "(whole numbers, inclusive), --draws times; repeatable"),
+    draws: Optional[int] = typer.Option(None, "--draws", min=0, help="how many random draws of the --draw "
+                                        "parameters, each crossed with every --grid combination"),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="seeds of each combination: 1..200 or 1,5,9 "
                                         "[default: 1, or the study file's]"),
     test_scale: bool = typer.Option(False, "--test-scale", help="start from the scenario's small test parameters"),
@@ -47,7 +51,7 @@ def sweep(
         ensure_fresh()
         build = Study.from_file if name.endswith(".toml") else Study.build
         study = build(Path(name) if name.endswith(".toml") else name, grid=grid or [], fixed=set_ or [],
-                      seeds=seeds, test_scale=test_scale)
+                      seeds=seeds, test_scale=test_scale, draw=draw or [], draws=draws)
         tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import random
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ from ..run import scenario as scenarios
 from ..run.scenario import BadInput, cut, echo
 
 #: Fields of a study file (anything else is refused, with the list).
-STUDY_FIELDS = ("scenario", "title", "description", "test_scale", "seeds", "set", "grid", "measures", "sources")
+STUDY_FIELDS = ("scenario", "title", "description", "test_scale", "seeds", "set", "grid", "draw", "draws",
+                "measures", "sources")
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 #: A study of more points than this is refused (a typo like seeds=1..10000000 would fill the disk with rows).
 MAX_POINTS = 1_000_000
@@ -88,6 +90,27 @@ def _seeds(value: Any, where: str) -> list[int]:
     return seeds
 
 
+def _bounds(name: str, value: Any, where: str) -> tuple[int, int]:
+    """A drawn parameter's inclusive range: "low..high" or [low, high], whole numbers."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                           for v in value):
+        low, high = value
+    else:
+        match = _RANGE.match(value) if isinstance(value, str) else None
+        if not match:
+            raise BadInput(f"{where}: draw {name} needs a range of whole numbers low..high, not {echo(value)}")
+        low, high = int(match[1]), int(match[2])
+    if low > high:
+        raise BadInput(f"{where}: draw {name}={low}..{high}: empty range")
+    return low, high
+
+
+def _count(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_POINTS:
+        raise BadInput(f"{where}: the number of draws is a whole number from 0 to {MAX_POINTS:,}, not {echo(value)}")
+    return value
+
+
 def point_key(values: dict[str, Any], seed: int) -> str:
     """A point's name in the table and on disk: 16 hex digits of its parameters' and seed's canonical JSON."""
     text = json.dumps({"params": values, "seed": seed}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -113,18 +136,20 @@ class Study:
     description: str = ""
     measures: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # parameter -> where its value comes from
+    draw: dict[str, tuple[int, int]] = field(default_factory=dict)  # parameter -> (low, high): random draws
+    draws: int = 0  # how many draws of the `draw` parameters, each crossed with every grid combination
 
     @classmethod
     def build(cls, scenario: str, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None,
-              test_scale: bool = False) -> Study:
+              test_scale: bool = False, draw: Sequence[str] = (), draws: int | None = None) -> Study:
         """From the command line's words."""
         study = cls(scenario, test_scale=test_scale)
-        study.override(grid=grid, fixed=fixed, seeds=seeds)
+        study.override(grid=grid, fixed=fixed, seeds=seeds, draw=draw, draws=draws)
         return study
 
     @classmethod
     def from_file(cls, path: Path, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None,
-                  test_scale: bool = False) -> Study:
+                  test_scale: bool = False, draw: Sequence[str] = (), draws: int | None = None) -> Study:
         """A TOML study file; the command line's --grid, --set and --seeds then add to it or replace its values."""
         where = cut(str(path), 80)
         try:
@@ -145,7 +170,7 @@ class Study:
             scenario = str((Path(path).parent / scenario).resolve())
         study = cls(scenario, test_scale=bool(data.get("test_scale", False)) or test_scale,
                     title=str(data.get("title", "")), description=str(data.get("description", "")))
-        for name, kind in (("set", dict), ("grid", dict), ("measures", list), ("sources", dict)):
+        for name, kind in (("set", dict), ("grid", dict), ("draw", dict), ("measures", list), ("sources", dict)):
             if not isinstance(data.get(name, kind()), kind):
                 raise BadInput(f"{where}: `{name}` must be a {'table' if kind is dict else 'list'}")
         study.fixed = dict(data.get("set", {}))
@@ -161,36 +186,63 @@ class Study:
             study.seeds = _seeds(data["seeds"], where)
         study.measures = [str(m) for m in data.get("measures", [])]
         study.sources = {str(k): str(v) for k, v in data.get("sources", {}).items()}
-        study.override(grid=grid, fixed=fixed, seeds=seeds)
+        for name, bounds in data.get("draw", {}).items():
+            study.draw[name] = _bounds(name, bounds, where)
+        study.draws = _count(data.get("draws", 0), where) if study.draw else 0
+        study.override(grid=grid, fixed=fixed, seeds=seeds, draw=draw, draws=draws)
         return study
 
-    def override(self, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None) -> None:
+    def override(self, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None,
+                 draw: Sequence[str] = (), draws: int | None = None) -> None:
         for name, values in parse_grid(grid).items():
             self.fixed.pop(name, None)
+            self.draw.pop(name, None)
             self.grid[name] = values
+        for entry in draw:
+            name, _, text = entry.partition("=")
+            self.grid.pop(name.strip(), None)
+            self.fixed.pop(name.strip(), None)
+            self.draw[name.strip()] = _bounds(name.strip(), text, "--draw")
         for name, value in scenarios.parse_assignments(list(fixed)).items():
             self.grid.pop(name, None)
+            self.draw.pop(name, None)
             self.fixed[name] = value
         if seeds is not None:
             self.seeds = _seeds(seeds, "--seeds")
+        if draws is not None:
+            self.draws = _count(draws, "--draws")
+        if self.draw and not self.draws:
+            raise BadInput("random draws (--draw or [draw]) need how many: --draws N (or `draws = N`)")
+        if self.draws and not self.draw:
+            raise BadInput("--draws needs parameters to draw: --draw name=low..high (or a [draw] table)")
+
+    @property
+    def varied(self) -> list[str]:
+        """The parameters that vary from one combination to another: the grid's, then the drawn ones."""
+        return [*self.grid, *self.draw]
 
     @property
     def size(self) -> int:
-        count = len(self.seeds)
+        count = len(self.seeds) * max(self.draws, 1)
         for values in self.grid.values():
             count *= len(values)
         return count
 
     def combinations(self) -> Iterator[dict[str, Any]]:
-        """The grid's combinations in order (the last name varies fastest), each with the fixed values."""
+        """The grid's combinations in order (the last name varies fastest), each with the fixed values, and each
+        crossed with the random draws (the same draws for every combination: drawn from a generator seeded 0, so
+        a study gives the same draws every time)."""
+        rng = random.Random(0)
+        drawn = [{n: rng.randint(low, high) for n, (low, high) in self.draw.items()} for _ in range(self.draws)]
         names = list(self.grid)
         for combo in itertools.product(*(self.grid[n] for n in names)):
-            yield {**self.fixed, **dict(zip(names, combo))}
+            for values in drawn or [{}]:
+                yield {**self.fixed, **dict(zip(names, combo)), **values}
 
     def check(self) -> scenarios.Scenario:
         """Loads the scenario and puts every combination through its parameter model: the first bad value is
         one line of BadInput, before anything runs or is written."""
-        if "seed" in self.grid or "seed" in self.fixed:
+        if "seed" in self.grid or "seed" in self.fixed or "seed" in self.draw:
             raise BadInput("the seed is not a parameter: give seeds with --seeds (or `seeds` in a study file)")
         if self.size > MAX_POINTS:
             raise BadInput(f"the study has {self.size:,} points, more than {MAX_POINTS:,}")
@@ -199,7 +251,7 @@ class Study:
             try:
                 scenario.params(values, test_scale=self.test_scale)
             except BadInput as exc:
-                shown = ", ".join(f"{k}={echo(values[k], 20)}" for k in self.grid)
+                shown = ", ".join(f"{k}={echo(values[k], 20)}" for k in self.varied)
                 raise BadInput(f"{exc}" + (f" (at {shown})" if shown else "")) from None
         return scenario
 
@@ -215,4 +267,5 @@ class Study:
         """What the sweep's folder records as its study (study.json): a resumed sweep must match it."""
         return {"scenario": self.scenario, "grid": self.grid, "grid_order": list(self.grid), "set": self.fixed,
                 "seeds": self.seeds, "test_scale": self.test_scale, "title": self.title,
-                "description": self.description, "measures": self.measures, "sources": self.sources}
+                "description": self.description, "measures": self.measures, "sources": self.sources,
+                "draw": {n: list(b) for n, b in self.draw.items()}, "draws": self.draws, "varied": self.varied}

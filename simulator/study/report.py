@@ -93,7 +93,7 @@ def _chart(measure: str, summary: Sequence[dict[str, Any]], grid: Sequence[str],
 
 def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Sequence[dict[str, Any]],
            w: ReportWords, charts: Sequence[Chart]) -> str:
-    grid = study.get("grid_order", list(study.get("grid", {})))
+    grid = study.get("varied", study.get("grid_order", list(study.get("grid", {}))))
     failed = [r for r in runs if not r.get("ok")]
     title = study.get("title") or w._("Study of {scenario}", scenario=Path(study["scenario"]).stem)
     # TRANSLATORS: the study report's kicker above its title
@@ -106,8 +106,13 @@ def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Seque
            f'<p class="meta">{_e(meta)} <span class="badge {badge[0]}">{_e(badge[1])}</span></p>'
            + (f"<p>{_e(study['description'])}</p>" if study.get("description") else "") + "</header>"]
     sources = study.get("sources", {})
-    rows = [[f"<code>{_e(n)}</code>", _e(", ".join(json.dumps(v, ensure_ascii=False) for v in values)),
-             _e(sources.get(n, ""))] for n, values in ((n, study["grid"][n]) for n in grid)]
+    listed = study.get("grid", {})
+    rows = [[f"<code>{_e(n)}</code>", _e(", ".join(json.dumps(v, ensure_ascii=False) for v in listed[n])),
+             _e(sources.get(n, ""))] for n in grid if n in listed]
+    # TRANSLATORS: the values of a parameter drawn at random: its range and how many draws
+    rows += [[f"<code>{_e(n)}</code>", _e(w._("{low}..{high}, {draws} random draws", low=low, high=high,
+                                                draws=study.get("draws", 0))), _e(sources.get(n, ""))]
+             for n, (low, high) in study.get("draw", {}).items()]
     rows += [[f"<code>{_e(n)}</code>", _e(json.dumps(v, ensure_ascii=False)), _e(sources.get(n, ""))]
              for n, v in study.get("set", {}).items()]
     seeds = study.get("seeds", [])
@@ -158,7 +163,8 @@ def write_study_report(folder: str | Path, lang: str = "en") -> Path:
     if families is None:  # no CJK font: the charts in English, the page in the language asked for
         chart_words, families = ReportWords("en"), (BASE_FAMILY,)
     labels = Labels(chart_words, tuple(families))
-    charts = [Chart(f"measure-{i + 1}", m, _chart(m, summary, study.get("grid_order", []), labels))
+    varied = study.get("varied", study.get("grid_order", []))
+    charts = [Chart(f"measure-{i + 1}", m, _chart(m, summary, varied, labels))
               for i, m in enumerate(_measures(summary)[:MAX_CHARTS])]
     page = render(study, runs, summary, words, charts)
     replace_folder(folder / "charts", {f"{c.name}.png": c.png for c in charts})

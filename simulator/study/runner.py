@@ -11,6 +11,7 @@ the client of a user's scheduler (the scheduler itself is theirs and keeps runni
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import time
@@ -26,6 +27,8 @@ from .worker import failed_row, run_point, warm_up
 
 #: How long a scheduler given with --scheduler has to answer.
 CONNECT_SECONDS = 10
+#: Points handed to the scheduler at a time; the rest wait here, so memory stays flat in the number of runs.
+IN_FLIGHT = 512
 #: A point whose run takes its worker down is tried on this many workers in all before its row says so.
 ALLOWED_FAILURES = 1
 
@@ -45,10 +48,18 @@ def _on_dask(client: Any) -> Execute:
     def execute(tasks: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
-        futures = {}
-        for task in tasks:
-            futures[client.submit(run_point, task, key=f"ecny-sim-point-{task['key']}", pure=False)] = task
-        done = as_completed(list(futures), loop=client.loop)
+        waiting = iter(tasks)
+        futures: dict[Any, dict[str, Any]] = {}
+
+        def submit(count: int) -> list[Any]:
+            new = []
+            for task in itertools.islice(waiting, count):
+                future = client.submit(run_point, task, key=f"ecny-sim-point-{task['key']}", pure=False)
+                futures[future] = task
+                new.append(future)
+            return new
+
+        done = as_completed(submit(IN_FLIGHT), loop=client.loop)
         for future in done:
             task = futures.pop(future)
             try:
@@ -57,6 +68,8 @@ def _on_dask(client: Any) -> Execute:
                 row = failed_row(task, "worker_lost" if type(exc).__name__ == "KilledWorker" else "error",
                                  f"{type(exc).__name__}: {exc}")
             future.release()
+            for new in submit(1):  # one in, one out: the scheduler holds IN_FLIGHT points, not the whole study
+                done.add(new)
             yield row
 
     return execute
@@ -175,5 +188,5 @@ def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dic
     result = consolidate(out, parameters)
     rows = result.to_pylist()
     measures = study.measures or default_measures(result.column_names)
-    write_summary(out, summarise(rows, list(study.grid), measures))
+    write_summary(out, summarise(rows, study.varied, measures))
     return result, progress

@@ -100,3 +100,27 @@ def test_a_bad_study_file_on_the_command_line(tmp_path):
     proc = cli("sweep", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "pupils=3..1: empty range" in proc.stderr and len(proc.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_random_draws_cross_the_grid_and_are_the_same_every_time():
+    study = Study.build(str(SCENARIO), grid=["pupils=1,2"], draw=["lessons=1..10"], draws=4, seeds="1..2")
+    scenario = study.check()
+    points = list(study.points(scenario))
+    assert study.size == len(points) == 16 and study.varied == ["pupils", "lessons"]
+    drawn = [p.values["lessons"] for p in points if p.values["pupils"] == 1 and p.seed == 1]
+    assert len(drawn) == 4 and all(1 <= d <= 10 for d in drawn)
+    assert drawn == [p.values["lessons"] for p in points if p.values["pupils"] == 2 and p.seed == 1]
+    again = Study.build(str(SCENARIO), grid=["pupils=1,2"], draw=["lessons=1..10"], draws=4, seeds="1..2")
+    assert [p.key for p in again.points(scenario)] == [p.key for p in points]
+
+
+@pytest.mark.parametrize("draw, draws, message", [
+    (["lessons=1..10"], None, "need how many: --draws N"),
+    ([], 3, "--draws needs parameters to draw"),
+    (["lessons=9..2"], 2, "empty range"),
+    (["lessons=a,b"], 2, "needs a range of whole numbers"),
+    (["lessons=5..40"], 3, "lessons="),  # a draw the scenario's model refuses (lessons <= 10)
+])
+def test_bad_draws(draw, draws, message):
+    with pytest.raises(BadInput, match=message):
+        Study.build(str(SCENARIO), draw=draw, draws=draws).check()
