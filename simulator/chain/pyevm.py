@@ -8,6 +8,9 @@
   kept for the head, then undo it; no VM is built per call.
 - A snapshot is a block hash: reverting makes that block the canonical head again, so a snapshot can be
   reverted to any number of times.
+- Memory: py-evm keeps every trie node it ever wrote. Once its database has doubled since the last sweep (and
+  holds at least `SWEEP_MIN_ENTRIES` entries), the nodes no block to come can read are deleted (`sweep.py`):
+  old states, and every block's transactions and receipts tries. The head's state and every snapshot's stay.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from eth_utils import to_checksum_address
 
 from .backend import DEFAULT_BLOCK_GAS_LIMIT, Backend, BlockRejected, CallOutcome, Log, MinedBlock, Receipt
 
-__all__ = ["PyEVMBackend"]
+__all__ = ["PyEVMBackend", "SWEEP_MIN_ENTRIES"]
+
+#: The database is swept when it holds at least this many entries (about 50 MB) and twice as many as after
+#: the last sweep: a test-scale run never sweeps, a city-sized one stays within about twice its live state.
+SWEEP_MIN_ENTRIES = 200_000
 
 
 def _version(dist: str) -> str:
@@ -77,6 +84,11 @@ class PyEVMBackend(Backend):
         self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
         self._open: _OpenBlock | None = None
         self._reader: tuple[tuple[int, int, bytes], Any] | None = None  # ((head, time, prevrandao), its VM)
+        self._store: dict[bytes, bytes] = self._evm.chaindb.db.wrapped_db.kv_store  # the MemoryDB's own dict
+        self._pinned: set[bytes] = set()  # blocks a snapshot named: their states are never swept
+        self.sweep_min_entries = SWEEP_MIN_ENTRIES
+        self._swept_to, self._swept_size = 0, len(self._store)  # the last block swept; the entries left then
+        self.swept = 0  # nodes deleted by sweeps so far
 
     @property
     def description(self) -> str:
@@ -193,7 +205,28 @@ class PyEVMBackend(Backend):
         if evm.header.base_fee_per_gas != 0:  # pragma: no cover - Chain keeps a block at most half full
             raise RuntimeError("base fee rose above zero; zero-fee transactions would now be refused")
         header = mined.header
+        if len(self._store) >= max(self.sweep_min_entries, 2 * self._swept_size):
+            self.sweep()
         return MinedBlock(header.block_number, header.timestamp, "0x" + header.state_root.hex())
+
+    def sweep(self) -> int:
+        """Deletes the trie nodes no block to come can read (between blocks); returns how many."""
+        from .sweep import sweep
+
+        if self._open is not None:
+            raise RuntimeError("seal the open block before sweeping")
+        chaindb = self._evm.chaindb
+        head = chaindb.get_canonical_head()
+        live = [head.state_root, *(chaindb.get_block_header_by_hash(h).state_root for h in self._pinned)]
+        swept = [chaindb.get_canonical_block_header_by_number(n) for n in range(self._swept_to + 1,
+                                                                                 head.block_number + 1)]
+        others = [root for h in swept for root in (h.transaction_root, h.receipt_root,
+                                                   getattr(h, "withdrawals_root", None)) if root is not None]
+        deleted = sweep(self._store, live, [h.state_root for h in swept[:-1]], others)
+        self._reader = None
+        self._swept_to, self._swept_size = head.block_number, len(self._store)
+        self.swept += deleted
+        return deleted
 
     def discard(self) -> None:
         if self._open is not None:
@@ -263,7 +296,9 @@ class PyEVMBackend(Backend):
     def snapshot(self) -> bytes:
         if self._open is not None:
             raise RuntimeError("seal the open block before taking a snapshot")
-        return self._evm.get_canonical_head().hash
+        token = self._evm.get_canonical_head().hash
+        self._pinned.add(token)  # a snapshot can be reverted to at any time: its state is never swept
+        return token
 
     def revert(self, token: bytes) -> None:
         from eth.constants import GENESIS_PARENT_HASH
@@ -274,3 +309,4 @@ class PyEVMBackend(Backend):
         header = chaindb.get_block_header_by_hash(token)
         chaindb._set_as_canonical_chain_head(chaindb.db, header, GENESIS_PARENT_HASH)
         self._evm.header = self._evm.create_header_from_parent(header)
+        self._swept_to = min(self._swept_to, header.block_number)  # the blocks after it are another branch now
