@@ -81,6 +81,7 @@ def sweep(
         stack.close()
     if ended is not None:
         fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest", code=ended)
+    _print_summary(console, out, study.varied)
     failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
     console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
                   f"{out}/runs.csv, {out}/summary.csv")
@@ -104,3 +105,36 @@ def _progress_bar(err: Console, total: int):
             yield on_row
 
     return bar()
+
+
+#: Measures shown in the terminal's table (summary.csv and `ecny-sim report` have them all).
+SHOWN_MEASURES = 3
+
+
+def _print_summary(console: Console, out: Path, varied: list[str]) -> None:
+    """The summary per combination: runs, failed, and the first measures' means with their 95 % intervals."""
+    import pyarrow.csv as pacsv
+    from rich.table import Table
+
+    from ecny_sim.study.table import shown
+
+    lines = pacsv.read_csv(out / "summary.csv").to_pylist()
+    measures = [n.removesuffix(".mean") for n in (lines[0] if lines else {}) if n.endswith(".mean")]
+    table = Table(title=f"per combination: mean [95 % interval] ({out}/summary.csv has every measure)")
+    for name in [*varied, "runs", "failed", *measures[:SHOWN_MEASURES]]:
+        table.add_column(name, justify="left" if name in varied else "right")
+    words = _Words()
+    for line in lines:
+        cells = [str(line[n]) for n in varied] + [str(line["runs"]), str(line["failed"])]
+        cells += [f"{shown(m, line[f'{m}.mean'], words)} [{shown(m, line[f'{m}.low95'], words)}, "
+                  f"{shown(m, line[f'{m}.high95'], words)}]" for m in measures[:SHOWN_MEASURES]]
+        table.add_row(*cells)
+    console.print(table)
+
+
+class _Words:
+    """Numbers as the English report writes them."""
+
+    @staticmethod
+    def number(value: int) -> str:
+        return f"{value:,}"

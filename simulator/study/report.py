@@ -17,7 +17,7 @@ from ..run.scenario import BadInput, cut
 from ..show.report.charts import BASE_FAMILY, Labels, _money_axis, _render, fonts_for
 from ..show.report.page import CSS, Chart, _e, _figure, _section, _table
 from ..show.report.words import ReportWords, languages
-from .table import STUDY_FILE, read_study
+from .table import STUDY_FILE, known, read_study, shown
 
 #: Kept journals linked from the page, at most (the table has them all).
 MAX_JOURNAL_LINKS = 200
@@ -51,20 +51,6 @@ def _measures(summary: Sequence[dict[str, Any]]) -> list[str]:
     return [n.removesuffix(".mean") for n in names if n.endswith(".mean")]
 
 
-def _known(value: Any) -> bool:
-    """A figure, not a gap (no run of the combination ended ok, or the measure is another model's)."""
-    return isinstance(value, (int, float)) and value == value
-
-
-def _value(measure: str, value: Any, w: ReportWords) -> str:
-    if not _known(value):
-        return "—"
-    if measure.endswith("_fen"):
-        yuan = value / 100
-        return f"¥{yuan:,.0f}" if abs(yuan) >= 100 else f"¥{yuan:,.2f}"
-    return w.number(round(value)) if float(value).is_integer() else f"{value:,.2f}"
-
-
 def _combination(line: dict[str, Any], grid: Sequence[str]) -> str:
     return ", ".join(f"{name}={line[name]}" for name in grid) or "—"
 
@@ -74,11 +60,11 @@ def _chart(measure: str, summary: Sequence[dict[str, Any]], grid: Sequence[str],
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
-        shown = [(x, line) for x, line in enumerate(summary) if _known(line[f"{measure}.mean"])]
-        xs = [x for x, _ in shown]
-        means = [line[f"{measure}.mean"] for _, line in shown]
-        below = [m - line[f"{measure}.low95"] for m, (_, line) in zip(means, shown)]
-        above = [line[f"{measure}.high95"] - m for m, (_, line) in zip(means, shown)]
+        present = [(x, line) for x, line in enumerate(summary) if known(line[f"{measure}.mean"])]
+        xs = [x for x, _ in present]
+        means = [line[f"{measure}.mean"] for _, line in present]
+        below = [m - line[f"{measure}.low95"] for m, (_, line) in zip(means, present)]
+        above = [line[f"{measure}.high95"] - m for m, (_, line) in zip(means, present)]
         ax.errorbar(xs, means, yerr=[below, above], fmt="o", capsize=5, color="#c8372d")
         xs = list(range(len(summary)))
         ax.set_xticks(xs, [_combination(line, grid).replace(", ", "\n") for line in summary], fontsize="small")
@@ -124,8 +110,8 @@ def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Seque
     measures = _measures(summary)
     headers = [*grid, w._("runs"), w._("failed"), *measures]
     body = [[*(_e(line[n]) for n in grid), w.number(line["runs"]), w.number(line["failed"]),
-             *(_e(f"{_value(m, line[f'{m}.mean'], w)} [{_value(m, line[f'{m}.low95'], w)}, "
-                  f"{_value(m, line[f'{m}.high95'], w)}]") for m in measures)] for line in summary]
+             *(_e(f"{shown(m, line[f'{m}.mean'], w)} [{shown(m, line[f'{m}.low95'], w)}, "
+                  f"{shown(m, line[f'{m}.high95'], w)}]") for m in measures)] for line in summary]
     note = w._("Each cell: the mean over the runs that ended ok, and its {level} interval (Student's t).",
                level="95 %")
     out.append(_section("table", w._("Per combination"), f"<p class='meta'>{_e(note)}</p>"

@@ -129,7 +129,26 @@ def interval(values: Sequence[int | float]) -> tuple[float, float, float]:
 
 
 def default_measures(columns: Iterable[str]) -> list[str]:
-    return [c for c in columns if c.startswith(("comparison.", "totals.")) or c == "gas_used.total"]
+    """The comparison's figures, then the totals, then the gas used."""
+    columns = list(columns)
+    return ([c for c in columns if c.startswith("comparison.")] + [c for c in columns if c.startswith("totals.")]
+            + [c for c in columns if c == "gas_used.total"])
+
+
+def known(value: Any) -> bool:
+    """A figure, not a gap (no run of the combination ended ok, or the measure is another model's)."""
+    return isinstance(value, (int, float)) and value == value
+
+
+def shown(measure: str, value: Any, w: Any) -> str:
+    """A summary figure as the report and the terminal show it: fen as yuan, counts grouped, a gap as a dash."""
+    if not known(value):
+        return "—"
+    if measure.endswith("_fen"):
+        yuan = value / 100
+        return f"¥{yuan:,.0f}" if abs(yuan) >= 100 else f"¥{yuan:,.2f}"
+    return w.number(round(value)) if float(value).is_integer() else f"{value:,.2f}"
+
 
 
 def summarise(rows: Sequence[dict[str, Any]], grid: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
