@@ -55,6 +55,8 @@ def sweep(
         tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
+    if not tasks:  # a resumed sweep with nothing left: no cluster to start, the table is written again
+        workers, scheduler = 0, None
     console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     stack = contextlib.ExitStack()  # the cluster is closed on every way out, Ctrl-C included

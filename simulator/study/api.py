@@ -48,7 +48,7 @@ def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, see
     with tempfile.TemporaryDirectory(prefix="ecny-sweep-") as scratch:
         folder = Path(out) if out is not None else Path(scratch) / "sweep"
         tasks, already, loaded = prepare(study, folder, resume=resume, keep_journals=keep_journals)
-        with open_executor(workers, scheduler) as execute:
+        with open_executor(workers if tasks else 0, scheduler if tasks else None) as execute:
             result, _ = execute_study(study, folder, execute, tasks, already, loaded,
                                              keep_journals=keep_journals)
     return result.to_pandas() if as_pandas else result
