@@ -21,6 +21,7 @@ from ecny_sim.cli import diff as diff_command
 from ecny_sim.cli import inspect as inspect_command
 from ecny_sim.cli import export as export_command
 from ecny_sim.cli import list as list_command
+from ecny_sim.cli import new as new_command
 from ecny_sim.cli import replay as replay_command
 from ecny_sim.cli import report as report_command
 from ecny_sim.cli import run as run_command
@@ -73,7 +74,7 @@ def _root() -> None:
 
 
 COMMANDS = (run_command, list_command, replay_command, diff_command, inspect_command, report_command, export_command, compile_command,
-            sweep_command, serve_command, check_command)
+            sweep_command, serve_command, check_command, new_command)
 
 for _module in COMMANDS:
     _module.register(app)
