@@ -72,6 +72,9 @@ def sweep(
     where = ("in this process" if workers == 0 and scheduler is None else f"on {scheduler}" if scheduler
              else f"on a local Dask cluster of {workers or runner.default_workers()} worker processes")
     console.print(f"{scenario.name}: {study.size} runs ({len(tasks)} to run, {already} already done) {where}")
+    if study.sum_over:
+        console.print(f"sharded: the runs over {', '.join(study.sum_over)} add up to one row of the summary, each "
+                      "on its own chain with its invariants checked there")
     ended = None
     try:
         with _progress_bar(err, len(tasks)) as on_row:
@@ -83,7 +86,7 @@ def sweep(
         stack.close()
     if ended is not None:
         fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest", code=ended)
-    _print_summary(console, out, study.varied)
+    _print_summary(console, out, study.grouped)
     failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
     console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
                   f"{out}/runs.csv, {out}/summary.csv")

@@ -43,6 +43,10 @@ class Params(ScenarioParams):
     deposit_share_bps: int = Field(2_000, ge=0, le=10_000, description=(
         "risk deposit: the share of each fee kept locked (Zigong 2020: 20 %, domain.md §3)"))
     refund_batch: int = Field(100, ge=1, le=500, description="orders per refund transaction")
+    shards: int = Field(1, ge=1, le=256, description=(
+        "the city split into this many shards, each run on its own chain: institution i is in shard i % shards "
+        "(the city and its closures are drawn whole from the seed, so the shards of one seed are one city)"))
+    shard: int = Field(0, ge=0, description="which shard this run is (0 .. shards - 1)")
 
     @model_validator(mode="after")
     def _fits(self) -> "Params":
@@ -51,6 +55,8 @@ class Params(ScenarioParams):
                              "charge: every order would be refused")
         if self.smallest_institution > self.largest_institution:
             raise ValueError("smallest_institution must not exceed largest_institution")
+        if self.shard >= self.shards:
+            raise ValueError(f"shard must be below shards ({self.shards})")
         return self
 
 
@@ -71,23 +77,18 @@ def run(sim, p: Params) -> None:
         school = f"school:{i + 1:04d}"
         parents = [f"parent:{pupil + k + 1:06d}" for k in range(size)]
         pupil += size
-        for start in range(0, size, WALLET_BATCH):
-            sim.token.open_wallets(parents[start:start + WALLET_BATCH])
-        for parent in parents:
-            sim.token.issue(parent, fee)
-        terms = []
-        for start in range(0, size, p.class_size):
-            term = open_term(sim, plan, school, lessons=p.lessons, fee_per_lesson_fen=p.fee_per_lesson_fen,
-                             lessons_per_week=LESSONS_PER_WEEK, first_lesson=first_lesson)
-            term.enrol(sim, parents[start:start + p.class_size])
-            terms.append(term)
+        mine = i % p.shards == p.shard  # every institution's draws are made, in order, whichever shard runs it
+        terms = _open_institution(sim, p, plan, school, parents, first_lesson) if mine else []
         closes = rng.randrange(10_000) < p.closure_rate_bps
-        institutions.append({
-            "school": school, "terms": terms, "closes": closes,
-            "absconds": closes and rng.randrange(10_000) < p.abscond_share_bps,
-            "stops_after": rng.randint(1, p.lessons - 1) if closes else p.lessons})
+        institution = {"school": school, "terms": terms, "closes": closes,
+                       "absconds": closes and rng.randrange(10_000) < p.abscond_share_bps,
+                       "stops_after": rng.randint(1, p.lessons - 1) if closes else p.lessons}
+        if mine:
+            institutions.append(institution)
     closing = [inst for inst in institutions if inst["closes"]]
-    sim.say(f"{p.pupils} pupils at {len(institutions)} institutions prepaid {fmt_fen(fee * p.pupils)} under "
+    enrolled = sum(len(t.orders) for inst in institutions for t in inst["terms"])
+    shard = f" (shard {p.shard + 1} of {p.shards}, its own chain)" if p.shards > 1 else ""
+    sim.say(f"{enrolled} pupils at {len(institutions)} institutions{shard} prepaid {fmt_fen(fee * enrolled)} under "
             f"{p.model}; {len(closing)} institutions will close in the term")
 
     for k in range(p.lessons):
@@ -127,6 +128,22 @@ def run(sim, p: Params) -> None:
     sim.counts.update(counts)
     sim.say(f"{len(closing)} closures ({counts['abscondings']} absconded): the regulator refunded "
             f"{counts['refund_runs']} institutions' orders; parents lose {fmt_fen(money['parent_loss_fen'])} in all")
+
+
+def _open_institution(sim, p: Params, plan, school: str, parents: list[str], first_lesson: int) -> list:
+    """The institution's parents' wallets (topped up with the fee) and its classes, each parent enrolled."""
+    fee = p.lessons * p.fee_per_lesson_fen
+    for start in range(0, len(parents), WALLET_BATCH):
+        sim.token.open_wallets(parents[start:start + WALLET_BATCH])
+    for parent in parents:
+        sim.token.issue(parent, fee)
+    terms = []
+    for start in range(0, len(parents), p.class_size):
+        term = open_term(sim, plan, school, lessons=p.lessons, fee_per_lesson_fen=p.fee_per_lesson_fen,
+                         lessons_per_week=LESSONS_PER_WEEK, first_lesson=first_lesson)
+        term.enrol(sim, parents[start:start + p.class_size])
+        terms.append(term)
+    return terms
 
 
 def _outcome(sim, p: Params, institutions: list[dict], runs: list[int]) -> tuple[dict[str, int], dict[str, int]]:

@@ -31,12 +31,13 @@ def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, see
           fixed: Mapping[str, Any] | None = None, test_scale: bool = False, workers: int | None = None,
           scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
           keep_journals: bool = False, as_pandas: bool = True, draw: Mapping[str, tuple[int, int]] | None = None,
-          draws: int = 0) -> Any:
+          draws: int = 0, sum_over: Iterable[str] = ()) -> Any:
     """Runs every combination of ``grid`` for every seed, one full run each (on Dask: ``workers`` processes of a
     LocalCluster started and stopped here, default one per core; ``workers=0``: in this process; or the
     ``scheduler`` at tcp://HOST:PORT) and returns the table, one row per run (pandas, or pyarrow with
     ``as_pandas=False``), sorted by point. ``draw``: parameters drawn at random, name -> (low, high), ``draws``
-    times, each draw crossed with every grid combination. ``out``: the sweep's folder (runs.parquet, runs.csv,
+    times, each draw crossed with every grid combination. ``sum_over``: grid names whose runs add up to one row of
+    summary.csv (a city's shards). ``out``: the sweep's folder (runs.parquet, runs.csv,
     summary.csv); a temporary one, removed afterwards, by default."""
     from .runner import execute_study, open_executor, prepare
 
@@ -44,6 +45,7 @@ def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, see
     study.grid = {name: list(values) for name, values in (grid or {}).items()}
     study.fixed = dict(fixed or {})
     study.seeds = _seeds(seeds if isinstance(seeds, str) else list(seeds), "seeds")
+    study.sum_over = list(sum_over)
     study.override(draw=[f"{name}={low}..{high}" for name, (low, high) in (draw or {}).items()], draws=draws)
     with tempfile.TemporaryDirectory(prefix="ecny-sweep-") as scratch:
         folder = Path(out) if out is not None else Path(scratch) / "sweep"

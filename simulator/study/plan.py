@@ -38,7 +38,7 @@ from ..run.scenario import BadInput, cut, echo
 
 #: Fields of a study file (anything else is refused, with the list).
 STUDY_FIELDS = ("scenario", "title", "description", "test_scale", "seeds", "set", "grid", "draw", "draws",
-                "measures", "sources")
+                "measures", "sources", "sum_over")
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 #: A study of more points than this is refused (a typo like seeds=1..10000000 would fill the disk with rows).
 MAX_POINTS = 1_000_000
@@ -138,6 +138,7 @@ class Study:
     sources: dict[str, str] = field(default_factory=dict)  # parameter -> where its value comes from
     draw: dict[str, tuple[int, int]] = field(default_factory=dict)  # parameter -> (low, high): random draws
     draws: int = 0  # how many draws of the `draw` parameters, each crossed with every grid combination
+    sum_over: list[str] = field(default_factory=list)  # grid names whose runs add up to one (a city's shards)
 
     @classmethod
     def build(cls, scenario: str, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None,
@@ -170,7 +171,8 @@ class Study:
             scenario = str((Path(path).parent / scenario).resolve())
         study = cls(scenario, test_scale=bool(data.get("test_scale", False)) or test_scale,
                     title=str(data.get("title", "")), description=str(data.get("description", "")))
-        for name, kind in (("set", dict), ("grid", dict), ("draw", dict), ("measures", list), ("sources", dict)):
+        for name, kind in (("set", dict), ("grid", dict), ("draw", dict), ("measures", list), ("sources", dict),
+                           ("sum_over", list)):
             if not isinstance(data.get(name, kind()), kind):
                 raise BadInput(f"{where}: `{name}` must be a {'table' if kind is dict else 'list'}")
         study.fixed = dict(data.get("set", {}))
@@ -189,6 +191,7 @@ class Study:
         for name, bounds in data.get("draw", {}).items():
             study.draw[name] = _bounds(name, bounds, where)
         study.draws = _count(data.get("draws", 0), where) if study.draw else 0
+        study.sum_over = [str(n) for n in data.get("sum_over", [])]
         study.override(grid=grid, fixed=fixed, seeds=seeds, draw=draw, draws=draws)
         return study
 
@@ -222,6 +225,11 @@ class Study:
         return [*self.grid, *self.draw]
 
     @property
+    def grouped(self) -> list[str]:
+        """What the summary is per: the varied parameters but those summed over (a city's shards)."""
+        return [n for n in self.varied if n not in self.sum_over]
+
+    @property
     def size(self) -> int:
         count = len(self.seeds) * max(self.draws, 1)
         for values in self.grid.values():
@@ -242,6 +250,9 @@ class Study:
     def check(self) -> scenarios.Scenario:
         """Loads the scenario and puts every combination through its parameter model: the first bad value is
         one line of BadInput, before anything runs or is written."""
+        unknown = [n for n in self.sum_over if n not in self.grid]
+        if unknown:
+            raise BadInput(f"sum_over names {echo(unknown[0])}, which is not a grid parameter of the study")
         if "seed" in self.grid or "seed" in self.fixed or "seed" in self.draw:
             raise BadInput("the seed is not a parameter: give seeds with --seeds (or `seeds` in a study file)")
         if self.size > MAX_POINTS:
@@ -268,4 +279,5 @@ class Study:
         return {"scenario": self.scenario, "grid": self.grid, "grid_order": list(self.grid), "set": self.fixed,
                 "seeds": self.seeds, "test_scale": self.test_scale, "title": self.title,
                 "description": self.description, "measures": self.measures, "sources": self.sources,
-                "draw": {n: list(b) for n, b in self.draw.items()}, "draws": self.draws, "varied": self.varied}
+                "draw": {n: list(b) for n, b in self.draw.items()}, "draws": self.draws, "varied": self.varied,
+                "sum_over": self.sum_over, "grouped": self.grouped}

@@ -79,7 +79,7 @@ def _chart(measure: str, summary: Sequence[dict[str, Any]], grid: Sequence[str],
 
 def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Sequence[dict[str, Any]],
            w: ReportWords, charts: Sequence[Chart]) -> str:
-    grid = study.get("varied", study.get("grid_order", list(study.get("grid", {}))))
+    grid = study.get("grouped", study.get("grid_order", list(study.get("grid", {}))))
     failed = [r for r in runs if not r.get("ok")]
     title = study.get("title") or w._("Study of {scenario}", scenario=Path(study["scenario"]).stem)
     # TRANSLATORS: the study report's kicker above its title
@@ -104,8 +104,14 @@ def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Seque
     seeds = study.get("seeds", [])
     rows.append([f"<code>{_e('seed')}</code>", _e(f"{seeds[0]}..{seeds[-1]}" if seeds == list(
         range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))), ""])
+    summed = ""
+    if study.get("sum_over"):
+        # TRANSLATORS: a sharded study: {names} are parameters (e.g. shard); each shard ran on a chain of its own
+        summed = "<p>" + _e(w._("Each row of the summary adds up the runs over {names}: each of them ran on a chain "
+                                "of its own, with its invariants checked there; a combination is ok when all were.",
+                                names=", ".join(study["sum_over"]))) + "</p>"
     out.append(_section("parameters", w._("What was varied and what was fixed"),
-                        _table([w._("parameter"), w._("values"), w._("source")], rows)))
+                        _table([w._("parameter"), w._("values"), w._("source")], rows) + summed))
     out.append(_section("figures", w._("Figures"), "".join(_figure(c) for c in charts)))
     measures = _measures(summary)
     headers = [*grid, w._("runs"), w._("failed"), *measures]
@@ -149,7 +155,7 @@ def write_study_report(folder: str | Path, lang: str = "en") -> Path:
     if families is None:  # no CJK font: the charts in English, the page in the language asked for
         chart_words, families = ReportWords("en"), (BASE_FAMILY,)
     labels = Labels(chart_words, tuple(families))
-    varied = study.get("varied", study.get("grid_order", []))
+    varied = study.get("grouped", study.get("grid_order", []))
     charts = [Chart(f"measure-{i + 1}", m, _chart(m, summary, varied, labels))
               for i, m in enumerate(_measures(summary)[:MAX_CHARTS])]
     page = render(study, runs, summary, words, charts)

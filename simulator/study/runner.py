@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from ..run.scenario import BadInput, cut
-from .table import (PartWriter, consolidate, default_measures, done_keys, read_study, summarise, write_study,
+from .table import (PartWriter, add_up, consolidate, default_measures, done_keys, read_study, summarise, write_study,
                     write_summary)
 from .plan import Study
 from .worker import failed_row, run_point, warm_up
@@ -188,5 +188,7 @@ def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dic
     result = consolidate(out, parameters)
     rows = result.to_pylist()
     measures = study.measures or default_measures(result.column_names)
-    write_summary(out, summarise(rows, study.varied, measures))
+    if study.sum_over:  # a city's shards, each its own chain, add up to the city
+        rows = add_up(rows, study.grouped, measures)
+    write_summary(out, summarise(rows, study.grouped, measures))
     return result, progress

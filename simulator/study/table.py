@@ -151,6 +151,23 @@ def shown(measure: str, value: Any, w: Any) -> str:
 
 
 
+def add_up(rows: Sequence[dict[str, Any]], keep: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of the same ``keep`` values and seed (a city's shards, each its own chain) as one row: each measure
+    summed (a ``_bps`` share: the largest of the parts), ok only if every part was."""
+    merged: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (*(json.dumps(row.get(n), sort_keys=True) for n in keep), row.get("seed"))
+        if key not in merged:
+            merged[key] = {**row, "ok": bool(row.get("ok"))}
+            continue
+        whole = merged[key]
+        whole["ok"] = whole["ok"] and bool(row.get("ok"))
+        for measure in measures:
+            a, b = whole.get(measure), row.get(measure)
+            whole[measure] = (max(a, b) if measure.endswith("_bps") else a + b) if known(a) and known(b) else None
+    return list(merged.values())
+
+
 def summarise(rows: Sequence[dict[str, Any]], grid: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
     """Per grid combination (in the study's order): runs, failed, and for each measure over the runs that ended
     ok: mean, low and high of its 95 % interval."""
