@@ -15,7 +15,6 @@ Results are plain data (:class:`CheckReport`); ``cli/check.py`` prints and write
 from __future__ import annotations
 
 import contextlib
-import importlib
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -170,7 +169,6 @@ def _steps(exc: BaseException) -> list[str]:
 
 
 def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
-    importlib.import_module("eth")  # py-evm raises the recursion limit when imported: before Hypothesis runs
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis.reporting import with_reporter
     from hypothesis.stateful import run_state_machine_as_test
@@ -180,7 +178,8 @@ def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
 
     examples, steps, shrink = search
     began = time.perf_counter()
-    _base(machine.VARIANT, machine.WINDOW_HOURS)  # deployed outside Hypothesis's timing; a revert is bad input
+    # deployed (py-evm imported: it raises the recursion limit) before Hypothesis runs, outside its timing
+    _base(machine.VARIANT, machine.WINDOW_HOURS)
     chosen = settings(max_examples=examples, stateful_step_count=steps, derandomize=True, database=None,
                       deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     covers = ", ".join(sorted(n.removeprefix("invariant_") for n in dir(machine) if n.startswith("invariant_")))
