@@ -79,10 +79,11 @@ def _print(console: Console, report: Any) -> None:
             for step in row.counterexample:
                 console.print(f"  {step}", markup=False)
     gas = Table(title="gas per operation (mean of successful calls in the scenarios)")
-    for column in ("function", "calls", "yours", "built-in", "difference"):
+    for column in ("function", "calls", "yours", "built-in", "difference", "per order listed: yours", "built-in"):
         gas.add_column(column, justify="left" if column == "function" else "right")
     for g in report.gas:
-        gas.add_row(g.function, str(g.calls), _num(g.yours), _num(g.built_in), _diff(g.yours, g.built_in))
+        gas.add_row(g.function, str(g.calls), _num(g.yours), _num(g.built_in), _diff(g.yours, g.built_in),
+                    _num(g.yours_per_order), _num(g.built_in_per_order))
     console.print(gas)
     console.print("[green]every check holds[/green]" if report.holds else "[bold red]a check fails[/bold red]")
 
@@ -107,7 +108,8 @@ def _html(data: dict[str, Any]) -> str:
                     f"</td><td>{e(r['detail'])}{'<ol>' + steps + '</ol>' if steps else ''}</td>"
                     f"<td>{r['seconds']:.1f}</td></tr>")
     gas = "".join(f"<tr><td>{e(g['function'])}</td><td>{g['calls']}</td><td>{_num(g['yours'])}</td>"
-                  f"<td>{_num(g['built_in'])}</td><td>{e(_diff(g['yours'], g['built_in']))}</td></tr>"
+                  f"<td>{_num(g['built_in'])}</td><td>{e(_diff(g['yours'], g['built_in']))}</td>"
+                  f"<td>{_num(g['yours_per_order'])}</td><td>{_num(g['built_in_per_order'])}</td></tr>"
                   for g in data["gas"])
     title = f"{data['contract']} against {data['interface']}: {data['verdict']}"
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + e(title) + "</title><style>"
@@ -118,4 +120,5 @@ def _html(data: dict[str, Any]) -> str:
             f"{data['seconds']} s</p><table><tr><th>check</th><th>verdict</th><th>property</th>"
             f"<th>why, and the smallest failing sequence</th><th>s</th></tr>{''.join(rows)}</table>"
             "<h2>Gas per operation</h2><table><tr><th>function</th><th>calls</th><th>yours</th><th>built-in</th>"
-            f"<th>difference</th></tr>{gas}</table></body></html>\n")
+            "<th>difference</th><th>per order listed: yours</th><th>built-in</th></tr>"
+            f"{gas}</table></body></html>\n")

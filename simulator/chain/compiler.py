@@ -501,7 +501,7 @@ def _load_cached(name: str) -> dict[str, Any]:
 def load_artifact(name: str) -> dict[str, Any]:
     """The artifact of contract ``name``: keys abi, bytecode, deployedBytecode, methodIdentifiers,
     contractName, source. Checks freshness once per process. Returns a copy; safe to mutate. While a user's
-    build is active (``user_contracts.active``), the contracts it replaces load as the user's."""
+    build is active (``overlay.active``), the contracts it replaces load as the user's."""
     from .overlay import override
 
     return override(name) or load_builtin_artifact(name)

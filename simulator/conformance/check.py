@@ -52,6 +52,9 @@ class GasRow:
     calls: int
     yours: int | None  # mean gas of a successful call, with the user's contract
     built_in: int | None
+    #: batch calls (a list of order ids): gas per listed order, e.g. per pupil-lesson for recordLesson
+    yours_per_order: int | None = None
+    built_in_per_order: int | None = None
 
 
 @dataclass
@@ -87,6 +90,7 @@ class _GasMeter:
 
     def __init__(self) -> None:
         self.gas: dict[str, list[int]] = {}
+        self.listed: dict[str, int] = {}  # batch calls: order ids listed, by function
         self.sim: Any = None
 
     def attach(self, sim: Any) -> None:
@@ -96,6 +100,12 @@ class _GasMeter:
     def __call__(self, record: Any) -> None:
         if record.result.status == 1 and self.sim.artifact_of.get(record.contract) == SLOT:
             self.gas.setdefault(record.function, []).append(record.result.gas_used)
+            if record.args and isinstance(record.args[-1], list):
+                self.listed[record.function] = self.listed.get(record.function, 0) + len(record.args[-1])
+
+    def per_order(self, function: str) -> int | None:
+        listed = self.listed.get(function)
+        return sum(self.gas[function]) // listed if listed else None
 
 
 def _run_scenario(name: str, meter: _GasMeter) -> Any:
@@ -121,7 +131,8 @@ def scenario_rows(build: UserBuild, names: tuple[str, ...] = SCENARIOS) -> tuple
             failed = ", ".join(result.failed_invariants) or result.outcome
             rows.append(Row(f"scenario {name}", "scenario", "fails", failed, result.message, seconds=seconds))
     functions = sorted(set(yours.gas) | set(builtin.gas))
-    gas = [GasRow(f, len(yours.gas.get(f, [])), _mean(yours.gas.get(f)), _mean(builtin.gas.get(f)))
+    gas = [GasRow(f, len(yours.gas.get(f, [])), _mean(yours.gas.get(f)), _mean(builtin.gas.get(f)),
+                  yours.per_order(f), builtin.per_order(f))
            for f in functions if f != "constructor"]
     gas += [GasRow("constructor", 1, _first(yours.gas.get("constructor")), _first(builtin.gas.get("constructor")))]
     return rows, gas
