@@ -37,8 +37,11 @@ def sweep(
     resume: bool = typer.Option(False, "--resume", help="finish a sweep that was stopped: run only what is missing"),
     keep_journals: bool = typer.Option(False, "--keep-journals", help="keep every run's journal.jsonl and "
                                        "summary.json in DIR/runs/point-NNNNNN/ (each replays)"),
+    contracts: Optional[Path] = typer.Option(None, "--contracts", metavar="DIR", help="your own contracts in "
+                                             "place of the built-in ones (DIR/ecny-contracts.toml names them)"),
 ) -> None:
     """Run a study: every combination of --grid for every seed, each on its own fresh chain, on Dask workers."""
+    from ecny_sim.chain import user_contracts
     from ecny_sim.chain.compiler import CompilerError, ensure_fresh
     from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INTERRUPTED, EXIT_INVARIANT
     from ecny_sim.run.scenario import BadInput
@@ -52,7 +55,10 @@ def sweep(
         build = Study.from_file if name.endswith(".toml") else Study.build
         study = build(Path(name) if name.endswith(".toml") else name, grid=grid or [], fixed=set_ or [],
                       seeds=seeds, test_scale=test_scale, draw=draw or [], draws=draws)
+        user = user_contracts.build(contracts).header() if contracts is not None else None
         tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
+        for task in tasks:  # each worker deploys the same bytecode (the build travels with the task)
+            task["contracts"] = user
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
     if not tasks:  # a resumed sweep with nothing left: no cluster to start, the table is written again

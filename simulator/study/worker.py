@@ -75,6 +75,7 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"point": task["index"], "key": task["key"], **task["values"], "seed": task["seed"]}
     journal = ""
     try:
+        from ..chain import overlay, user_contracts
         from ..pilot import run_scenario
 
         scenario = _scenario(task["scenario"])
@@ -84,7 +85,9 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
             journal = journal_folder(task["index"])
             out_dir = Path(task["keep"]) / journal
             shutil.rmtree(out_dir, ignore_errors=True)  # a run of this point cut short by a killed sweep
-        result = run_scenario(scenario, params, task["seed"], out_dir)
+        user = task.get("contracts")  # `--contracts DIR`: the user's build, as a journal header records it
+        with overlay.active(user_contracts.from_header(user) if user else None):
+            result = run_scenario(scenario, params, task["seed"], out_dir)
         row.update(ok=result.outcome == "ok", outcome=result.outcome, message=result.message,
                    failed_invariants=json.dumps(result.failed_invariants, ensure_ascii=False))
         row.update(flatten(result.summary))
