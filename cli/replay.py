@@ -25,6 +25,8 @@ def replay(
                                          help="the journal's final hash as recorded elsewhere (sha256, 12+ hex)"),
     backend: Optional[str] = typer.Option(None, "--backend", metavar="pyevm|anvil",
                                           help="the chain to replay on [default: the run's own]"),
+    contracts: Optional[Path] = typer.Option(None, "--contracts", metavar="DIR", help="check that the run used "
+                                             "these contracts of yours (the journal carries them either way)"),
 ) -> None:
     """Replay a run from its journal alone: exit 0 if every line matches, 1 at the first difference, 4 if it
     matches but the run never ended (a killed run)."""
@@ -47,6 +49,13 @@ def replay(
             if not lines or not lines[0] <= until <= lines[-1]:
                 fail(f"--until {until}: this journal's transaction lines are {lines[0]} to {lines[-1]}" if lines
                      else f"--until {until}: this journal has no transaction lines")
+        if contracts is not None:  # the same bytecode as DIR's, contract by contract
+            from ecny_sim.chain.user_contracts import build, build_differs
+
+            differs = build_differs(build(contracts), read_journal(run).header)
+            if differs:
+                Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]{differs}[/bold red]")
+                raise typer.Exit(1)
         with progress_callback(Console(highlight=False), REPLAYING) as progress:  # a bar on a terminal
             result = replay_journal(run, until=until, backend=backend, progress=progress)
     except (BadInput, CompilerError) as exc:

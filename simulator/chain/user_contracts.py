@@ -338,3 +338,18 @@ def constructor_args(name: str, args: Sequence[Any]) -> tuple[Any, ...]:
     for p, value in zip(_constructor(compiler.load_builtin_artifact(name)["abi"]), args):
         names["$" + p["name"]] = names["$" + p["name"].rstrip("_")] = value
     return tuple(names[a] if isinstance(a, str) and a.startswith("$") else a for a in uc.args)
+
+
+def build_differs(mine: UserBuild, header: Mapping[str, Any]) -> str | None:
+    """How a build's contracts differ from those a journal header recorded (one sentence), or None."""
+    directory = mine.directory
+    recorded = header.get("user_contracts", {}).get("contracts", {})
+    if not recorded:
+        return f"the run used ecny-sim's own contracts, not {directory}'s"
+    for slot in sorted(set(recorded) | set(mine.contracts)):
+        theirs, ours = recorded.get(slot), mine.contracts.get(slot)
+        if theirs is None or ours is None or theirs["artifact_sha256"] != ours.artifact_hash:
+            said = f"{theirs['contract']} ({theirs['artifact_sha256'][:12]})" if theirs else f"the built-in {slot}"
+            shown = f"{ours.name} ({ours.artifact_hash[:12]})" if ours else f"the built-in {slot}"
+            return f"the run's {slot} was {said}; {directory} builds {shown}"
+    return None

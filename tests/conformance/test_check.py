@@ -66,6 +66,14 @@ def test_a_run_with_a_users_contract_records_it_and_replays_from_the_journal_alo
         replayed.chain.close()
 
 
+def test_replay_contracts_says_whether_a_folder_builds_what_the_run_used(confirmed, flawed):
+    header = {"user_contracts": confirmed.header()}
+    assert user_contracts.build_differs(confirmed, header) is None
+    said = user_contracts.build_differs(flawed, header)
+    assert said.startswith("the run's PrepaidEscrow was ParentConfirmedEscrow (") and "builds FlawedEscrow (" in said
+    assert "ecny-sim's own contracts" in user_contracts.build_differs(flawed, {"artifacts": {}})
+
+
 def test_a_journal_whose_user_contract_was_changed_is_refused(confirmed):
     data = confirmed.header()
     data["contracts"]["PrepaidEscrow"]["artifact"]["bytecode"] += "00"
