@@ -202,6 +202,10 @@ def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
     except ContractRevert as exc:  # a view the model reads reverted
         return Row(title, "state machine", "fails", "views answer", str(exc), _steps(exc),
                    time.perf_counter() - began)
+    except Exception as exc:  # noqa: BLE001 - e.g. a view answering in another shape than the interface's
+        return Row(title, "state machine", "fails", "the contract answers as the interface says",
+                   f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}", _steps(exc),
+                   time.perf_counter() - began)
     return Row(title, "state machine", "holds", f"events, errors, orders and invariants: {covers}",
                seconds=time.perf_counter() - began)
 
@@ -226,10 +230,11 @@ def attack_rows() -> list[Row]:
         began = time.perf_counter()
         try:
             run_attack(case)
-        except PropertyViolated as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong is the case's failure
             steps = [line.strip() for line in (case.__doc__ or "").split(". ") if line.strip()]
-            rows.append(Row(f"attack: {name}", "attack", "fails", exc.prop, exc.msg, steps,
-                            time.perf_counter() - began))
+            prop, msg = (exc.prop, exc.msg) if isinstance(exc, PropertyViolated) else \
+                ("the contract answers as the interface says", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+            rows.append(Row(f"attack: {name}", "attack", "fails", prop, msg, steps, time.perf_counter() - began))
             continue
         rows.append(Row(f"attack: {name}", "attack", "holds", " ".join((case.__doc__ or "").split()),
                         seconds=time.perf_counter() - began))
