@@ -146,14 +146,14 @@ def shown(measure: str, value: Any, w: Any) -> str:
         return "—"
     if measure.endswith("_fen"):
         yuan = value / 100
-        return f"¥{yuan:,.0f}" if abs(yuan) >= 100 else f"¥{yuan:,.2f}"
+        return f"¥{yuan:,.0f}" if abs(yuan) >= 100 or yuan == int(yuan) else f"¥{yuan:,.2f}"
     return w.number(round(value)) if float(value).is_integer() else f"{value:,.2f}"
 
 
 
 def add_up(rows: Sequence[dict[str, Any]], keep: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
     """Rows of the same ``keep`` values and seed (a city's shards, each its own chain) as one row: each measure
-    summed (a ``_bps`` share: the largest of the parts), ok only if every part was."""
+    summed (a ``_bps`` share or a ``largest_`` figure: the largest of the parts), ok only if every part was."""
     merged: dict[tuple, dict[str, Any]] = {}
     for row in rows:
         key = (*(json.dumps(row.get(n), sort_keys=True) for n in keep), row.get("seed"))
@@ -164,7 +164,8 @@ def add_up(rows: Sequence[dict[str, Any]], keep: Sequence[str], measures: Sequen
         whole["ok"] = whole["ok"] and bool(row.get("ok"))
         for measure in measures:
             a, b = whole.get(measure), row.get(measure)
-            whole[measure] = (max(a, b) if measure.endswith("_bps") else a + b) if known(a) and known(b) else None
+            largest = measure.endswith("_bps") or measure.rpartition(".")[2].startswith("largest_")
+            whole[measure] = (max(a, b) if largest else a + b) if known(a) and known(b) else None
     return list(merged.values())
 
 
