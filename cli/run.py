@@ -58,7 +58,7 @@ def run(
     from ecny_sim.pilot import run_scenario
     from ecny_sim.run import scenario as scenarios
     from ecny_sim.run.engine import EXIT_CHAIN, EXIT_INTERRUPTED
-    from ecny_sim.run.folder import RunFolder
+    from ecny_sim.run.folder import RunFolder, run_identity
     from ecny_sim.run.scenario import echo
     from ecny_sim.show import i18n
     from ecny_sim.show.terminal import WRITING_REPORT, ConsoleReporter, print_header, print_summary, status
@@ -83,6 +83,8 @@ def run(
         fail(str(exc))
     out_dir = out or Path("runs") / f"{scenario.name}-seed{seed}"
     identity = {"scenario": scenario.name, "params": params.model_dump(mode="json"), "seed": seed}
+    if user_build is not None:  # another contract is another run
+        identity["contracts"] = run_identity({"user_contracts": user_build.header()})["contracts"]
     try:
         folder = RunFolder(out_dir, identity, force=force)
     except scenarios.BadInput as exc:

@@ -29,8 +29,13 @@ INCOMPLETE_SUFFIX = ".incomplete"
 
 
 def run_identity(header: dict[str, Any]) -> dict[str, Any]:
-    """What makes two runs the same run: scenario, parameters, seed."""
-    return {"scenario": header.get("scenario"), "params": header.get("params"), "seed": header.get("seed")}
+    """What makes two runs the same run: scenario, parameters, seed (and a user's contracts, by artifact hash)."""
+    identity = {"scenario": header.get("scenario"), "params": header.get("params"), "seed": header.get("seed")}
+    user = header.get("user_contracts")
+    if isinstance(user, dict) and isinstance(user.get("contracts"), dict):
+        identity["contracts"] = {slot: c.get("artifact_sha256") for slot, c in sorted(user["contracts"].items())
+                                 if isinstance(c, dict)}
+    return identity
 
 
 def _header_of(folder: Path) -> dict[str, Any] | None:
