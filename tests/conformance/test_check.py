@@ -19,8 +19,8 @@ from ecny_sim.chain.compiler import load_builtin_artifact
 from ecny_sim.cli.main import app
 from ecny_sim.conformance import check as conformance
 from ecny_sim.conformance.escrow_attacks import ATTACKS, run_attack
-from ecny_sim.conformance.escrow_machine import InstantEscrowMachine
-from ecny_sim.conformance.escrow_model import EDGE, Model
+from ecny_sim.conformance.escrow_machine import EscrowMachine, InstantEscrowMachine
+from ecny_sim.conformance.escrow_model import COURSES, EDGE, Model
 from ecny_sim.conformance.modelled import PropertyViolated
 from ecny_sim.pilot import run_scenario
 from ecny_sim.read.replay import replay
@@ -64,6 +64,24 @@ def test_a_run_with_a_users_contract_records_it_and_replays_from_the_journal_alo
         assert any(e.get("name") == "confirmLessons" for e in replayed.chain.contract("escrow").abi)
     finally:
         replayed.chain.close()
+
+
+def test_the_parent_confirms_a_held_lesson_and_the_school_is_paid_at_once(confirmed):
+    with overlay.active(confirmed):
+        m = EscrowMachine()
+        m.chain.set_time(EDGE)
+        m.do_enrol("parent:0", 3, 6, "exact")
+        m.chain.set_time(COURSES[3].start)
+        m.do_record_lesson("school:a", 3, [1])  # held for 48 hours
+        school = m.chain.call(m.token, "freeBalanceOf", "school:a")
+        r = m.chain.send("parent:0", m.escrow, "confirmLessons", 1)
+        assert [e.name for e in r.events if e.contract == m.escrow.name] == ["LessonsConfirmed", "LessonsReleased"]
+        assert m.chain.call(m.token, "freeBalanceOf", "school:a") - school == COURSES[3].fee
+        assert m.chain.call(m.escrow, "orderOf", 1)["lessonsPending"] == 0
+        refused = m.chain.send("parent:1", m.escrow, "confirmLessons", 1, allow_revert=True)
+        assert refused.error.name == "Prepaid_NotOrderParent"
+        refused = m.chain.send("parent:0", m.escrow, "confirmLessons", 1, allow_revert=True)
+        assert refused.error.name == "Prepaid_NothingToConfirm"
 
 
 def test_replay_contracts_says_whether_a_folder_builds_what_the_run_used(confirmed, flawed):
