@@ -92,8 +92,9 @@ def _contract(name: str, builtin: str, interface: str) -> str:
         forwarded.append(p["name"])
     lines = ["// SPDX-License-Identifier: MIT", "pragma solidity 0.8.37;", ""]
     lines += [f'import {{{", ".join(sorted(names))}}} from "{path}";' for path, names in sorted(imports.items())]
-    lines += ["", f"/// @title {name}", f"/// @notice Your {interface}: for now ecny-sim's {builtin}, unchanged, so it passes from "
-              "the start.", "/// Change what you want to try; `ecny-sim check` (prepaid escrow) or `ecny-sim run --contracts` "
+    lines += ["", f"/// @title {name}",
+              f"/// @notice Your {interface}: for now ecny-sim's {builtin}, unchanged, so it passes from the start.",
+              "/// Change what you want to try; `ecny-sim check` (prepaid escrow) or `ecny-sim run --contracts` "
               "tells you what still holds.",
               f"contract {name} is {builtin} {{",
               f"    constructor({', '.join(params)})", f"        {builtin}({', '.join(forwarded)})", "    {}", "}", ""]

@@ -63,7 +63,8 @@ class EscrowInvariants:
         v = self.views()
         closed = [w for w in WALLETS if not self.m.wallets[w].open]
         for w in closed:
-            self.check("ClosedWalletMoneyIsCountedOnce", v["balance"][w] == 0, f"closed {w} still holds {v['balance'][w]}")
+            self.check("ClosedWalletMoneyIsCountedOnce", v["balance"][w] == 0,
+                       f"closed {w} still holds {v['balance'][w]}")
         open_total = sum(v["balance"][w] for w in WALLETS if self.m.wallets[w].open)
         redeemed = sum(self.m.wallets[w].redeemed for w in WALLETS)
         self.check(
@@ -84,7 +85,8 @@ class EscrowInvariants:
         model = sum(o.unconsumed * o.spec.fee for o in self.m.orders.values())
         self.check(
             "EscrowBalanceEqualsUnconsumed",
-            v["earmarked_total"] == chain_orders == model == sum(v["supervised"].values()) == sum(v["earmarked"].values()),
+            v["earmarked_total"] == chain_orders == model == sum(v["supervised"].values())
+            == sum(v["earmarked"].values()),
             f"earmarkedTotalOf {v['earmarked_total']}, the chain's orders {chain_orders}, model {model}, "
             f"supervised {v['supervised']}, parents' earmarks {v['earmarked']}",
         )
@@ -103,7 +105,8 @@ class EscrowInvariants:
         v = self.views()
         for p in PARENT_NAMES:
             w = self.m.wallets[p]
-            self.check("NobodyGetsOutMoreThanTheyPutIn", w.refunds <= w.paid, f"{p}: refunds {w.refunds} > paid {w.paid}")
+            self.check("NobodyGetsOutMoreThanTheyPutIn", w.refunds <= w.paid,
+                       f"{p}: refunds {w.refunds} > paid {w.paid}")
             out = v["balance"][p] + w.redeemed  # what the parent holds or cashed out
             put_in = w.funded + w.got - w.sent
             self.check(
@@ -114,7 +117,8 @@ class EscrowInvariants:
         for o in self.m.orders.values():
             self.check(
                 "NobodyGetsOutMoreThanTheyPutIn",
-                o.released + o.pending <= o.recorded and o.released + o.pending + o.returned + o.left == o.paid and o.left >= 0,
+                o.released + o.pending <= o.recorded
+                and o.released + o.pending + o.returned + o.left == o.paid and o.left >= 0,
                 f"order {o.id}: {o}",
             )
         for s in SCHOOLS:
@@ -218,14 +222,16 @@ class EscrowInvariants:
                 call(esc, "refundableAmountOf", oid),
                 call(esc, "releasableAmountOf", oid),
             )
-            want = (o.state(), o.left, o.left * o.spec.fee if o.status == ACTIVE else 0, o.matured(now, self.window) * o.spec.fee)
+            want = (o.state(), o.left, o.left * o.spec.fee if o.status == ACTIVE else 0,
+                    o.matured(now, self.window) * o.spec.fee)
             self.check("OrdersMatchTheModel", got == want, f"order {oid} views {got} != {want}")
         for p in PARENT_NAMES:
             got = call(esc, "ordersOfParent", p)
             self.check("OrdersMatchTheModel", got == [o.id for o in self.m.orders_of(p)], f"ordersOfParent({p}) {got}")
         for w in WALLETS:
             self.check("OrdersMatchTheModel", call(self.token, "isOpen", w) == self.m.wallets[w].open, f"isOpen({w})")
-            self.check("EveryWalletRespectsItsTier", call(self.token, "tierOfWallet", w) == self.m.wallets[w].tier, f"tierOfWallet({w})")
+            self.check("EveryWalletRespectsItsTier", call(self.token, "tierOfWallet", w) == self.m.wallets[w].tier,
+                       f"tierOfWallet({w})")
         for s in (*SCHOOLS, OUTSIDER):
             got = call(esc, "institutionStatusOf", s)
             want = self.m.inst[s].status(now) if s in self.m.inst else I_UNKNOWN

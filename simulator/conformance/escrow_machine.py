@@ -29,7 +29,8 @@ PICK = st.integers(0, 63)
 PICKS = st.one_of(st.none(), st.lists(PICK, max_size=6))  # None: the whole class
 REPEATS = st.lists(st.tuples(PICK, PICK), max_size=3)  # (which member, where) to repeat in a batch
 #: Time in steps small and large: seconds (a burst), hours, days, weeks.
-SECONDS = st.one_of(st.integers(1, 120), st.integers(1, 6 * HOUR), st.integers(6 * HOUR, 3 * DAY), st.integers(3 * DAY, 15 * DAY))
+SECONDS = st.one_of(st.integers(1, 120), st.integers(1, 6 * HOUR), st.integers(6 * HOUR, 3 * DAY),
+                    st.integers(3 * DAY, 15 * DAY))
 BAD_MEMBER = st.sampled_from(["unknown", "foreign", "repeat", "skipped", "skipped"])
 
 
@@ -244,8 +245,9 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
     def do_refund_orders(self, actor: str, who: str, ids: list[int]) -> list | None:
         before = {p: self.free_of(p) for p in PARENT_NAMES} if self.CHECK_REFUNDS_IN_RULES else {}
         m_before = {p: self.m.wallets[p].refunds for p in PARENT_NAMES}
-        _, events = self.act(actor, self.escrow, "refundOrders", (who, ids), "refund_orders", (actor, who, ids, self.now),
-                             batch=True, events_prop="RefundReturnsExactlyUnconsumed" if self.CHECK_REFUNDS_IN_RULES else None)
+        _, events = self.act(actor, self.escrow, "refundOrders", (who, ids), "refund_orders",
+                             (actor, who, ids, self.now), batch=True,
+                             events_prop="RefundReturnsExactlyUnconsumed" if self.CHECK_REFUNDS_IN_RULES else None)
         if events is None or not self.CHECK_REFUNDS_IN_RULES:
             return events
         for p in PARENT_NAMES:
@@ -264,7 +266,8 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
                 self.chain.advance(gap)
             return
         ts = self.now
-        results = self.chain.send_batch([(c.school, self.escrow, "recordLesson", course, ids)] * calls, allow_revert=True)
+        results = self.chain.send_batch([(c.school, self.escrow, "recordLesson", course, ids)] * calls,
+                                        allow_revert=True)
         for i, r in enumerate(results):
             exc, events, after = self.attempt("record_lesson", c.school, course, ids, ts)
             if exc is None and r.status != 1:
@@ -305,7 +308,8 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
         """Money into a capped wallet: refused when it would pass the receiver's cap (or the payer's limits)."""
         self.do_transfer(PARENT_NAMES[frm], PARENT_NAMES[(frm + to) % len(PARENT_NAMES)], amount)
 
-    @rule(parent=PARENT, course=COURSE, lessons=LESSONS, approval=st.sampled_from(["exact", "exact", "double", "short", "none"]))
+    @rule(parent=PARENT, course=COURSE, lessons=LESSONS,
+          approval=st.sampled_from(["exact", "exact", "double", "short", "none"]))
     def parent_enrols(self, parent, course, lessons, approval):
         self.do_enrol(PARENT_NAMES[parent], course, lessons, approval)
 
@@ -373,7 +377,8 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
         """Any ids in any order (mostly the class's, or any: other courses', unknown ones), some repeated,
         sometimes by the wrong caller."""
         school = COURSES[course].school if course in COURSES else SCHOOLS[0]
-        actor = {"own": school, "other": SCHOOLS[1] if school == SCHOOLS[0] else SCHOOLS[0], "parent": PARENT_NAMES[0]}[caller]
+        actor = {"own": school, "other": SCHOOLS[1] if school == SCHOOLS[0] else SCHOOLS[0],
+                 "parent": PARENT_NAMES[0]}[caller]
         pool = [o.id for o in self.m.orders.values() if o.course == course] if in_class else None
         ids = [self.order_id(p, pool) for p in picks]
         self.do_record_lesson(actor, course, self.with_repeats(ids, repeats))
@@ -516,7 +521,8 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
         self.do_announce_closure(who)
 
     @precondition(lambda self: any(o.recorded for o in self.m.orders.values()))  # mid-term
-    @rule(who=st.sampled_from([*SCHOOLS, OUTSIDER]), caller=st.sampled_from([REGULATOR, REGULATOR, REGULATOR, SCHOOLS[0]]))
+    @rule(who=st.sampled_from([*SCHOOLS, OUTSIDER]),
+          caller=st.sampled_from([REGULATOR, REGULATOR, REGULATOR, SCHOOLS[0]]))
     def regulator_freezes_a_school(self, who, caller):
         self.do_freeze(caller, who)
 

@@ -350,7 +350,8 @@ class Model:
             if o.status == ACTIVE:
                 o.status = REFUNDED if o.pending == 0 else CANCELLED
             self.refund(o, amount)
-            events.append(("OrderRefunded", {"orderId": o.id, "parent": self.addr[name], "refundFen": amount, "unconsumedFen": amount}))
+            events.append(("OrderRefunded", {"orderId": o.id, "parent": self.addr[name], "refundFen": amount,
+                                             "unconsumedFen": amount}))
         held = self.held_of(name) if name in PARENTS else 0
         if held:  # lessons inside a dispute window, or disputed, stay held: the token refuses
             raise Revert("ECNY_WalletHasEarmarks", wallet=self.addr[name], controller=self.escrow, amountFen=held)
@@ -375,7 +376,8 @@ class Model:
         self.wallets[o.spec.school].free += amount
         self.wallets[o.spec.school].received += amount
         self.wallets[o.parent].released_from += amount
-        events.append(("LessonsReleased", {"orderId": o.id, "lessons": lessons, "amountFen": amount, "lessonsReleased": o.released}))
+        events.append(("LessonsReleased", {"orderId": o.id, "lessons": lessons, "amountFen": amount,
+                                           "lessonsReleased": o.released}))
         return amount
 
     def refund(self, o: MOrder, amount: int) -> None:
@@ -431,7 +433,8 @@ class Model:
         oid = len(self.orders) + 1
         pace_base = min(lessons_due(c, now) + left, MAX_PACE)
         self.orders[oid] = MOrder(oid, p, course, lessons, pace_base, now)
-        return [("OrderPlaced", {"orderId": oid, "parent": self.addr[p], "courseId": course, "lessons": lessons, "feeFen": fee})]
+        return [("OrderPlaced", {"orderId": oid, "parent": self.addr[p], "courseId": course, "lessons": lessons,
+                                 "feeFen": fee})]
 
     def lesson_skip(self, course: int, oid: int, due: int, seen: set[int]) -> int | None:
         """Why order `oid` cannot take the class's lesson now (PrepaidBase._skipsLesson), or None; marks
@@ -485,7 +488,8 @@ class Model:
             o.held.append(now)
             o.recorded += 1
             number = o.released + o.pending + o.returned  # returned: refunded in disputes while active
-            events.append(("LessonRecorded", {"orderId": oid, "lessonNumber": number, "releasableAt": now + self.window}))
+            events.append(("LessonRecorded", {"orderId": oid, "lessonNumber": number,
+                                              "releasableAt": now + self.window}))
         if paid_out and not self.wallets[c.school].open:
             raise Revert("ECNY_WalletNotOpen")  # the payout to a school that closed its wallet
         return events
@@ -501,7 +505,8 @@ class Model:
             o = self.orders.get(oid)
             matured = o.matured(now, self.window) if o is not None and o.course == course else 0
             if matured == 0:
-                reason = NOT_IN_COURSE if o is None or o.course != course else (DISPUTED if o.disputed else NOTHING_LEFT)
+                reason = (NOT_IN_COURSE if o is None or o.course != course
+                          else DISPUTED if o.disputed else NOTHING_LEFT)
                 events.append(skip(oid, reason))
                 continue
             paid_out += self.release(o, matured, events)
@@ -524,7 +529,8 @@ class Model:
         o.returned += unused
         o.status = CANCELLED
         self.refund(o, owed)
-        return [("OrderCancelled", {"orderId": oid, "parent": self.addr[actor], "refundFen": owed, "lessonsUnused": unused})]
+        return [("OrderCancelled", {"orderId": oid, "parent": self.addr[actor], "refundFen": owed,
+                                    "lessonsUnused": unused})]
 
     def dispute(self, actor: str, oid: int, now: int) -> list:
         o = self.orders.get(oid)
@@ -570,7 +576,8 @@ class Model:
             o.returned += lessons
             self.refund(o, amount)
         self.complete_if_settled(o)
-        return [("DisputeResolved", {"orderId": oid, "releasedToInstitution": to_school, "lessons": lessons, "amountFen": amount})]
+        return [("DisputeResolved", {"orderId": oid, "releasedToInstitution": to_school, "lessons": lessons,
+                                     "amountFen": amount})]
 
     def announce_closure(self, actor: str, now: int) -> list:
         inst = self.inst.get(actor)
@@ -631,7 +638,8 @@ class Model:
                 if o.status == ACTIVE:
                     o.status = REFUNDED
                 self.refund(o, amount)
-                events.append(("OrderRefunded", {"orderId": oid, "parent": self.addr[o.parent], "refundFen": amount, "unconsumedFen": amount}))
+                events.append(("OrderRefunded", {"orderId": oid, "parent": self.addr[o.parent], "refundFen": amount,
+                                                 "unconsumedFen": amount}))
             elif matured == 0:
                 events.append(skip(oid, NOT_ACTIVE))
         return events
