@@ -34,7 +34,7 @@ def check(
     from ecny_sim.chain import user_contracts
     from ecny_sim.chain.compiler import CompilerError, ensure_fresh
     from ecny_sim.conformance.check import check_deploys, run_check
-    from ecny_sim.run.engine import EXIT_INVARIANT
+    from ecny_sim.run.engine import EXIT_INTERRUPTED, EXIT_INVARIANT
 
     console = Console(highlight=False, soft_wrap=True)
     out_dir = out or Path("runs") / f"check-{directory.resolve().name}"
@@ -50,6 +50,8 @@ def check(
         report = run_check(build, deep=deep, progress=lambda step: console.print(f"  … {step}"))
     except CompilerError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written", code=EXIT_INTERRUPTED)
     _print(console, report)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = report.to_json()
