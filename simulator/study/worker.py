@@ -9,10 +9,12 @@ way is a row too: its outcome and the reason.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import shutil
+import signal
 import socket
 import time
 from pathlib import Path
@@ -55,7 +57,11 @@ def _scenario(name: str) -> Any:
 
 def warm_up() -> int:
     """Imports what a run needs (the chain's libraries take seconds), once per worker as the cluster starts, so
-    that no point's time includes it. Returns the worker's process id."""
+    that no point's time includes it; and leaves Ctrl-C to the sweep's own process (a terminal sends it to every
+    process of the group: the sweep stops the cluster in order, instead of each worker dying with a traceback).
+    Returns the worker's process id."""
+    with contextlib.suppress(ValueError):  # not the process's main thread: nothing to change there
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ..chain.pyevm import PyEVMBackend
     from ..pilot import run_scenario
 
