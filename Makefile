@@ -24,7 +24,7 @@ PROVE_VENV := .venv-prove
 PROVE_REQ := tools/prove/requirements.txt
 PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full bench-scale compile solc audit prove prove-fast
+.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full bench-scale bench-memory compile solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
@@ -106,6 +106,11 @@ bench-full: artifacts
 # process): time and peak memory, benchmarks/RESULTS_SCALE.md and scale.png. About 15 minutes on 2 cores.
 bench-scale: artifacts
 	$(VPY) -m benchmarks.scale
+
+# Does py-evm's memory grow with transactions or only with the state? 10,000 / 20,000 / 40,000 payments among
+# 1,000 wallets, database swept and kept whole, each in its own process (about 25 min): RESULTS_MEMORY.md.
+bench-memory: artifacts
+	$(VPY) -m benchmarks.memory
 
 # A sweep on Dask against the same runs one after another (benchmarks/sweep.py): the cluster's start, the speed-up
 # of 2 workers and the sweep's overhead per run; benchmarks/RESULTS_SWEEP.md. About 4 minutes on 2 cores.
