@@ -24,7 +24,8 @@ PROVE_VENV := .venv-prove
 PROVE_REQ := tools/prove/requirements.txt
 PROVE_STAMP := $(PROVE_VENV)/.ecny-installed-$(call hash_of,$(PROVE_REQ))
 
-.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full bench-scale bench-memory compile solc audit prove prove-fast
+.PHONY: venv fonts artifacts catalogs demo test test-slow test-deep bench bench-full bench-scale bench-memory compile \
+	solc audit prove prove-fast
 
 venv: $(VENV_STAMP)
 
