@@ -102,7 +102,7 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
                                        dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster, set_as_default=False)
         try:
-            client.run(warm_up)
+            client.run(warm_up, cluster is not None)  # a user's own workers keep their Ctrl-C
         except Exception as exc:  # noqa: BLE001 - a user's workers without ecny-sim, say
             raise BadInput(f"the Dask workers cannot run ecny-sim's points: {type(exc).__name__}: "
                            f"{cut(' '.join(str(exc).split()), 120)}") from None

@@ -55,13 +55,14 @@ def _scenario(name: str) -> Any:
     return scenarios.load(name)
 
 
-def warm_up() -> int:
+def warm_up(ours: bool = False) -> int:
     """Imports what a run needs (the chain's libraries take seconds), once per worker as the cluster starts, so
-    that no point's time includes it; and leaves Ctrl-C to the sweep's own process (a terminal sends it to every
-    process of the group: the sweep stops the cluster in order, instead of each worker dying with a traceback).
-    Returns the worker's process id."""
-    with contextlib.suppress(ValueError):  # not the process's main thread: nothing to change there
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    that no point's time includes it. On workers of a cluster the sweep started (``ours``), it also leaves Ctrl-C
+    to the sweep's own process (a terminal sends it to every process of the group: the sweep stops the cluster
+    in order, instead of each worker dying with a traceback). Returns the worker's process id."""
+    if ours:
+        with contextlib.suppress(ValueError):  # not the process's main thread: nothing to change there
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     from ..chain.pyevm import PyEVMBackend
     from ..pilot import run_scenario
 
