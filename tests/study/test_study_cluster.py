@@ -55,3 +55,17 @@ def test_ctrl_c_stops_the_cluster_and_resume_finishes(tmp_path):
     resumed = subprocess.run([*ECNY_SIM, *args, "--resume"], capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert pq.read_table(out / "runs.parquet").column("point").to_pylist() == list(range(20))
+
+
+@pytest.mark.slow
+def test_a_scheduler_the_user_runs(tmp_path):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        runs = sweep(str(SCENARIO), {"pupils": [1, 2]}, seeds="1..2", scheduler=cluster.scheduler_address,
+                     out=tmp_path / "s", as_pandas=False)
+        assert runs.num_rows == 4 and all(runs.column("ok").to_pylist())
+        with Client(cluster.scheduler_address, set_as_default=False) as client:  # the user's cluster is still up
+            assert len(client.scheduler_info()["workers"]) == 2
+    here = sweep(str(SCENARIO), {"pupils": [1, 2]}, seeds="1..2", workers=0, out=tmp_path / "here", as_pandas=False)
+    assert without_timing(runs).equals(without_timing(here))
