@@ -57,7 +57,8 @@ def diff_runs(dir_a: str | Path, dir_b: str | Path) -> RunDiff:
         changed = _changed(sum_a.get("comparison", {}).get(model, {}), sum_b.get("comparison", {}).get(model, {}))
         if changed:
             d.comparison[model] = changed
-    for la, lb in zip(run_a.txs, run_b.txs):
+    steps_a, steps_b = run_a.steps, run_b.steps  # seeded state is compared too (its events)
+    for la, lb in zip(steps_a, steps_b):
         fields = [f for f in STEP_FIELDS if la.get(f) != lb.get(f)]
         if fields:
             d.first_divergence = {"line": la["line"], "fields": fields,
@@ -66,8 +67,8 @@ def diff_runs(dir_a: str | Path, dir_b: str | Path) -> RunDiff:
                                   "b_step": f"{lb['actor']} -> {lb['contract']}.{lb['function']}"}
             break
     else:
-        if len(run_a.txs) != len(run_b.txs):
-            shorter = min(len(run_a.txs), len(run_b.txs))
+        if len(steps_a) != len(steps_b):
+            shorter = min(len(steps_a), len(steps_b))
             d.first_divergence = {"line": shorter + 2, "fields": ["length"],
                                   "a": {"transactions": len(run_a.txs)}, "b": {"transactions": len(run_b.txs)},
                                   "a_step": "", "b_step": ""}

@@ -39,6 +39,18 @@ def test_equal_runs_have_no_differences(runs):
     assert d.same_journal and not d.params and not d.totals and not d.balances and d.first_divergence is None
 
 
+def test_seeded_state_is_compared_like_a_transaction(tmp_path):
+    s = scenarios.load("edu_city_term")
+    for name, seeded in (("seeded", True), ("sent", False)):
+        run_scenario(s, s.params({"pupils": 15, "lessons": 1, "largest_institution": 15, "seeded_wallets": seeded},
+                                 test_scale=True), seed=1, out_dir=tmp_path / name)
+    d = diff_runs(tmp_path / "seeded", tmp_path / "sent")
+    first = d.first_divergence
+    assert (first["a_step"], first["b_step"]) == ("bank -> ECNY.seed", "bank -> ECNY.openWallets")
+    assert [e["name"] for e in first["a"]["events"]] == ["WalletOpened", "Issued"] * 15
+    assert not d.totals and not d.balances  # the same money either way
+
+
 def test_cli_json_and_bad_input(runs, tmp_path):
     proc = subprocess.run([*ECNY_SIM, "diff", str(runs / "a"), str(runs / "later"), "--json"],
                           capture_output=True, text=True)
