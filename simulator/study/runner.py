@@ -186,8 +186,9 @@ def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dic
         writer.flush()
     parameters = list(scenario.params_model.model_fields)
     result = consolidate(out, parameters)
-    rows = result.to_pylist()
     measures = study.measures or default_measures(result.column_names)
+    needed = [*study.varied, "seed", "ok", *measures]  # the summary's columns only, as rows
+    rows = result.select([c for c in dict.fromkeys(needed) if c in result.column_names]).to_pylist()
     if study.sum_over:  # a city's shards, each its own chain, add up to the city
         rows = add_up(rows, study.grouped, measures)
     write_summary(out, summarise(rows, study.grouped, measures))

@@ -103,14 +103,24 @@ def column_order(rows: Sequence[dict[str, Any]], parameters: Sequence[str]) -> l
 
 
 def consolidate(folder: Path, parameters: Sequence[str]) -> Any:
-    """Writes runs.parquet and runs.csv from the parts; returns the table (pyarrow)."""
+    """Writes runs.parquet and runs.csv from the parts; returns the table (pyarrow). The parts are put together
+    as columns (no row held as a Python object), their types widened where they differ (an integer column with
+    a float in another part becomes float, an empty one takes the other's type)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    rows = read_rows(folder)
-    columns = column_order(rows, parameters)
-    table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
+    parts = [pq.read_table(part) for part in part_files(folder)]
+    try:
+        table = pa.concat_tables(parts, promote_options="permissive") if parts else pa.table({})
+        if len(set(table.column("key").to_pylist()) if table.num_rows else ()) != table.num_rows:
+            raise ValueError("a point written twice")  # the latest row of each point: the row by row way below
+        columns = column_order([dict.fromkeys(table.column_names)], parameters)
+        table = table.sort_by("point").select([c for c in columns if c in table.column_names])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, KeyError):
+        rows = read_rows(folder)
+        columns = column_order(rows, parameters)
+        table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
     folder = Path(folder)
     _write_whole(folder / "runs.parquet", lambda p: pq.write_table(table, p))
     _write_whole(folder / "runs.csv", lambda p: pacsv.write_csv(table, p))
