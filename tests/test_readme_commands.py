@@ -33,6 +33,9 @@ EXCEPTIONS = {
     "make test": "the test suite itself",
     f"{PROGRAM} compile": "rewrites the committed artifacts with solc 0.8.37 (minutes with npm's solc); "
                           "tests/chain/test_compiler.py compiles a throwaway contract and covers refusals",
+    **{f"{PROGRAM} serve {args}": "a server that runs until Ctrl+C: tests/web/ start `serve` as a process and "
+                                  "drive it over HTTP and in a browser"
+       for args in ("edu_abscond", "--host 0.0.0.0 --port 8000", "--runs runs")},
 }
 
 
