@@ -108,8 +108,8 @@ bench-full: artifacts
 bench-scale: artifacts
 	$(VPY) -m benchmarks.scale
 
-# Does py-evm's memory grow with transactions or only with the state? 10,000 / 20,000 / 40,000 payments among
-# 1,000 wallets, database swept and kept whole, each in its own process (about 25 min): RESULTS_MEMORY.md.
+# Does py-evm's memory grow with transactions or only with the state? 4,000 / 8,000 / 16,000 payments among
+# 1,000 wallets, database swept and kept whole, each in its own process (about 12 min): RESULTS_MEMORY.md.
 bench-memory: artifacts
 	$(VPY) -m benchmarks.memory
 
