@@ -4,6 +4,8 @@ full run on its own fresh chain, on Dask; one row per run in DIR/runs.parquet an
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -56,6 +58,8 @@ def sweep(
         study = build(Path(name) if name.endswith(".toml") else name, grid=grid or [], fixed=set_ or [],
                       seeds=seeds, test_scale=test_scale, draw=draw or [], draws=draws)
         user = user_contracts.build(contracts).header() if contracts is not None else None
+        if user:  # a resumed sweep must run with the same contracts
+            study.contracts = hashlib.sha256(json.dumps(user, sort_keys=True).encode()).hexdigest()[:16]
         tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
         for task in tasks:  # each worker deploys the same bytecode (the build travels with the task)
             task["contracts"] = user

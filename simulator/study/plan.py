@@ -139,6 +139,7 @@ class Study:
     draw: dict[str, tuple[int, int]] = field(default_factory=dict)  # parameter -> (low, high): random draws
     draws: int = 0  # how many draws of the `draw` parameters, each crossed with every grid combination
     sum_over: list[str] = field(default_factory=list)  # grid names whose runs add up to one (a city's shards)
+    contracts: str = ""  # the digest of a user's contracts the points run with (`--contracts`), or empty
 
     @classmethod
     def build(cls, scenario: str, *, grid: Sequence[str] = (), fixed: Sequence[str] = (), seeds: str | None = None,
@@ -280,4 +281,5 @@ class Study:
                 "seeds": self.seeds, "test_scale": self.test_scale, "title": self.title,
                 "description": self.description, "measures": self.measures, "sources": self.sources,
                 "draw": {n: list(b) for n, b in self.draw.items()}, "draws": self.draws, "varied": self.varied,
-                "sum_over": self.sum_over, "grouped": self.grouped}
+                "sum_over": self.sum_over, "grouped": self.grouped,
+                **({"contracts": self.contracts} if self.contracts else {})}

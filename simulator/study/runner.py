@@ -152,7 +152,7 @@ def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool) -> tu
                            "choose another folder")
         if held != described:
             raise BadInput(f"--out {cut(str(out), 80)} holds a different study; --resume continues the same study "
-                           "only (scenario, grid, fixed values, seeds, test scale and --keep-journals)")
+                           "only (scenario, grid, fixed values, seeds, test scale, --keep-journals and --contracts)")
     done = done_keys(out) if held is not None else set()
     tasks = []
     already = 0

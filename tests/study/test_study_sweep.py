@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -105,6 +106,17 @@ def test_no_sweep_when_the_scheduler_does_not_answer(tmp_path, monkeypatch):
     with pytest.raises(BadInput, match="--scheduler tcp://127.0.0.1:9 does not answer"):
         sweep(str(SCENARIO), {"pupils": [1]}, scheduler="tcp://127.0.0.1:9", out=tmp_path / "s")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.slow
+def test_resume_needs_the_same_contracts(tmp_path):
+    """A sweep run with a user's contracts (`--contracts`) resumes only with the same contracts."""
+    contracts = Path(__file__).resolve().parents[2] / "examples" / "parent-confirmed-escrow"
+    args = ["sweep", str(SCENARIO), "--workers", "0", "--out", str(tmp_path / "s")]
+    assert cli(*args, "--contracts", str(contracts)).returncode == 0
+    again = cli(*args, "--resume")
+    assert again.returncode == 2 and "holds a different study" in again.stderr
+    assert cli(*args, "--resume", "--contracts", str(contracts)).returncode == 0
 
 
 if __name__ == "__main__":  # pragma: no cover
