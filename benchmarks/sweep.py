@@ -10,7 +10,8 @@ Three ways of running the same N points (seeds 1..N of one scenario's defaults):
 - `sweep` on a LocalCluster of 2 workers (this machine's cores).
 Figures: the cluster's start and stop (paid once per sweep), the runs' wall time, the speed-up of 2 workers over
 one process, and the per-run overhead of the sweep (1 worker against one process, divided by N) as a share of a
-run. The machine's load is measured too (1-minute load average before and after, and the share of both cores
+run, in wall time and in CPU time (a run's own process's, which a busy machine does not inflate). The machine's
+load is measured too (1-minute load average before and after, and the share of both cores
 busy during each phase, from /proc/stat): the figures mean little on a busy machine, and say so.
 Results: benchmarks/RESULTS_SWEEP.md.
 """
@@ -40,14 +41,15 @@ from ecny_sim.run import scenario as scenarios
 name, runs, test_scale = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 s = scenarios.load(name)
 params = s.params(test_scale=test_scale)
-times = []
+times, cpu = [], []
 began = time.perf_counter()
 for seed in range(1, runs + 1):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = run_scenario(s, params, seed, None)
     assert result.outcome == "ok", result.message
     times.append(time.perf_counter() - t0)
-print(json.dumps({"total_s": time.perf_counter() - began, "run_s": times}))
+    cpu.append(time.process_time() - c0)
+print(json.dumps({"total_s": time.perf_counter() - began, "run_s": times, "cpu_s": cpu}))
 """
 
 
@@ -100,7 +102,7 @@ def on_cluster(scenario: str, runs: int, test_scale: bool, workers: int) -> dict
         rows = result.to_pylist()
     assert all(r["ok"] for r in rows), [r["message"] for r in rows if not r["ok"]]
     return {"start_s": start.seconds, "runs_s": running.seconds, "stop_s": stop.seconds, "busy": running.busy,
-            "run_s": [r["run_seconds"] for r in rows],
+            "run_s": [r["run_seconds"] for r in rows], "cpu_s": [r["cpu_seconds"] for r in rows],
             "outside_s": running.seconds - sum(r["run_seconds"] for r in rows)}
 
 
@@ -122,6 +124,9 @@ def measure(scenario: str, runs: int, test_scale: bool) -> dict[str, Any]:
         "speedup_2_workers": round(one["total_s"] / w2["runs_s"], 2),
         "speedup_2_workers_with_start": round(one["total_s"] / (w2["start_s"] + w2["runs_s"] + w2["stop_s"]), 2),
         "dispatch_per_run_s": round(w1["outside_s"] / runs, 3),
+        "run_cpu_mean_s": round(sum(one["cpu_s"]) / runs, 3),
+        "w1_run_cpu_mean_s": round(sum(w1["cpu_s"]) / runs, 3),
+        "cpu_overhead_share": round(sum(w1["cpu_s"]) / sum(one["cpu_s"]) - 1, 4),
         "overhead_per_run_s": round(overhead, 3), "overhead_share": round(overhead / per_run, 4),
         "overhead_with_start_share": round((overhead + (w1["start_s"] + w1["stop_s"]) / runs) / per_run, 4),
     }
@@ -154,6 +159,9 @@ def write_results(figures: dict[str, Any], path: Path) -> None:
         f"{f['overhead_share']:.1%} of a run** ({f['overhead_with_start_share']:.1%} with the cluster's start and "
         f"stop shared over the runs), of which {f['dispatch_per_run_s']} s outside the runs themselves (Dask's "
         "dispatch, the row, the parquet part); aim <= 5 %.",
+        f"- in CPU time, which other people's work on the machine does not inflate: a run takes "
+        f"{f['run_cpu_mean_s']} s of CPU in one process and {f['w1_run_cpu_mean_s']} s in a sweep's worker "
+        f"(**{f['cpu_overhead_share']:+.1%}**).",
         "",
         "```json",
         json.dumps(figures, indent=2, sort_keys=True),

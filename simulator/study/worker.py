@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 #: Columns that differ from one execution of the same study to another: left out when tables are compared.
-TIMING_COLUMNS = ("run_seconds", "worker")
+TIMING_COLUMNS = ("run_seconds", "cpu_seconds", "worker")
 #: Summary entries that are not figures of the run, or are already columns of their own.
 NOT_FIGURES = frozenset({"scenario", "title", "params", "seed", "outcome", "message", "journal_sha256"})
 #: Per-wallet balances: one column per wallet would make a city's table 100,000 columns wide. A kept journal's
@@ -78,7 +78,7 @@ def journal_folder(index: int) -> str:
 def run_point(task: dict[str, Any]) -> dict[str, Any]:
     """Runs ``task`` (scenario, values, seed, test_scale, index, key, and ``keep`` = the sweep's folder when
     journals are kept) and returns its row. Never raises for a failed run: the row says what went wrong."""
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     row: dict[str, Any] = {"point": task["index"], "key": task["key"], **task["values"], "seed": task["seed"]}
     journal = ""
     try:
@@ -105,6 +105,7 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
                    failed_invariants="[]")
     row["journal"] = journal
     row["run_seconds"] = round(time.perf_counter() - began, 3)
+    row["cpu_seconds"] = round(time.process_time() - cpu, 3)  # this process's CPU: what a busy machine does not add
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     return row
 
@@ -113,4 +114,4 @@ def failed_row(task: dict[str, Any], outcome: str, message: str) -> dict[str, An
     """The row of a point whose run never returned (its worker was lost, say)."""
     return {"point": task["index"], "key": task["key"], **task["values"], "seed": task["seed"], "ok": False,
             "outcome": outcome, "message": " ".join(message.split())[:500], "failed_invariants": "[]",
-            "journal": "", "run_seconds": None, "worker": ""}
+            "journal": "", "run_seconds": None, "cpu_seconds": None, "worker": ""}
