@@ -31,9 +31,9 @@ from ..show.narration import Narrator, languages
 
 #: ECNY events that move money in wallets they do not name: every wallet is read again after them.
 BULK_EVENTS = frozenset({"EarmarksReleased", "AllEarmarksEnded"})
-#: Past this many orders under one contract, the regulator's view stops listing disputed orders one by one.
-MAX_ORDERS_LISTED = 500
 ACTIONS = ("freeze", "refund", "dispute")
+#: Events after which an order may have come into or out of dispute (its state is read again).
+DISPUTE_EVENTS = frozenset({"LessonsDisputed", "DisputeResolved", "OrderRefunded", "OrderCancelled"})
 
 
 class RunStopped(Exception):
@@ -106,6 +106,10 @@ class LiveRun:
         self._institutions: dict[tuple[str, str], str] = {}  # (contract, address) -> name
         self._course_of: dict[tuple[str, int], str] = {}  # (contract, course id) -> institution address
         self._orders: dict[str, dict[int, str]] = {}  # contract -> order id -> course's institution address
+        self._disputed: dict[str, set[int]] = {}  # contract -> orders held in dispute
+        self._dirty: set[str] = set()  # wallets (addresses) to read again
+        self._regulator_dirty = False
+        self._next_read = 0.0  # monotonic time of the next read at full speed
         self._alerts = 0
         self._told: dict[str, int] = {}  # language -> sentences of its narrator already published
         self.thread = threading.Thread(target=self._run, name=f"live-{scenario.name}", daemon=True)
@@ -210,6 +214,8 @@ class LiveRun:
     def _summarise(self, sim: Simulation, outcome: str) -> dict[str, Any]:
         """The pilots' summary; once the regulator intervened, the script's own checks are reported beside the
         invariants, not enforced (the money invariants still are)."""
+        if self._dirty or self._regulator_dirty:  # the last reads, while the chain is still open
+            self.publish("read", **self._read())
         summary = build_summary(sim, outcome)
         if sim.interventions:
             summary["story_checks"] = {name: summary["invariants"].pop(name) for name in sim.checks
@@ -303,16 +309,16 @@ class LiveRun:
         if result.status == 0 and result.error is not None:
             error = f"{result.error.name}({format_args(result.error.args or {}, label)})"
         self._learn(record)
+        self._mark(record)
         entry = {
             "time": format_beijing(result.timestamp)[:16], "block": result.block_number, "actor": record.actor,
             "contract": record.contract, "function": record.function, "status": result.status,
             "events": events, "error": error, "sentences": sentences, "story": story,
-            "intervention": self._acting is not None, "wallets": self._wallet_changes(record),
+            "intervention": self._acting is not None, "wallets": {},
         }
-        entry.update(self._conservation(record))
-        regulator = self._regulator_view(record)
-        if regulator is not None:
-            entry["regulator"] = regulator
+        if (self._acting is not None or self.state != "playing" or (story and self.speed_ms >= 50)
+                or time.monotonic() >= self._next_read):
+            entry.update(self._read())
         alerts = getattr(getattr(sim, "alerts", None), "alerts", [])
         if len(alerts) > self._alerts:
             entry["alerts"] = alerts[self._alerts:]
@@ -333,6 +339,7 @@ class LiveRun:
     def _learn(self, record: Any) -> None:
         """Wallets, institutions, courses and orders, from the transaction's events."""
         chain = self.sim.chain
+        prepaid = {p.label for p in self.sim.prepaid}
         for ev in record.result.events:
             a = ev.args
             if ev.name == "WalletOpened":
@@ -344,54 +351,59 @@ class LiveRun:
             elif ev.name == "OrderPlaced":
                 school = self._course_of.get((ev.contract, a["courseId"]), "")
                 self._orders.setdefault(ev.contract, {})[a["orderId"]] = school
+            elif ev.name in DISPUTE_EVENTS and ev.contract in prepaid:  # one read: is it disputed now?
+                state = ORDER_STATES[chain.call(ev.contract, "orderStateOf", a["orderId"])]
+                held = self._disputed.setdefault(ev.contract, set())
+                (held.add if state == "Disputed" else held.discard)(a["orderId"])
 
-    def _wallet_changes(self, record: Any) -> dict[str, list[int]]:
-        """Free and locked fen of every wallet this transaction may have changed (all of them after a bulk
-        release), as far as they changed since last shown."""
-        token = self.sim.deployments.get("ECNY")
+    def _mark(self, record: Any) -> None:
+        """Which wallets this transaction may have changed (all of them after a bulk release), and whether it
+        concerns a supervision contract: read at the next ``_read``."""
         money = [ev for ev in record.result.events if ev.contract == "ECNY"]
-        if token is None or not money:
-            return {}
         if any(ev.name in BULK_EVENTS for ev in money):
-            touched = list(self._wallets)
+            self._dirty.update(self._wallets)
         else:
-            touched = [str(v).lower() for ev in money for v in ev.args.values()
-                       if isinstance(v, str) and str(v).lower() in self._wallets]
-        changes = {}
-        for address in dict.fromkeys(touched):
-            name = self._wallets[address]
-            balance = self.sim.chain.call(token, "balanceOf", address)
-            free = self.sim.chain.call(token, "freeBalanceOf", address)
-            if self._shown.get(name) != (free, balance - free):
-                self._shown[name] = (free, balance - free)
-                changes[name] = [free, balance - free]
-        return changes
+            self._dirty.update(str(v).lower() for ev in money for v in ev.args.values()
+                               if isinstance(v, str) and str(v).lower() in self._wallets)
+        labels = {p.label for p in self.sim.prepaid}
+        if record.contract in labels or any(ev.contract in labels for ev in record.result.events):
+            self._regulator_dirty = True
 
-    def _conservation(self, record: Any) -> dict[str, Any]:
-        """Supply = the sum of the wallets shown, checked after each transaction that moves money."""
+    def _read(self) -> dict[str, Any]:
+        """Reads the chain for what changed since the last read: wallets' free and locked fen (those that changed
+        since last shown), supply = the sum of the wallets, the regulator's view. Reads cost (a call each): when
+        the run plays at full speed they are spaced out, at most a third of the run's time; at a classroom's
+        speed, when paused or stepping, and after an action, every step is read."""
+        began = time.monotonic()
+        out: dict[str, Any] = {"wallets": {}}
         token = self.sim.deployments.get("ECNY")
-        if token is None or not any(ev.contract == "ECNY" for ev in record.result.events):
-            return {}
-        supply = self.sim.chain.call(token, "totalSupply")
-        held = sum(free + locked for free, locked in self._shown.values())
-        return {"supply_fen": supply, "conserved": supply == held}
+        if token is not None and self._dirty:
+            for address in [a for a in self._wallets if a in self._dirty]:  # in opening order
+                name = self._wallets[address]
+                balance = self.sim.chain.call(token, "balanceOf", address)
+                free = self.sim.chain.call(token, "freeBalanceOf", address)
+                if self._shown.get(name) != (free, balance - free):
+                    self._shown[name] = (free, balance - free)
+                    out["wallets"][name] = [free, balance - free]
+            self._dirty.clear()
+            supply = self.sim.chain.call(token, "totalSupply")
+            out.update(supply_fen=supply, conserved=supply == sum(f + locked for f, locked in self._shown.values()))
+        if self._regulator_dirty:
+            out["regulator"] = self._regulator_view()
+            self._regulator_dirty = False
+        self._next_read = time.monotonic() + max(0.2, 2 * (time.monotonic() - began))
+        return out
 
-    def _regulator_view(self, record: Any) -> list[dict[str, Any]] | None:
-        """Each institution's status, supervised balance and disputed orders, after a transaction of a
-        supervision contract."""
+    def _regulator_view(self) -> list[dict[str, Any]]:
+        """Each institution's status, supervised balance and disputed orders."""
         sim = self.sim
-        labels = {p.label for p in sim.prepaid}
-        if not any(ev.contract in labels for ev in record.result.events) and record.contract not in labels:
-            return None
         rows = []
         for (contract, address), name in self._institutions.items():
             prepaid = next((p for p in sim.prepaid if p.label == contract), None)
             if prepaid is None:
                 continue
             orders = [i for i, school in self._orders.get(contract, {}).items() if school == address]
-            disputed = []
-            if prepaid.model == "escrow" and len(orders) <= MAX_ORDERS_LISTED:
-                disputed = [i for i in orders if ORDER_STATES[prepaid.call("orderStateOf", i)] == "Disputed"]
+            disputed = sorted(i for i in self._disputed.get(contract, ()) if self._orders[contract].get(i) == address)
             rows.append({
                 "contract": contract, "model": prepaid.model, "institution": name,
                 "status": INSTITUTION_STATES[prepaid.call("institutionStatusOf", address)],

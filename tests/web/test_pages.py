@@ -130,6 +130,7 @@ def test_pause_step_and_switch_language(pages, served):
     chinese = page.locator("#narration li").all_text_contents()
     assert len(chinese) == len(english) and chinese != english
     assert all(re.search(r"[\u4e00-\u9fff]", line) for line in chinese[-3:])
+    assert page.text_content("#wallets-box h2") == "钱包" and page.text_content("#step") == "单步"
     entries = served.snapshot()
     zh = [s for e in entries if e["kind"] == "step" for s in e["sentences"]["zh"]]
     assert [line.split(" ", 2)[2] for line in chinese[-len(zh):]] == zh[-len(chinese):]
@@ -153,6 +154,7 @@ def test_the_regulator_freezes_a_school_and_sees_the_refund_land(pages, served):
     assert viewer.locator("button[data-action]").count() == 0  # viewers only watch
     row.locator('button[data-action="freeze"]').click()
     page.wait_for_selector('#institutions tr[data-contract="escrow"][data-status="Frozen"]')
+    assert row.locator('button[data-action="freeze"]').count() == 0
     page.locator('#institutions tr[data-contract="escrow"] button[data-action="refund"]').click()
     page.wait_for_selector('#institutions tr[data-contract="escrow"][data-supervised="0"]')
     page.locator("#narration li", has_text="parent:esc-001 gets").first.wait_for()

@@ -75,11 +75,11 @@ def test_a_run_played_by_serve_is_the_run_that_run_makes(tmp_path):
     end = entries[-1]
     assert end["outcome"] == "ok" and end["invariants"] == summary["invariants"]
     shown: dict[str, list[int]] = {}
-    for e in steps:
-        shown.update(e["wallets"])
+    for e in entries:
+        shown.update(e.get("wallets", {}))
     for name, balance in summary["balances_fen"].items():
         assert sum(shown.get(name, [0, 0])) == balance, name
-    assert all(e["conserved"] for e in steps if "conserved" in e)
+    assert all(e["conserved"] for e in entries if "conserved" in e)
 
 
 def test_the_token_guards_starting_playing_and_acting_and_a_refused_parameter_is_named(tmp_path):

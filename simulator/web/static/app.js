@@ -43,10 +43,10 @@ async function api(path, body) {
 async function setLanguage(code) {
   lang = code;
   localStorage.setItem("ecny-lang", code);
-  document.documentElement.lang = code;
   words = (await api(`/api/words?lang=${encodeURIComponent(code)}`)).data;
   for (const node of document.querySelectorAll("[data-w]")) node.textContent = w(node.dataset.w);
   if (view) view.redraw();
+  document.documentElement.lang = code;  // last: the page is in this language now
 }
 
 // ---------------------------------------------------------------- the live run (classroom and regulator)
@@ -94,8 +94,8 @@ class LiveView {
     if (entry.kind === "control") this.state = entry.state;
     if (entry.kind === "action") this.actions.push(entry);
     if (entry.kind === "end") { this.end = entry; this.state = "finished"; }
-    if (entry.kind !== "step") return;
-    this.last = entry;
+    if (entry.kind !== "step" && entry.kind !== "read") return;
+    if (entry.kind === "step") this.last = entry;
     for (const [name, pair] of Object.entries(entry.wallets || {})) this.wallets.set(name, pair);
     if (entry.regulator) this.regulator = entry.regulator;
     if (entry.alerts) this.alerts.push(...entry.alerts);
@@ -206,8 +206,10 @@ class LiveView {
       const actions = el("td", {class: "owner-only"});
       actions.hidden = !owner;
       if (owner && this.state !== "finished") {
-        actions.append(button(w("freeze"), {kind: "freeze", contract: row.contract, institution: row.institution}),
-                       button(w("refund_run"), {kind: "refund", contract: row.contract, institution: row.institution}));
+        if (row.status !== "Frozen") {
+          actions.append(button(w("freeze"), {kind: "freeze", contract: row.contract, institution: row.institution}));
+        }
+        actions.append(button(w("refund_run"), {kind: "refund", contract: row.contract, institution: row.institution}));
       }
       return el("tr", {"data-institution": row.institution, "data-contract": row.contract,
                        "data-supervised": row.supervised_fen, "data-status": row.status},
