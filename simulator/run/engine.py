@@ -276,7 +276,7 @@ class Simulation:
 
 @dataclass
 class RunResult:
-    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error" | "chain_failed"
+    outcome: str  # "ok" | "invariant_failed" | "unexpected_revert" | "scenario_error" | "chain_failed" | "intervened"
     exit_code: int
     summary: dict[str, Any]
     message: str = ""
@@ -341,12 +341,14 @@ def run_scenario(scenario: Scenario, params: ScenarioParams, seed: int, out_dir:
         if outcome == "ok" and failed:
             outcome = "invariant_failed"
             message = "invariant failed: " + ", ".join(failed)
+        if outcome == "ok" and getattr(sim, "interventions", None):  # the regulator acted during the run (serve)
+            outcome = "intervened"
         summary["outcome"] = outcome
         if message:
             summary["message"] = message
         exit_code = {"ok": EXIT_OK, "invariant_failed": EXIT_INVARIANT, "scenario_error": EXIT_SCRIPT,
                      "chain_failed": EXIT_CHAIN,
-                     "unexpected_revert": EXIT_REVERT}[outcome]
+                     "unexpected_revert": EXIT_REVERT, "intervened": EXIT_OK}[outcome]
         if journal is not None:
             summary[SUMMARY_JOURNAL_FIELD] = journal.end(
                 summary=summary, outcome=outcome, message=message, final_state_hash=summary["final_state_hash"],
