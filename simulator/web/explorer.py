@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..chain.actors import Actors
 from ..chain.clock import format_beijing
 from ..read.inspect import inspect_run
 from ..run.journal_reader import read_journal
@@ -58,6 +59,19 @@ class Explorer:
     @staticmethod
     def _read(folder: Path) -> dict[str, Any]:
         run = read_journal(folder)
+        actors = Actors(run.header["seed"])  # the run's keys: its actors' addresses, named again
+        summary = run.summary() or {}
+        names = {t["actor"] for t in run.txs} | set(summary.get("balances_fen", {}))
+        known = {actors.address_of(name).lower(): name for name in names}
+
+        def named(value: Any) -> Any:
+            if isinstance(value, str):
+                return known.get(value.lower(), value)
+            if isinstance(value, list):
+                return [named(v) for v in value]
+            if isinstance(value, dict):
+                return {k: named(v) for k, v in value.items()}
+            return value
         blocks: dict[int, dict[str, Any]] = {}
         txs = []
         for t in run.txs:
@@ -68,16 +82,17 @@ class Explorer:
             error = t.get("error")
             txs.append({
                 "line": t["line"], "block": t["block"], "time": format_beijing(t["timestamp"]), "actor": t["actor"],
-                "contract": t["contract"], "function": t["function"], "args": t["args"], "status": t["status"],
+                "contract": t["contract"], "function": t["function"], "args": named(t["args"]), "status": t["status"],
                 "gas_used": t["gas_used"], "tx_hash": t.get("tx_hash"),
-                "events": [{"contract": e["contract"], "name": e["name"], "args": e["args"]} for e in t["events"]],
-                "error": None if not error else {"name": error.get("name"), "args": error.get("args")},
+                "events": [{"contract": e["contract"], "name": e["name"], "args": named(e["args"])}
+                           for e in t["events"]],
+                "error": None if not error else {"name": error.get("name"), "args": named(error.get("args"))},
             })
         view = inspect_run(folder)
         return {
             "name": folder.name, "scenario": run.header["scenario"], "seed": run.header["seed"],
             "params": run.header.get("params", {}), "complete": run.complete,
-            "outcome": (run.end or {}).get("outcome"), "summary": run.summary(),
+            "outcome": (run.end or {}).get("outcome"), "summary": summary,
             "blocks": list(blocks.values()), "transactions": txs,
             "institutions": view["institutions"], "campaigns": view["campaigns"], "actors": view["actors"],
         }
