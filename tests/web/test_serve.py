@@ -161,3 +161,34 @@ def test_ctrl_c_stops_uvicorn_with_a_run_and_a_viewer_going(tmp_path):
         finally:
             viewer.kill()
             viewer.wait()
+
+
+@pytest.mark.slow
+def test_the_regulator_decides_a_dispute_and_the_scripts_own_checks_are_reported(tmp_path):
+    """edu_dispute stepped until parent:alice's order is held in dispute: the regulator upholds it from the page;
+    the script, which meant to decide it itself, stops there (reported), its checks so far are reported beside
+    the invariants, and the run ends intervened with every money invariant held."""
+    with serve(tmp_path) as served:
+        out_dir = Path(served.start("edu_dispute", paused=True)["out_dir"])
+
+        def disputed(entries):
+            rows = [e["regulator"] for e in entries if "regulator" in e]
+            return rows and rows[-1][0]["disputed"]
+
+        order = disputed(served.step_until(disputed))[0]
+        status, decided = served.request("/api/act", {"kind": "dispute", "contract": "escrow", "order_id": order,
+                                                      "release": False})
+        assert status == 200 and decided["ok"] and "for the parent" in decided["message"], decided
+        status, again = served.request("/api/act", {"kind": "dispute", "contract": "escrow", "order_id": order})
+        assert status == 409 and "Prepaid_NotDisputed" in again["message"]  # refused, and recorded as refused
+        after = served.snapshot()
+        assert not [e for e in after if "regulator" in e][-1]["regulator"][0]["disputed"]
+        served.request("/api/control", {"command": "play", "speed_ms": 0})
+        end = served.stream()[-1]
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["outcome"] == end["outcome"] == "intervened"
+    assert [i["kind"] for i in summary["interventions"]] == ["dispute", "dispute"]
+    # decided before its window ended, so the script's own check fails: reported, and the run is not failed for it
+    assert summary["story_checks"] == {"a disputed lesson is held past its window": False}
+    assert "resolveDispute reverted with Prepaid_NotDisputed" in summary["after_intervention"]
+    assert all(summary["invariants"].values())
