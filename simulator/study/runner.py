@@ -89,8 +89,12 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
     try:
         # A worker holds only the point it runs (saturation 1.0: the rest wait at the scheduler), so when a point
         # takes its worker down no other point is blamed with it.
+        # A LocalCluster's workers neither sample their stacks every 10 ms nor watch the GIL every 1 ms (Dask's
+        # defaults, for its dashboard, which a sweep does not start): CPU every run would pay for.
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1,
-                              "distributed.scheduler.worker-saturation": 1.0}):
+                              "distributed.scheduler.worker-saturation": 1.0,
+                              "distributed.worker.profile.enabled": False,
+                              "distributed.admin.system-monitor.gil.enabled": False}):
             if scheduler is not None:
                 try:
                     client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
