@@ -231,6 +231,9 @@ OUTCOMES = {
     "invariant_failed": N_("an invariant failed"),
     "unexpected_revert": N_("an unexpected revert"),
     "scenario_error": N_("a scenario error"),
+    "chain_failed": N_("the chain backend failed"),
+    # a run someone acted in from `ecny-sim serve`'s regulator page, its money invariants holding
+    "intervened": N_("the regulator intervened"),
 }
 
 #: Kinds of alert (the sentences saying what happened are in words.py).
