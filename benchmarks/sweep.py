@@ -10,7 +10,7 @@ Three ways of running the same N points (seeds 1..N of one scenario's defaults):
 - `sweep` on a LocalCluster of 2 workers (this machine's cores).
 Figures: the cluster's start and stop (paid once per sweep), the runs' wall time, the speed-up of 2 workers over
 one process, and the per-run overhead of the sweep (1 worker against one process, divided by N) as a share of a
-run, in wall time and in CPU time (a run's own process's, which a busy machine does not inflate). The machine's
+run, in wall time and in CPU time (a run's own process's, which a busy machine inflates less). The machine's
 load is measured too (1-minute load average before and after, and the share of both cores
 busy during each phase, from /proc/stat): the figures mean little on a busy machine, and say so.
 Results: benchmarks/RESULTS_SWEEP.md.
@@ -159,7 +159,7 @@ def write_results(figures: dict[str, Any], path: Path) -> None:
         f"{f['overhead_share']:.1%} of a run** ({f['overhead_with_start_share']:.1%} with the cluster's start and "
         f"stop shared over the runs), of which {f['dispatch_per_run_s']} s outside the runs themselves (Dask's "
         "dispatch, the row, the parquet part); aim <= 5 %.",
-        f"- in CPU time, which other people's work on the machine does not inflate: a run takes "
+        f"- in CPU time, which other people's work on the machine inflates less than wall time: a run takes "
         f"{f['run_cpu_mean_s']} s of CPU in one process and {f['w1_run_cpu_mean_s']} s in a sweep's worker "
         f"(**{f['cpu_overhead_share']:+.1%}**).",
         "",
