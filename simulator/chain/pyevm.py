@@ -51,6 +51,19 @@ def _failure(error: BaseException | None, output: bytes) -> tuple[str, bytes]:
     return (type(error).__name__ if error is not None else "UnknownFailure"), b""
 
 
+class _WrittenSince(dict):
+    """py-evm's key-value store, noting the keys written since the last sweep (the trie nodes of intermediate
+    states that no block's root reaches are among them)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.written: set[bytes] = set()
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        super().__setitem__(key, value)
+        self.written.add(key)
+
+
 class _OpenBlock:
     """The block being built: its VM (whose state holds the transactions applied so far), the header before
     any transaction (to rebuild from), the header with their receipts, and what the sealed block will hold."""
@@ -84,7 +97,8 @@ class PyEVMBackend(Backend):
         self._tx_builder = type(self._evm.get_vm()).get_transaction_builder()
         self._open: _OpenBlock | None = None
         self._reader: tuple[tuple[int, int, bytes], Any] | None = None  # ((head, time, prevrandao), its VM)
-        self._store: dict[bytes, bytes] = self._evm.chaindb.db.wrapped_db.kv_store  # the MemoryDB's own dict
+        memory_db = self._evm.chaindb.db.wrapped_db
+        memory_db.kv_store = self._store = _WrittenSince(memory_db.kv_store)  # the MemoryDB's own dict
         self._pinned: set[bytes] = set()  # blocks a snapshot named: their states are never swept
         self.sweep_min_entries = SWEEP_MIN_ENTRIES
         self._swept_to, self._swept_size = 0, len(self._store)  # the last block swept; the entries left then
@@ -222,7 +236,11 @@ class PyEVMBackend(Backend):
                                                                                  head.block_number + 1)]
         others = [root for h in swept for root in (h.transaction_root, h.receipt_root,
                                                    getattr(h, "withdrawals_root", None)) if root is not None]
-        deleted = sweep(self._store, live, [h.state_root for h in swept[:-1]], others)
+        # the states since the last sweep, the head then included (what was live then may be dead now)
+        old_states = [chaindb.get_canonical_block_header_by_number(self._swept_to).state_root,
+                      *(h.state_root for h in swept[:-1])]
+        deleted = sweep(self._store, live, old_states, others, self._store.written)
+        self._store.written = set()
         self._reader = None
         self._swept_to, self._swept_size = head.block_number, len(self._store)
         self.swept += deleted

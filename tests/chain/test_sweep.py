@@ -12,7 +12,7 @@ import pytest
 
 from ecny_sim.chain import Chain
 from ecny_sim.chain.clock import parse_beijing
-from ecny_sim.chain.sweep import live_nodes
+from ecny_sim.chain.sweep import _is_trie_node, live_nodes
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run import scenario as scenarios
 
@@ -87,4 +87,11 @@ def test_sweeps_start_by_themselves_and_keep_the_database_near_the_live_state():
     assert backend.swept > 0
     assert all(key in backend._store for key in live)  # the head's state is whole ...
     assert len(backend._store) < 2 * max(500, len(live)) + 4 * 60  # ... and little else (headers, lookups)
+    # Swept once more, no trie node is left but the head's state: none of another block's, nor of the
+    # intermediate states py-evm computes for receipts (no root reaches those), nor a transaction's lookup.
+    chain.seal()
+    backend.sweep()
+    live = live_nodes(backend._store, [backend._evm.get_canonical_head().state_root])
+    leftovers = [k for k, v in backend._store.items() if k not in live and len(k) == 32 and _is_trie_node(v)]
+    assert leftovers == [] and not any(k.startswith(b"transaction-hash-to-block:") for k in backend._store)
     chain.close()
