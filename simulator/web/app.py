@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -32,6 +32,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
     "X-Content-Type-Options": "nosniff",
 }
+#: A run's report: its own inline style and data: images, nothing else (no script at all).
+REPORT_HEADERS = {"Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+                  "X-Content-Type-Options": "nosniff"}
 TOKEN_HEADER = "x-ecny-token"
 
 
@@ -215,6 +218,15 @@ class Server:
             return JSONResponse({"message": str(exc)}, status_code=404)
         return JSONResponse(data)
 
+    async def report(self, request: Request) -> Response:
+        """A finished run's report, its explorer page linked. The report's style is inline and its charts are
+        data: images; it runs no script."""
+        try:
+            page = self.explorer.report(request.path_params["name"])
+        except BadInput as exc:
+            return JSONResponse({"message": str(exc)}, status_code=404)
+        return HTMLResponse(page, headers=REPORT_HEADERS)
+
     def shutdown(self) -> None:
         self.closing = True
         if self.live is not None:
@@ -251,7 +263,7 @@ def build_app(config: Config) -> tuple[Starlette, Server]:
         Route("/api/scenarios/{name:path}", server.form), Route("/api/run", server.start, methods=["POST"]),
         Route("/api/control", server.control, methods=["POST"]), Route("/api/stream", server.stream),
         Route("/api/act", server.act, methods=["POST"]), Route("/api/runs", server.runs),
-        Route("/api/runs/{name}", server.run),
+        Route("/api/runs/{name}", server.run), Route("/runs/{name}/report.html", server.report),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes, lifespan=lifespan), server

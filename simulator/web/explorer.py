@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from ..chain.actors import Actors
@@ -13,6 +14,7 @@ from ..chain.clock import format_beijing
 from ..read.inspect import inspect_run
 from ..run.journal_reader import read_journal
 from ..run.scenario import BadInput, cut
+from ..show.report.page import explorer_page
 
 
 def _is_run(folder: Path) -> bool:
@@ -44,8 +46,19 @@ class Explorer:
         rows = []
         for name, folder in self._folders().items():
             if (folder / "summary.json").is_file():  # a run still going has none yet
-                rows.append({"name": name})
+                rows.append({"name": name, "report": (folder / "report.html").is_file()})
         return rows
+
+    def report(self, name: str) -> str:
+        """The run's report.html (written by `ecny-sim report`) with its explorer page linked: the report names the
+        page (``/explorer#name``) as text, for a report opened from its file; served here, it is a link."""
+        folder = self._folders().get(name)
+        if folder is None or not (folder / "report.html").is_file():
+            raise BadInput(f"no report for {cut(name)} under {cut(self.root)}: write it with "
+                           f"`ecny-sim report {cut(folder or name)}`")
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        named = explorer_page(name)
+        return page.replace(named, f'<a href="/explorer#{quote(name)}">{named}</a>')
 
     def run(self, name: str) -> dict[str, Any]:
         folder = self._folders().get(name)
@@ -54,7 +67,8 @@ class Explorer:
         with self._lock:
             if name not in self._cache:
                 self._cache[name] = self._read(folder)
-            return self._cache[name]
+            # written by `ecny-sim report` at any time: looked for on each call
+            return {**self._cache[name], "report": (folder / "report.html").is_file()}
 
     @staticmethod
     def _read(folder: Path) -> dict[str, Any]:

@@ -66,6 +66,7 @@ WORDS = {
     "language": N_("Language"),
     "more_wallets": N_("more wallets"),
     "explore_run": N_("Open this run in the explorer"),
+    "report": N_("The run's report"),
 }
 
 

@@ -189,14 +189,25 @@ def test_without_a_cjk_font_the_chinese_report_is_still_written(runs, tmp_path, 
 
 def test_the_same_run_gives_the_same_report(runs, tmp_path):
     pages = []
-    for i in range(2):
-        work = tmp_path / str(i)
-        work.mkdir()
+    for i in range(2):  # two copies in folders of the same names (the report names them: see below)
+        work = tmp_path / str(i) / "runs" / "edu_dispute-seed1"
+        work.mkdir(parents=True)
         for file in ("journal.jsonl", "summary.json"):
             (work / file).write_bytes((runs["edu_dispute"].dir / file).read_bytes())
         pages.append((write_report(work, "en").read_bytes(),
                       {p.name: p.read_bytes() for p in (work / "charts").glob("*.png")}))
     assert pages[0] == pages[1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_report_names_the_command_that_opens_the_run_in_the_explorer(runs, lang):
+    """Its folder's name and its parent's, never a path (`ecny-sim serve` links the page when it serves it)."""
+    page, directory = _report(runs, "edu_abscond", lang)
+    line = page[page.index('<p class="meta" id="open-in-explorer">'):]
+    line = line[:line.index("</p>")]
+    assert f"<code>ecny-sim serve --runs {directory.parent.name}</code>" in line
+    assert f"<code>/explorer#{directory.name}</code>" in line and "href" not in line
+    assert str(directory.parent.parent) not in page
 
 
 def test_a_run_killed_before_its_end_still_gets_a_report(runs, tmp_path):

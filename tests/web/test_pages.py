@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from browser import launch, watch  # noqa: E402
-from served import serve  # noqa: E402
+from served import ECNY_SIM, ENV, serve  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = [REPO / "test-artifacts"] + ([REPO / "docs"] if os.environ.get("ECNY_WRITE_DOCS") == "1" else [])
@@ -34,11 +35,19 @@ def served(tmp_path_factory):
         yield served
 
 
-@pytest.fixture
-def pages(browser, served):
-    """Opens pages on the served app; checks, when the test ends, that none had an error or left 127.0.0.1."""
-    opened = []
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """`ecny-sim serve --runs runs` on a finished edu_abscond run with its report, as a user makes them."""
+    where = tmp_path_factory.mktemp("finished")
+    for args in (["run", "edu_abscond", "--test-scale"], ["report", "runs/edu_abscond-seed1"]):
+        done = subprocess.run([*ECNY_SIM, *args], cwd=where, env=ENV, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    with serve(where, "--runs", str(where / "runs")) as served:
+        served.run_dir = where / "runs" / "edu_abscond-seed1"
+        yield served
 
+
+def opener(browser, served, opened):
     def open_page(path: str = "/", owner: bool = True, lang: str = "en"):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
         page = context.new_page()
@@ -46,15 +55,34 @@ def pages(browser, served):
         query = f"?token={served.token}&lang={lang}" if owner else f"?lang={lang}"
         where, _, fragment = path.lstrip("/").partition("#")
         page.goto(served.url + where + query + (f"#{fragment}" if fragment else ""))
-        opened.append((context, page, seen))
+        opened.append((context, page, seen, served))
         return page
+    return open_page
 
-    yield open_page
-    for context, page, seen in opened:
+
+def closed(opened) -> None:
+    """Closes the pages; none had an error or sent a request anywhere but its server."""
+    for context, page, seen, served in opened:
         context.close()
         errors = [e for e in seen.errors if "api/stream" not in e]  # a stream cut as a page closes is no error
         assert errors == []
         assert [r for r in seen.requests if not r.startswith(served.url) and not r.startswith("data:")] == []
+
+
+@pytest.fixture
+def pages(browser, served):
+    """Opens pages on the served app; checks, when the test ends, that none had an error or left 127.0.0.1."""
+    opened: list = []
+    yield opener(browser, served, opened)
+    closed(opened)
+
+
+@pytest.fixture
+def explored(browser, finished_run):
+    """Pages on `serve --runs` (a finished run), checked like ``pages``."""
+    opened: list = []
+    yield opener(browser, finished_run, opened)
+    closed(opened)
 
 
 def shot(page, name: str, full_page: bool = True) -> None:
@@ -190,3 +218,22 @@ def test_the_explorer_shows_a_finished_run_searchable(pages, served):
     assert last == money(summary["balances_fen"][parent])
     page.fill("#search", "refundOrders")
     shot(page, "explorer", full_page=False)
+
+
+def test_the_report_served_by_serve_runs_links_its_explorer_page(explored, finished_run):
+    """The report names the command that opens the run in the explorer and the run's page there; served by
+    `serve --runs` the page is a link, and it opens the run; the explorer links back to the report."""
+    page = explored("/runs/edu_abscond-seed1/report.html", owner=False)
+    line = page.text_content("#open-in-explorer")
+    assert "ecny-sim serve --runs runs" in line and "/explorer#edu_abscond-seed1" in line
+    on_disk = (finished_run.run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'href="/explorer' not in on_disk  # the file itself links nowhere
+    page.click('#open-in-explorer a[href="/explorer#edu_abscond-seed1"]')
+    page.wait_for_selector("#txs tbody tr")
+    summary = json.loads((finished_run.run_dir / "summary.json").read_text())
+    assert page.text_content("#run-title").startswith("edu_abscond-seed1 · edu_abscond")
+    assert page.locator("#txs tbody tr").count() == summary["counts"]["transactions"]
+    assert page.get_attribute("#run-report", "href") == "/runs/edu_abscond-seed1/report.html"
+    assert page.locator("#run-report").is_visible()
+    status, data = finished_run.request("/runs/nothing/report.html")
+    assert status == 404 and "no report for nothing" in data["message"]

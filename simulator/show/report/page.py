@@ -121,7 +121,9 @@ def _section(anchor: str, heading: str, body: str) -> str:
 
 def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | None, w: ReportWords,
                 made: Sequence[Chart], *, journal_name: str = "journal.jsonl", journal_lines: int = 0,
-                journal_hash: str = "") -> str:
+                journal_hash: str = "", run_name: str = "", runs_folder: str = "") -> str:
+    """``run_name``/``runs_folder``: the run's folder's name and its parent's, for the line that opens the run in
+    the explorer (names only, never a path: the same run gives the same report wherever it is written)."""
     s = summary or {}
     scenario = s.get("scenario") or header.get("scenario", "?")
     title = w.title(scenario, s.get("title") or scenario)
@@ -144,7 +146,7 @@ def render_html(header: dict[str, Any], tl: Timeline, summary: dict[str, Any] | 
         out.append(_refusals(tl, w))
     if s.get("invariants"):
         out.append(_invariants(s["invariants"], w))
-    out.append(_about(s, journal_name, journal_lines, journal_hash, w))
+    out.append(_about(s, journal_name, journal_lines, journal_hash, w, _explorer(run_name, runs_folder, w)))
     return ("<!DOCTYPE html>\n"
             f'<html lang="{w.html_lang}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -272,7 +274,26 @@ def _invariants(invariants: dict[str, bool], w: ReportWords) -> str:
     return _section("invariants", w._("Invariants"), table)
 
 
-def _about(s: dict[str, Any], journal_name: str, journal_lines: int, journal_hash: str, w: ReportWords) -> str:
+def explorer_page(run_name: str) -> str:
+    """The explorer's page of a run as the report names it: `ecny-sim serve` links it when it serves the report."""
+    return f"<code>/explorer#{_e(run_name)}</code>"
+
+
+def _explorer(run_name: str, runs_folder: str, w: ReportWords) -> str:
+    """One line: the command that opens this run in the explorer, and the run's page there."""
+    if not run_name:
+        return ""
+    command = f"<code>ecny-sim serve --runs {_e(runs_folder or '.')}</code>"
+    # TRANSLATORS: {command} is a command to type, {folder} a folder's name, {page} the run's page in the explorer
+    line = w._("To browse this run's blocks, transactions and statements, start the explorer with {command} (from "
+               "the folder that holds {folder}) and open the run's page {page}.",
+               command="\x00c", folder="\x00f", page="\x00p")
+    line = _e(line).replace("\x00c", command).replace("\x00f", f"<code>{_e(runs_folder or '.')}</code>")
+    return '<p class="meta" id="open-in-explorer">' + line.replace("\x00p", explorer_page(run_name)) + "</p>"
+
+
+def _about(s: dict[str, Any], journal_name: str, journal_lines: int, journal_hash: str, w: ReportWords,
+           explorer: str = "") -> str:
     about = w._("Read from {journal} ({lines} lines) and summary.json. Final state hash {hash}. Chain id {chain}. "
                 "Times are the chain's block times in Beijing time (UTC+8). Charts are also in {charts}.",
                 journal=journal_name, lines=w.number(journal_lines), hash=s.get("final_state_hash", "—"),
@@ -285,7 +306,7 @@ def _about(s: dict[str, Any], journal_name: str, journal_lines: int, journal_has
     heading = _e(w._("About this report"))
     # TRANSLATORS: the footer's heading, followed by the footer's sentences
     heading = w.p_("footer", "{heading}.", heading=heading)
-    return f'<footer id="about"><b>{heading}</b> {_e(about)}</footer>'
+    return f'<footer id="about"><b>{heading}</b> {_e(about)}{explorer}</footer>'
 
 
-__all__ = ["render_html", "Chart", "measures", "CSS", "MAX_REFUSAL_ROWS"]
+__all__ = ["render_html", "Chart", "measures", "explorer_page", "CSS", "MAX_REFUSAL_ROWS"]

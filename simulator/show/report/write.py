@@ -44,7 +44,8 @@ def write_report(run_dir: str | Path, lang: str = "en", *, warn: Callable[[str],
     made = build_charts(timeline, summary, chart_words, families)
     page = render_html(run.header, timeline, summary, words, made, journal_name=run.path.name,
                        journal_lines=1 + len(run.txs) + (1 if run.end else 0),
-                       journal_hash=run.final_hash if run.complete else "")
+                       journal_hash=run.final_hash if run.complete else "", run_name=run.path.parent.resolve().name,
+                       runs_folder=run.path.parent.resolve().parent.name)
     out_dir = run.path.parent
     # charts/ holds this report's charts and no earlier ones; report.html is swapped in whole
     replace_folder(out_dir / "charts", {f"{chart.name}.png": chart.png for chart in made})

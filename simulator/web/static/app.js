@@ -299,6 +299,9 @@ async function showRun(name) {
   explored = data;
   $("#run-title").textContent = `${data.name} · ${data.scenario} · seed ${data.seed}`;
   $("#run-summary").textContent = `${w("outcome")}: ${data.outcome || "–"} · ${data.transactions.length} ${w("transactions")}`;
+  const report = $("#run-report");
+  report.hidden = !data.report;
+  report.href = `/runs/${encodeURIComponent(data.name)}/report.html`;
   $("#run-institutions tbody").replaceChildren(...data.institutions.map((i) =>
     el("tr", {}, el("td", {}, i.institution), el("td", {}, i.model), el("td", {}, i.status),
        el("td", {}, money(i.supervised_fen)))));
