@@ -107,6 +107,7 @@ class LiveRun:
         self._course_of: dict[tuple[str, int], str] = {}  # (contract, course id) -> institution address
         self._orders: dict[str, dict[int, str]] = {}  # contract -> order id -> course's institution address
         self._disputed: dict[str, set[int]] = {}  # contract -> orders held in dispute
+        self._parents: dict[str, dict[str, None]] = {}  # contract -> its orders' parents (names, in order)
         self._dirty: set[str] = set()  # wallets (addresses) to read again
         self._regulator_dirty = False
         self._next_read = 0.0  # monotonic time of the next read at full speed
@@ -198,6 +199,7 @@ class LiveRun:
                          invariants=summary.get("invariants", {}), story_checks=summary.get("story_checks", {}),
                          after_intervention=summary.get("after_intervention", ""),
                          balances_fen=summary.get("balances_fen", {}), alerts=summary.get("alerts", []),
+                         comparison=summary.get("comparison", {}),
                          out_dir=str(self.out_dir), run=self.out_dir.name)
         except Exception as exc:  # pragma: no cover - a bug here must still end the stream
             self.publish("end", outcome="scenario_error", message=f"{type(exc).__name__}: {exc}", invariants={},
@@ -351,6 +353,7 @@ class LiveRun:
             elif ev.name == "OrderPlaced":
                 school = self._course_of.get((ev.contract, a["courseId"]), "")
                 self._orders.setdefault(ev.contract, {})[a["orderId"]] = school
+                self._parents.setdefault(ev.contract, {})[chain.label(a["parent"])] = None
             elif ev.name in DISPUTE_EVENTS and ev.contract in prepaid:  # one read: is it disputed now?
                 state = ORDER_STATES[chain.call(ev.contract, "orderStateOf", a["orderId"])]
                 held = self._disputed.setdefault(ev.contract, set())
@@ -388,11 +391,27 @@ class LiveRun:
             self._dirty.clear()
             supply = self.sim.chain.call(token, "totalSupply")
             out.update(supply_fen=supply, conserved=supply == sum(f + locked for f, locked in self._shown.values()))
+            if len(self._parents) > 1:
+                out["models"] = self._side_by_side()
         if self._regulator_dirty:
             out["regulator"] = self._regulator_view()
             self._regulator_dirty = False
         self._next_read = time.monotonic() + max(0.2, 2 * (time.monotonic() - began))
         return out
+
+    def _side_by_side(self) -> list[dict[str, Any]]:
+        """Runs with several supervision contracts (edu_abscond's three models): for each, its institutions and
+        its parents' free and locked money in all, from the wallets as last read (no call of its own)."""
+        rows = []
+        for prepaid in self.sim.prepaid:
+            parents = self._parents.get(prepaid.label)
+            if not parents:
+                continue
+            pairs = [self._shown.get(name, (0, 0)) for name in parents]
+            rows.append({"contract": prepaid.label, "model": prepaid.model, "parents": len(parents),
+                         "institutions": [n for (c, _), n in self._institutions.items() if c == prepaid.label],
+                         "free_fen": sum(f for f, _ in pairs), "locked_fen": sum(locked for _, locked in pairs)})
+        return rows
 
     def _regulator_view(self) -> list[dict[str, Any]]:
         """Each institution's status, supervised balance and disputed orders."""

@@ -67,6 +67,18 @@ WORDS = {
     "more_wallets": N_("more wallets"),
     "explore_run": N_("Open this run in the explorer"),
     "report": N_("The run's report"),
+    "side_by_side": N_("side by side"),
+    "models_title": N_("The supervision models side by side"),
+    "parents": N_("parents"),
+    "parents_free": N_("parents' free money"),
+    "parents_locked": N_("parents' locked money"),
+    "paid_in": N_("paid in"),
+    "released_to_school": N_("released to the school"),
+    "refunded": N_("refunded to the parents"),
+    "parent_loss": N_("parents lose"),
+    "model_unsupervised": N_("upfront (unsupervised)"),
+    "model_risk_deposit": N_("risk deposit"),
+    "model_escrow": N_("per-lesson escrow"),
 }
 
 

@@ -140,7 +140,31 @@ def test_a_class_watches_a_run_to_its_end_and_a_late_viewer_catches_up(pages, se
         held = page.locator("#invariants li.ok").count()
         assert held == len(summary["invariants"]) and page.locator("#invariants li.bad").count() == 0
     assert teacher.locator("#narration li").count() == phone.locator("#narration li").count() > 100
+    side_by_side(phone, summary)
     shot(teacher, "classroom")
+
+
+SHORT = {"unsupervised": "uns", "risk_deposit": "dep", "escrow": "esc"}  # edu_abscond's parents: parent:esc-001
+
+
+def side_by_side(page, summary) -> None:
+    """edu_abscond's three models in three columns: what the parents paid in, what reached the school, what came
+    back and what they lose are summary.json's comparison to the fen; their free and locked money adds up to
+    their balances in summary.json."""
+    assert page.locator("#models-box").is_visible()
+    columns = page.eval_on_selector_all(
+        "#models .model", "cols => cols.map(c => [c.dataset.contract, Object.fromEntries("
+                          "[...c.querySelectorAll('dd')].map(d => [d.dataset.key, Number(d.dataset.fen)]))])")
+    assert [name for name, _ in columns] == ["unsupervised", "risk_deposit", "escrow"]
+    for name, shown in columns:
+        want = summary["comparison"][name]
+        assert (shown["paid_in"], shown["released_to_school"], shown["refunded"], shown["parent_loss"]) == (
+            want["paid_in_fen"], want["released_fen"], want["refunded_fen"], want["parent_loss_fen"]), name
+        parents = sum(b for who, b in summary["balances_fen"].items() if who.startswith(f"parent:{SHORT[name]}-"))
+        assert shown["parents_free"] + shown["parents_locked"] == parents, name
+    assert columns[0][1]["parent_loss"] > columns[1][1]["parent_loss"] > columns[2][1]["parent_loss"] == 0
+    page.uncheck("#side-by-side")
+    assert not page.locator("#models-box").is_visible()
 
 
 def test_pause_step_and_switch_language(pages, served):

@@ -61,6 +61,7 @@ class LiveView {
     this.entries = [];
     this.wallets = new Map();  // name -> [free, locked]
     this.regulator = [];
+    this.models = [];  // side by side: each supervision contract's parents' money
     this.alerts = [];
     this.actions = [];
     this.last = null;
@@ -98,6 +99,7 @@ class LiveView {
     if (entry.kind === "step") this.last = entry;
     for (const [name, pair] of Object.entries(entry.wallets || {})) this.wallets.set(name, pair);
     if (entry.regulator) this.regulator = entry.regulator;
+    if (entry.models) this.models = entry.models;
     if (entry.alerts) this.alerts.push(...entry.alerts);
     if ("conserved" in entry) this.conserved = entry.conserved;
   }
@@ -114,6 +116,7 @@ class LiveView {
     if (this.start) $("#title").textContent = `${this.start.scenario} · ${this.start.title}`;
     this.drawNarration(fresh);
     if ($("#wallets")) this.drawWallets();
+    if ($("#models")) this.drawModels();
     if ($("#tx")) this.drawTransaction();
     if ($("#institutions")) this.drawRegulator();
     this.drawInvariants();
@@ -150,6 +153,34 @@ class LiveView {
                 el("span", {class: "amounts"}, `${money(free)} · ${money(locked)}`));
     }));
     if (rows.length > shown.length) box.append(el("p", {}, `+ ${rows.length - shown.length} ${w("more_wallets")}`));
+  }
+  drawModels() {
+    // Side by side (edu_abscond's three models): each column its institution, its parents' free and locked money
+    // as the run goes, and at the end what they paid in, what went to the school, what came back, what they lose.
+    const several = this.models.length > 1;
+    $("#side-by-side-label").hidden = !several;
+    const box = $("#models-box");
+    box.hidden = !several || !$("#side-by-side").checked;
+    if (box.hidden) return;
+    const compared = (this.end && this.end.comparison) || {};
+    const top = Math.max(1, ...this.models.map((m) => m.free_fen + m.locked_fen));
+    $("#models").replaceChildren(...this.models.map((m) => {
+      const bar = el("div", {class: "bar"}, el("span", {class: "free"}), el("span", {class: "locked"}));
+      bar.children[0].style.width = `${(100 * m.free_fen) / top}%`;
+      bar.children[1].style.width = `${(100 * m.locked_fen) / top}%`;
+      const end = compared[m.contract] || compared[m.model];
+      const rows = [["parents_free", m.free_fen], ["parents_locked", m.locked_fen]];
+      if (end) {
+        rows.push(["paid_in", end.paid_in_fen], ["released_to_school", end.released_fen],
+                  ["refunded", end.refunded_fen], ["parent_loss", end.parent_loss_fen]);
+      }
+      const figures = el("dl", {}, ...rows.flatMap(([key, fen]) =>
+        [el("dt", {}, w(key)), el("dd", {class: key === "parent_loss" && fen > 0 ? "bad" : "", "data-fen": fen,
+                                           "data-key": key}, money(fen))]));
+      return el("div", {class: "model", "data-contract": m.contract},
+                el("h3", {}, w(`model_${m.model}`)), el("p", {class: "schools"},
+                `${m.institutions.join(", ")} · ${m.parents} ${w("parents")}`), bar, figures);
+    }));
   }
   drawTransaction() {
     const box = $("#tx");
@@ -372,6 +403,7 @@ async function main() {
     $("#form").addEventListener("submit", startRun);
     await showForm(scenario.value);
   }
+  if (page === "classroom") $("#side-by-side").addEventListener("change", () => view.drawModels());
   view.connect();
 }
 
