@@ -70,7 +70,7 @@ class Server:
         if self.config.scenario and self.config.scenario not in names:
             listed.insert(0, {"name": self.config.scenario, "title": self._scenario(self.config.scenario).title})
         return JSONResponse({"lang": self.config.lang, "langs": list(page_langs()), "scenario": self.config.scenario,
-                             "scenarios": listed, "explorer": True,
+                             "scenarios": listed, "explorer": True, "runs_given": self.config.runs is not None,
                              "run": None if self.live is None else {"state": self.live.state,
                                                                     "scenario": self.live.scenario.name}})
 

@@ -67,6 +67,10 @@ WORDS = {
     "more_wallets": N_("more wallets"),
     "explore_run": N_("Open this run in the explorer"),
     "report": N_("The run's report"),
+    "finished_run": N_("A finished run, as it ended"),
+    "read_only": N_("Read from the run's journal. Read-only: the run has ended, so there is no script left to act "
+                    "between; an action would add lines to a journal whose end and sha256 are recorded."),
+    "no_alerts": N_("no alerts"),
     "side_by_side": N_("side by side"),
     "models_title": N_("The supervision models side by side"),
     "parents": N_("parents"),

@@ -261,3 +261,25 @@ def test_the_report_served_by_serve_runs_links_its_explorer_page(explored, finis
     assert page.locator("#run-report").is_visible()
     status, data = finished_run.request("/runs/nothing/report.html")
     assert status == 404 and "no report for nothing" in data["message"]
+
+
+def test_the_regulator_reads_a_finished_run_as_it_ended(explored, finished_run):
+    """`serve --runs`: the regulator's page shows a finished run's institutions (status, supervised balance, orders,
+    disputed) and alerts as `ecny-sim inspect --json` reads them from its journal; read-only, even with the token."""
+    done = subprocess.run([*ECNY_SIM, "inspect", str(finished_run.run_dir), "--json"], env=ENV, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    want = json.loads(done.stdout)["institutions"]
+    summary = json.loads((finished_run.run_dir / "summary.json").read_text())
+    page = explored("/regulator")
+    page.wait_for_selector("#finished-institutions tbody tr")
+    assert page.input_value("#finished-run") == "edu_abscond-seed1"
+    rows = page.eval_on_selector_all(
+        "#finished-institutions tbody tr", "rows => rows.map(r => [r.dataset.institution, r.dataset.status, "
+        "Number(r.dataset.supervised), r.cells[4].textContent, r.cells[5].textContent])")
+    assert rows == [[i["institution"], i["status"], i["supervised_fen"], str(sum(i["orders_by_state"].values())),
+                     str(i["orders_by_state"].get("Disputed", 0))] for i in want]
+    assert {r[1] for r in rows} == {"Frozen"}  # the regulator froze all three schools before the end
+    alerts = page.locator("#finished-alerts li[data-kind]").count()
+    assert alerts == len(summary["alerts"]) and (alerts or page.locator("#finished-alerts li.none").count() == 1)
+    assert page.locator("#finished-box button").count() == 0

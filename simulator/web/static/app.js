@@ -371,6 +371,35 @@ function drawStatement() {
        el("td", {}, money(s.balance_fen)), el("td", {}, s.what))));
 }
 
+// ---------------------------------------------------------------- a finished run's regulator view (serve --runs)
+
+async function showFinishedRuns() {
+  // Read-only: the institutions and alerts as the run ended, from its journal (the explorer's reading of it).
+  const {data} = await api("/api/runs");
+  const select = $("#finished-run");
+  select.replaceChildren(...(data.runs || []).map((run) => el("option", {value: run.name}, run.name)));
+  $("#finished-box").hidden = select.options.length === 0;
+  select.addEventListener("change", () => showFinished(select.value));
+  if (select.value) await showFinished(select.value);
+}
+
+async function showFinished(name) {
+  const {status, data} = await api(`/api/runs/${encodeURIComponent(name)}`);
+  if (status !== 200) { $("#finished-summary").textContent = data.message; return; }
+  $("#finished-summary").textContent = `${data.scenario} · seed ${data.seed} · ${w("outcome")}: ${data.outcome || "–"}`;
+  $("#finished-institutions tbody").replaceChildren(...data.institutions.map((i) => {
+    const orders = Object.values(i.orders_by_state).reduce((a, b) => a + b, 0);
+    return el("tr", {"data-institution": i.institution, "data-contract": i.contract, "data-status": i.status,
+                     "data-supervised": i.supervised_fen},
+              el("td", {}, i.institution), el("td", {}, i.model), el("td", {class: "status"}, i.status),
+              el("td", {class: "supervised"}, money(i.supervised_fen)), el("td", {}, orders),
+              el("td", {}, i.orders_by_state.Disputed || 0));
+  }));
+  const alerts = (data.summary && data.summary.alerts) || [];
+  $("#finished-alerts").replaceChildren(...(alerts.length ? alerts.map((a) =>
+    el("li", {"data-kind": a.kind}, `${a.kind}: ${a.message}`)) : [el("li", {class: "none"}, w("no_alerts"))]));
+}
+
 // ---------------------------------------------------------------- start
 
 let view = null;
@@ -393,6 +422,7 @@ async function main() {
   }
   view = new LiveView();
   await setLanguage(lang);
+  if (page === "regulator" && config.runs_given) await showFinishedRuns();
   wireControls();
   if (page === "classroom" && token) {
     const scenario = $("#scenario");
