@@ -283,3 +283,4 @@ def test_the_regulator_reads_a_finished_run_as_it_ended(explored, finished_run):
     alerts = page.locator("#finished-alerts li[data-kind]").count()
     assert alerts == len(summary["alerts"]) and (alerts or page.locator("#finished-alerts li.none").count() == 1)
     assert page.locator("#finished-box button").count() == 0
+    shot(page, "regulator-finished", full_page=False)
