@@ -31,6 +31,10 @@ def report(
 
     from ecny_sim.study.report import is_sweep, write_study_report
 
+    try:
+        run_dir = run_directory(run_dir)  # a folder, or one line saying what it is (a name too long, say)
+    except BadInput as exc:
+        fail(str(exc))
     if is_sweep(run_dir):  # a sweep's folder: the study's page
         try:
             with status(Console(highlight=False), WRITING_REPORT, lang):
@@ -42,7 +46,7 @@ def report(
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         with status(Console(highlight=False), WRITING_REPORT, lang):  # a status line on a terminal
-            path = write_report(run_directory(run_dir), lang,
+            path = write_report(run_dir, lang,
                                 warn=lambda line: err.print(line, style="yellow", markup=False))
     except BadInput as exc:
         fail(str(exc))
