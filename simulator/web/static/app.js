@@ -391,7 +391,7 @@ async function showFinished(name) {
     const orders = Object.values(i.orders_by_state).reduce((a, b) => a + b, 0);
     return el("tr", {"data-institution": i.institution, "data-contract": i.contract, "data-status": i.status,
                      "data-supervised": i.supervised_fen},
-              el("td", {}, i.institution), el("td", {}, `${i.contract} · ${i.model}`),
+              el("td", {}, i.institution), el("td", {}, i.model === i.contract ? i.model : `${i.contract} · ${i.model}`),
               el("td", {class: "status"}, i.status), el("td", {class: "supervised"}, money(i.supervised_fen)),
               el("td", {}, orders),
               el("td", {}, i.orders_by_state.Disputed || 0));
