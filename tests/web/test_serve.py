@@ -80,6 +80,14 @@ def test_a_run_played_by_serve_is_the_run_that_run_makes(tmp_path):
     for name, balance in summary["balances_fen"].items():
         assert sum(shown.get(name, [0, 0])) == balance, name
     assert all(e["conserved"] for e in entries if "conserved" in e)
+    # side by side: the end carries the comparison; the last columns hold each model's parents' money
+    assert end["comparison"] == summary["comparison"]
+    columns = [e["models"] for e in entries if "models" in e][-1]
+    assert [c["contract"] for c in columns] == ["unsupervised", "risk_deposit", "escrow"]
+    for c in columns:
+        short = {"unsupervised": "uns", "risk_deposit": "dep", "escrow": "esc"}[c["contract"]]
+        parents = {n: b for n, b in summary["balances_fen"].items() if n.startswith(f"parent:{short}-")}
+        assert c["parents"] == len(parents) and c["free_fen"] + c["locked_fen"] == sum(parents.values()), c
 
 
 def test_the_token_guards_starting_playing_and_acting_and_a_refused_parameter_is_named(tmp_path):
