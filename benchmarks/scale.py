@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or (None if args.quick else RESULTS_PATH)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report, encoding="utf-8")
+        output.write_text(report, encoding="utf-8")
         plot(points, output.with_name(PLOT_PATH.name) if args.output else PLOT_PATH)
     return 0 if all(p["outcome"] == "ok" for p in points) else 1
 
