@@ -98,9 +98,24 @@ def sweep(
         fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest", code=ended)
     _print_summary(console, out, study.grouped)
     failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
+    plots = _plots(out, err)
     console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
-                  f"{out}/runs.csv, {out}/summary.csv")
+                  f"{out}/runs.csv, {out}/summary.csv" + (f", {plots}" if plots else ""))
     raise typer.Exit(EXIT_INVARIANT if failed else 0)
+
+
+def _plots(out: Path, err: Console) -> str:
+    """The study's plots with their intervals (and its page: `ecny-sim report DIR --lang zh` for Chinese);
+    a sweep whose table cannot be drawn says why in one line and keeps its table."""
+    from ecny_sim.run.scenario import BadInput
+    from ecny_sim.study.report import write_study_report  # matplotlib: only once the runs are done
+
+    try:
+        page = write_study_report(out)
+    except BadInput as exc:
+        err.print(f"no plots: {exc}", style="yellow", markup=False)
+        return ""
+    return f"plots in {page.parent / 'charts'}/ and {page}"
 
 
 def _progress_bar(err: Console, total: int):

@@ -56,6 +56,10 @@ def test_kept_journals_replay(tmp_path):
     proc = cli("sweep", str(SCENARIO), "--out", str(tmp_path / "s"), "--grid", "pupils=1,2", "--workers", "0",
                "--keep-journals")
     assert proc.returncode == 0, proc.stderr
+    # the sweep draws its plots with their intervals (and the study's page) by itself
+    charts = sorted((tmp_path / "s" / "charts").glob("*.png"))
+    assert charts and all(c.stat().st_size > 5_000 for c in charts) and (tmp_path / "s" / "report.html").is_file()
+    assert f"plots in {tmp_path / 's' / 'charts'}/" in " ".join(proc.stdout.split())
     rows = pq.read_table(tmp_path / "s" / "runs.parquet").to_pylist()
     assert [r["journal"] for r in rows] == ["runs/point-000000", "runs/point-000001"]
     replay = cli("replay", str(tmp_path / "s" / rows[1]["journal"]))

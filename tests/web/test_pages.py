@@ -167,6 +167,7 @@ def side_by_side(page, summary) -> None:
     assert not page.locator("#models-box").is_visible()
 
 
+@pytest.mark.slow  # `make test` keeps the class's whole run; CI runs this in test-slow
 def test_pause_step_and_switch_language(pages, served):
     served.start("edu_abscond", paused=True)
     page = pages("/")
@@ -244,6 +245,7 @@ def test_the_explorer_shows_a_finished_run_searchable(pages, served):
     shot(page, "explorer", full_page=False)
 
 
+@pytest.mark.slow  # `make test` keeps the class's whole run; CI runs this in test-slow
 def test_the_report_served_by_serve_runs_links_its_explorer_page(explored, finished_run):
     """The report names the command that opens the run in the explorer and the run's page there; served by
     `serve --runs` the page is a link, and it opens the run; the explorer links back to the report."""
@@ -263,6 +265,7 @@ def test_the_report_served_by_serve_runs_links_its_explorer_page(explored, finis
     assert status == 404 and "no report for nothing" in data["message"]
 
 
+@pytest.mark.slow  # `make test` keeps the class's whole run; CI runs this in test-slow
 def test_the_regulator_reads_a_finished_run_as_it_ended(explored, finished_run):
     """`serve --runs`: the regulator's page shows a finished run's institutions (status, supervised balance, orders,
     disputed) and alerts as `ecny-sim inspect --json` reads them from its journal; read-only, even with the token."""
