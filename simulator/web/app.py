@@ -79,6 +79,11 @@ class Server:
 
     # ------------------------------------------------------------------ the form
     def _scenario(self, name: str) -> Scenario:
+        """A built-in scenario, or the one given on serve's command line: never another path a request names
+        (loading a scenario file runs its code, and viewers only watch)."""
+        if name not in scenarios.builtin_names() and name != self.config.scenario:
+            raise BadInput(f"unknown scenario {name[:60]!r}: the page offers the built-in ones and the one serve "
+                           "was started with")
         return scenarios.load(name)
 
     async def form(self, request: Request) -> Response:
@@ -105,6 +110,9 @@ class Server:
                 raise BadInput("values must be an object of parameters")
             values = scenarios.parse_assignments([f"{k}={v}" for k, v in raw.items() if str(v).strip() != ""])
             seed = int(body.get("seed", 1))
+            speed_ms = body.get("speed_ms", 300)
+            if type(speed_ms) is not int or not 0 <= speed_ms <= 60_000:
+                raise ValueError(f"speed_ms must be a whole number of milliseconds, 0 to 60000, not {speed_ms!r:.20}")
         except (BadInput, ValueError, TypeError) as exc:
             return JSONResponse({"message": str(exc), "errors": {}}, status_code=422)
         base = dict(scenario.test_params) if body.get("test_scale") else {}
@@ -129,7 +137,7 @@ class Server:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if self.live is not None:
             self.live.stop()
-        self.live = LiveRun(scenario, params, seed, out_dir, speed_ms=int(body.get("speed_ms", 300)),
+        self.live = LiveRun(scenario, params, seed, out_dir, speed_ms=speed_ms,
                             paused=bool(body.get("paused", False)))
         self.live.start()
         return JSONResponse({"ok": True, "out_dir": str(out_dir)})
@@ -144,7 +152,10 @@ class Server:
         if self.live is None:  # nothing to play yet (the speed is sent again with the run)
             return JSONResponse({"state": "waiting"})
         speed = body.get("speed_ms")
-        state = self.live.control(body["command"], int(speed) if isinstance(speed, (int, float)) else None)
+        if speed is not None and not (isinstance(speed, int) and not isinstance(speed, bool) and 0 <= speed <= 60_000):
+            return JSONResponse({"message": "speed_ms must be a whole number of milliseconds, 0 to 60000"},
+                                status_code=422)
+        state = self.live.control(body["command"], speed)
         return JSONResponse({"state": state})
 
     async def stream(self, request: Request) -> Response:

@@ -55,6 +55,8 @@ def opener(browser, served, opened):
         query = f"?token={served.token}&lang={lang}" if owner else f"?lang={lang}"
         where, _, fragment = path.lstrip("/").partition("#")
         page.goto(served.url + where + query + (f"#{fragment}" if fragment else ""))
+        page.wait_for_function("!location.search.includes('token=')")  # off the projected address bar at once
+        assert served.token not in page.url and f"lang={lang}" in page.url
         opened.append((context, page, seen, served))
         return page
     return open_page

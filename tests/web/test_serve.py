@@ -104,6 +104,17 @@ def test_the_token_guards_starting_playing_and_acting_and_a_refused_parameter_is
         assert status == 422 and "no_such" in data["message"]
         status, data = served.request("/api/scenarios/no_such")
         assert status == 404
+        # A viewer cannot make the server load a file by naming its path (loading a scenario runs its code).
+        planted = tmp_path / "planted.py"
+        planted.write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('x')\n")
+        for path, body, token in [(f"/api/scenarios/{planted}", None, ""),
+                                  ("/api/run", {"scenario": str(planted)}, None)]:
+            status, data = served.request(path, body, token=token) if body else served.request(path)
+            assert status in (404, 422) and "unknown scenario" in data["message"], (path, status, data)
+        assert not (tmp_path / "ran").exists()
+        for speed in ("fast", -1, 10**9):  # a bad speed is the request's fault, not a 500
+            status, data = served.request("/api/run", {"scenario": "edu_abscond", "speed_ms": speed})
+            assert status == 422 and "speed_ms" in data["message"], speed
         assert served.request("/api/config")[0] == 200  # watching needs no token
         assert list(served.out_root.glob("*")) == []  # nothing was started
 

@@ -4,7 +4,12 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 const page = document.body.dataset.page;
 const params = new URLSearchParams(location.search);
-if (params.get("token")) sessionStorage.setItem("ecny-token", params.get("token"));
+if (params.get("token")) {
+  sessionStorage.setItem("ecny-token", params.get("token"));
+  // Off the address bar at once: a projected page must not show the class the regulator's token.
+  params.delete("token");
+  history.replaceState(null, "", location.pathname + (params.size ? "?" + params : "") + location.hash);
+}
 const token = sessionStorage.getItem("ecny-token") || "";
 let words = {};
 let lang = params.get("lang") || localStorage.getItem("ecny-lang") || "";
