@@ -59,7 +59,18 @@ def parse_values(name: str, text: str) -> list[Any]:
     items = [item.strip() for item in text.split(",")]
     if not text.strip() or any(not item for item in items):
         raise BadInput(f"{name}={cut(text, 40)}: no value (give a,b,c or a range low..high)")
-    return [scenarios.parse_assignments([f"v={item}"])["v"] for item in items]
+    return _distinct(name, [scenarios.parse_assignments([f"v={item}"])["v"] for item in items])
+
+
+def _distinct(name: str, values: list[Any]) -> list[Any]:
+    """Refuses a value given twice: its points would share one key and one of them would vanish from the table."""
+    seen: list[str] = []
+    for value in values:
+        key = json.dumps(value, sort_keys=True)
+        if key in seen:
+            raise BadInput(f"{name}: the value {cut(key, 30)} is given twice")
+        seen.append(key)
+    return values
 
 
 def parse_grid(entries: Sequence[str]) -> dict[str, list[Any]]:
@@ -181,7 +192,7 @@ class Study:
             if isinstance(values, str):
                 study.grid[name] = parse_values(name, values)
             elif isinstance(values, list) and values:
-                study.grid[name] = list(values)
+                study.grid[name] = _distinct(f"{where}: grid {name}", list(values))
             else:
                 raise BadInput(f"{where}: grid {name} must be a range like \"0..4\" or a non-empty list, "
                                f"not {echo(values)}")

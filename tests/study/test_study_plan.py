@@ -46,6 +46,7 @@ def test_points_in_order_every_combination_every_seed():
     ([], ["lessons=99"], None, "lessons=99"),
     (["seed=1..3"], [], None, "the seed is not a parameter"),
     ([], [], "3..1", "empty range"),
+    (["pupils=1,2,1"], [], None, "pupils: the value 1 is given twice"),  # two points would share one key
 ])
 def test_a_bad_point_is_refused_before_anything_runs(grid, fixed, seeds, message):
     with pytest.raises(BadInput) as caught:
@@ -70,6 +71,7 @@ def test_a_study_file_and_the_command_line_on_top(tmp_path):
     ('seeds = "1..2"\n', "`scenario` must name"),
     ('scenario = "edu_term"\n[grid]\npupils = []\n', "non-empty list"),
     ('scenario = "edu_term"\nseeds = [1, 1]\n', "a seed is given twice"),
+    ('scenario = "edu_term"\n[grid]\npupils = [2, 2]\n', "grid pupils: the value 2 is given twice"),
     ('scenario = "edu_term"\nseeds = "2..1"\n', "empty range"),
 ])
 def test_bad_study_files(tmp_path, text, message):
