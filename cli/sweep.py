@@ -85,23 +85,43 @@ def sweep(
     if study.sum_over:
         console.print(f"sharded: the runs over {', '.join(study.sum_over)} add up to one row of the summary, each "
                       "on its own chain with its invariants checked there")
-    ended = None
+    result = None
+    interrupted = False
     try:
         with _progress_bar(err, len(tasks)) as on_row:
             result, progress = runner.execute_study(study, out, execute, tasks, already, scenario,
                                                     keep_journals=keep_journals, on_row=on_row)
     except KeyboardInterrupt:
-        ended = EXIT_INTERRUPTED
+        interrupted = True
     finally:
-        stack.close()
-    if ended is not None:
-        fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest", code=ended)
-    _print_summary(console, out, study.grouped)
-    failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
-    plots = _plots(out, err)
+        interrupted = _close(stack) or interrupted
+    if result is None:
+        fail(f"interrupted; the runs that finished are in {out}/parts; `--resume` runs the rest",
+             code=EXIT_INTERRUPTED)
+    try:
+        if not interrupted:
+            _print_summary(console, out, study.grouped)
+            failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
+            plots = _plots(out, err)
+    except KeyboardInterrupt:
+        interrupted = True
+    if interrupted:  # after the runs (a Ctrl-C as the cluster closed, or while drawing): the table is whole
+        fail(f"interrupted after the runs: every run and the table are in {out} (`--resume` has nothing left to "
+             f"run); `ecny-sim report {out}` draws the plots", code=EXIT_INTERRUPTED)
     console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
                   f"{out}/runs.csv, {out}/summary.csv" + (f", {plots}" if plots else ""))
     raise typer.Exit(EXIT_INVARIANT if failed else 0)
+
+
+def _close(stack: contextlib.ExitStack) -> bool:
+    """Closes the cluster whatever happens; says whether a Ctrl-C came while it closed (it closes on anyway)."""
+    interrupted = False
+    while True:
+        try:
+            stack.close()
+            return interrupted
+        except KeyboardInterrupt:  # ExitStack goes on with the callbacks still to run
+            interrupted = True
 
 
 def _plots(out: Path, err: Console) -> str:
