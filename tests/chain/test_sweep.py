@@ -33,8 +33,8 @@ class SweepEveryBlock:
         sim.chain.on_block.append(lambda block: setattr(self, "deleted", self.deleted + backend.sweep()))
 
 
-@pytest.mark.parametrize("name", [pytest.param("edu_abscond", marks=pytest.mark.slow),
-                                  "edu_city_term"])  # ... and the seeded wallets of the city
+@pytest.mark.slow  # whole runs; `make test` keeps the chain-level sweeps below (CI runs both)
+@pytest.mark.parametrize("name", ["edu_abscond", "edu_city_term"])  # ... and the seeded wallets of the city
 def test_a_run_swept_after_every_block_writes_the_same_journal(name, tmp_path_factory, tmp_path):
     plain = session_runs(tmp_path_factory)[name].dir
     scenario = scenarios.load(name)

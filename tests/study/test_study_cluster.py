@@ -16,6 +16,7 @@ from ecny_sim.study import sweep
 GRID = {"pupils": [1, 2], "lessons": [1, 2, 3]}
 
 
+@pytest.mark.slow  # a real LocalCluster of 2 workers: CI's test-slow (make test stays under six minutes)
 def test_two_workers_give_the_table_one_process_gives(tmp_path):
     on_two = sweep(str(SCENARIO), GRID, seeds="1..3", workers=2, out=tmp_path / "two", as_pandas=False)
     assert on_two.num_rows == 18 and all(on_two.column("ok").to_pylist())
