@@ -24,8 +24,7 @@ from ..chain.chain import MINING
 from ..chain.backend import BACKENDS
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
-from ..run.engine import writes_sha256
-from ..run.journal import canonical_json
+from ..run.journal import canonical_json, writes_sha256
 from ..run.journal_reader import BadJournal, JournalRun, read_journal
 from .state import observable_state, state_hash
 
@@ -263,9 +262,9 @@ def _write_seed(seed: dict[str, Any], chain: Chain, roots: dict[int, dict[str, A
         return wrong
     what = f"seeded state of {seed['contract']}"
     writes = [(int(slot, 16), int(value, 16)) for slot, value in seed["writes"]]
-    if writes_sha256(seed["address"], writes) != seed["writes_sha256"]:
-        return Difference(seed["line"], what, "writes_sha256", seed["writes_sha256"],
-                          writes_sha256(seed["address"], writes))
+    digest = writes_sha256(seed["address"], writes)
+    if digest != seed["writes_sha256"]:
+        return Difference(seed["line"], what, "writes_sha256", seed["writes_sha256"], digest)
     deployed = chain.contracts.get(seed["contract"])
     if deployed is None or deployed.address.lower() != seed["address"].lower():
         return Difference(seed["line"], what, "address", seed["address"], deployed.address if deployed else None)

@@ -22,7 +22,7 @@ from ..chain.errors import ChainFailure, ContractRevert
 from ..chain.records import Event
 from ..domain.explain import format_args
 from .event_log import EventLog
-from .journal import STATE_ROOT_EVERY, SUMMARY_JOURNAL_FIELD, Journal, canonical_json, sha256_hex
+from .journal import STATE_ROOT_EVERY, SUMMARY_JOURNAL_FIELD, Journal, writes_sha256
 from .reporter import N_, Reporter, SilentReporter
 from .scenario import Scenario, ScenarioParams
 
@@ -75,12 +75,6 @@ class SeedRecord:
     block_number: int
     timestamp: int
     events: list[Event]
-
-
-def writes_sha256(address: str, writes: Sequence[tuple[int, int]]) -> str:
-    """The seeded state's hash: the contract's address and each (slot, value) written, in order."""
-    return sha256_hex(canonical_json([address.lower(), [[hex(slot), hex(value)] for slot, value in writes]])
-                      .encode())
 
 
 class Simulation:

@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 FORMAT_VERSION = 3
 #: Formats this version reads: 1 (0.1, no hashes) is replayed as before; readers that vouch for a run refuse it.
@@ -58,6 +58,12 @@ SUMMARY_JOURNAL_FIELD = "journal_sha256"
 def summary_digest(summary: dict[str, Any]) -> str:
     """sha256 of a summary's canonical JSON, without the field that names its journal."""
     return sha256_hex(canonical_json({k: v for k, v in summary.items() if k != SUMMARY_JOURNAL_FIELD}).encode())
+
+
+def writes_sha256(address: str, writes: Sequence[tuple[int, int]]) -> str:
+    """A seed line's hash of the seeded state: the contract's address and each (slot, value) written, in order."""
+    return sha256_hex(canonical_json([address.lower(), [[hex(slot), hex(value)] for slot, value in writes]])
+                      .encode())
 
 
 class Journal:

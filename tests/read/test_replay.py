@@ -17,7 +17,7 @@ import pytest
 
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.journal_reader import BadJournal, read_journal
-from ecny_sim.run.engine import writes_sha256
+from ecny_sim.run.journal import writes_sha256
 from ecny_sim.read.replay import replay
 from ecny_sim.read.timeline import build_timeline
 
