@@ -8,12 +8,15 @@ from typing import Any
 from hypothesis.stateful import invariant
 
 from ..chain.clock import format_beijing
-from .escrow_model import (ACTIVE, COURSES, I_UNKNOWN, OUTSIDER, PARENT_NAMES, SCHOOLS, SLACK, TIERS, WALLETS,
+from .escrow_model import (ACTIVE, COURSES, I_UNKNOWN, OUTSIDER, PARENT_NAMES, SCHOOLS, SLACK, WALLETS,
                            lessons_due)
+from .modelled import WalletTiers
 
 
-class EscrowInvariants:
+class EscrowInvariants(WalletTiers):
     """Reads the chain's views once per block and checks them against ``self.m`` (the model)."""
+
+    TIER_WALLETS = WALLETS
 
     def read(self, contract, fn: str, *args) -> Any:
         """A view of the latest block, read once per block."""
@@ -199,15 +202,6 @@ class EscrowInvariants:
             self.check("ClosureReturnsEveryUnconsumedFen", holds + released == w.funded + w.got - w.sent,
                        f"{p} holds (or cashed out) {holds}, {released} released to schools, put in "
                        f"{w.funded + w.got - w.sent}")
-
-    @invariant()
-    def invariant_EveryWalletRespectsItsTier(self):
-        """No wallet holds more than its tier's balance cap (the model's tier; the chain's in teardown)."""
-        v = self.views()
-        for name in WALLETS:
-            cap = TIERS[self.m.wallets[name].tier].balance_cap_fen
-            self.check("EveryWalletRespectsItsTier", not cap or v["balance"][name] <= cap,
-                       f"{name} holds {v['balance'][name]}, over its cap {cap}")
 
     def teardown(self):
         """After each sequence: every order's and institution's views agree with the model."""

@@ -7,17 +7,16 @@ runs it against a developer's contract.
 
 from __future__ import annotations
 
-import copy
-
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from ..chain.clock import DAY, HOUR, format_beijing
 from .escrow_invariants import EscrowInvariants
 from .escrow_model import (ACTIVE, BANK, COURSES, EDGE, MAX_HELD, MAX_LEAD, MAX_SPAN, OUTSIDER, PARENT_NAMES,
-                           PARENTS, REGULATOR, SCHOOLS, SLACK, START, TIERS, UNKNOWN_COURSE, Model, Revert, _base,
-                           lesson_time, lessons_due)
+                           PARENTS, REGULATOR, SCHOOLS, SLACK, START, TIERS, UNKNOWN_COURSE, Model, _base,
+                           lessons_due)
 from .modelled import ModelledSends
+from .prepaid_model import lesson_time
 
 # ------------------------------------------------------------------------------------------ strategies
 
@@ -43,6 +42,11 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
     #: False turns off the rule-level refund assertions, to prove the invariants alone catch a bad refund.
     CHECK_REFUNDS_IN_RULES = True
 
+    @classmethod
+    def prepare(cls) -> None:
+        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
+        _base(cls.VARIANT, cls.WINDOW_HOURS)
+
     def __init__(self) -> None:
         super().__init__()
         base = _base(self.VARIANT, self.WINDOW_HOURS)
@@ -66,16 +70,6 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
     def free_of(self, name: str) -> int:
         return self.read(self.token, "freeBalanceOf", name)
 
-    def attempt(self, action: str, *args) -> tuple[Revert | None, list | None, Model | None]:
-        """Runs model action `action` on a copy: (the predicted revert, None, None) or (None, events, the
-        model afterwards)."""
-        m = copy.deepcopy(self.m)
-        try:
-            events = getattr(m, action)(*args)
-        except Revert as exc:
-            return exc, None, None
-        return None, events, m
-
     def act(self, actor: str, contract, fn: str, args: tuple, action: str, model_args: tuple, *,
             batch: bool = False, events_prop: str | None = "EventsMatchTheModel"):
         """Sends `fn(*args)`, predicted by model action `action(*model_args)`: the outcome (and the revert's
@@ -98,16 +92,6 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
             self.check_events(r, events, events_prop)
         return r, events
 
-    def expect_outcome(self, r, ts: int, what: str, exc: Revert | None) -> None:
-        expect = exc.name if exc else None
-        got = None if r.status == 1 else r.error.name
-        outcome = "success" if r.status == 1 else str(r.error)
-        self.check("reverts_match_the_model", got == expect and r.timestamp == ts,
-                   f"{what} at {format_beijing(ts)}: model expects {expect or 'success'}, chain gives {outcome}")
-        if exc is not None and exc.error_args:
-            self.check("reverts_match_the_model", r.error.args == exc.error_args,
-                       f"{what}: {r.error.name}{r.error.args} != model {exc.error_args}")
-
     def order_id(self, pick: int, pool: list[int] | None = None) -> int:
         """An order id from `pick`: from `pool` when given and non-empty, else any id 1..n or n+1 (unknown)."""
         if pool:
@@ -122,15 +106,6 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
         else:
             ids = [self.order_id(p) for p in picks]
         return self.with_repeats(ids, repeats)
-
-    @staticmethod
-    def with_repeats(ids: list[int], repeats) -> list[int]:
-        """`ids` with members repeated: (which member, where) pairs."""
-        ids = list(ids)
-        for which, where in repeats:
-            if ids:
-                ids.insert(where % (len(ids) + 1), ids[which % len(ids)])
-        return ids
 
     def parent_of(self, oid: int, wrong: bool) -> str:
         """The order's parent (parent:0 for an unknown order), or with `wrong` another parent."""

@@ -7,15 +7,15 @@ properties) so that ``ecny-sim check`` runs it against a developer's contract.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..chain.compiler import load_artifact
-from ..chain.user_contracts import constructor_args
 from ..domain.settings import WALLET_TIERS, PrepaidRules
+from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due
+from .token_model import BANK, REGULATOR, TIERS, Revert, TokenRules, TokenWallet, deploy_with_args, deployed_once
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -30,12 +30,10 @@ MAX_CHARGE = RULES.max_charge_fen  # 500,000 fen
 MAX_LEAD = RULES.max_prepay_lead_days * DAY  # 30 days
 RENEWAL_HOURS = RULES.renewal_max_hours_left  # 20
 NOTICE = RULES.closure_notice_days * DAY  # 5 days
-BEIJING_OFFSET = 8 * HOUR
 SLACK = 1  # PrepaidBase.PACE_SLACK_LESSONS
 MAX_HELD = 4  # PrepaidEscrow.MAX_HELD_LESSONS: lessons of one order waiting in their dispute windows
 MAX_PACE = 2**16 - 1  # Order.paceBase is a uint16
 
-REGULATOR, BANK = "regulator", "bank"
 SCHOOLS = ("school:a", "school:b")
 OUTSIDER = "school:x"  # never approved, has no wallet
 # parent -> (wallet tier, first top-up). Every tier but corporate caps the balance: lowest at 1,000,000 fen
@@ -43,17 +41,6 @@ OUTSIDER = "school:x"  # never approved, has no wallet
 PARENTS = {"parent:0": ("id_verified", 600_000), "parent:1": ("lowest", 300_000), "parent:2": ("class_iii", 1_500_000)}
 PARENT_NAMES = tuple(PARENTS)
 WALLETS = (*PARENT_NAMES, *SCHOOLS)
-TIERS = {t.tier_id: t for t in WALLET_TIERS.values()}
-
-
-@dataclass(frozen=True)
-class CourseSpec:
-    school: str
-    fee: int  # fen per lesson
-    lessons: int
-    hours: int  # class hours per lesson
-    start: int
-    end: int
 
 
 COURSES = {
@@ -72,28 +59,12 @@ COURSES = {
 UNKNOWN_COURSE = 4
 
 # Solidity enums
-ACTIVE, COMPLETED, CANCELLED, REFUNDED = 1, 2, 3, 4  # OrderStatus
+COMPLETED, CANCELLED, REFUNDED = 2, 3, 4  # OrderStatus (ACTIVE: 1)
 ST_LOCKED, ST_PARTIAL, ST_DISPUTED, ST_COMPLETED, ST_CANCELLED, ST_REFUNDED = 1, 2, 3, 4, 5, 6  # OrderState
 # SkipReason
 NOT_IN_COURSE, WRONG_INSTITUTION, NOT_ACTIVE, DISPUTED, NOTHING_LEFT, TOO_MANY_HELD = 0, 1, 2, 3, 4, 6
 REPEATED, AHEAD_OF_TIMETABLE, SCHOOL_WALLET_CLOSED = 7, 8, 9
 I_UNKNOWN, I_APPROVED, I_CLOSING, I_CLOSED, I_FROZEN = 0, 1, 2, 3, 4  # InstitutionStatus
-
-
-def lessons_due(c: CourseSpec, t: int) -> int:
-    """Lessons the course's timetable could have taught by `t` (PrepaidBase._lessonsDue, restated)."""
-    if t < c.start:
-        return 0
-    if t >= c.end:
-        return c.lessons
-    return min(c.lessons, (t - c.start) * c.lessons // (c.end - c.start) + 1)
-
-
-def lesson_time(c: CourseSpec, k: int) -> int:
-    """The first moment the timetable owes lesson `k` (lessons_due >= k)."""
-    if k <= 1:
-        return c.start
-    return c.start - (-(k - 1) * (c.end - c.start) // c.lessons)  # start + ceil((k-1) * span / lessons)
 
 
 @dataclass
@@ -104,22 +75,19 @@ class Base:
     snapshot: Any
 
 
-_BASES: dict[tuple[str, str, int], Base] = {}
-
-
 def _base(variant: str, window_hours: int) -> Base:
     """The chain with ECNY and `variant` deployed and set up, once per process and bytecode (while a user's
     build is active, `variant` "PrepaidEscrow" is the user's contract, with its manifest's arguments); a
     snapshot of it."""
-    ecny, esc = load_artifact("ECNY"), load_artifact(variant)
-    key = (variant, hashlib.sha256(esc["bytecode"].encode()).hexdigest(), window_hours)
-    if key in _BASES:
-        return _BASES[key]
+    return deployed_once(variant, window_hours, lambda: _deploy(variant, window_hours))
+
+
+def _deploy(variant: str, window_hours: int) -> Base:
     chain = Chain(T0, seed=20220509)
+    ecny = load_artifact("ECNY")
     rules = PrepaidRules(dispute_window_hours=window_hours, closure_notice_days=RULES.closure_notice_days)
     token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
-    escrow = chain.deploy(variant, esc["abi"], esc["bytecode"], REGULATOR,
-                          constructor_args(variant, (token.address, REGULATOR, rules.as_tuple())))
+    escrow = deploy_with_args(chain, variant, REGULATOR, (token.address, REGULATOR, rules.as_tuple()))
     for t in TIERS.values():
         chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
     chain.send(BANK, token, "setController", escrow, True)
@@ -134,19 +102,10 @@ def _base(variant: str, window_hours: int) -> Base:
         assert r.return_value == cid
     chain.address_of(OUTSIDER)
     chain.set_time(START)
-    _BASES[key] = Base(chain, token, escrow, chain.snapshot())
-    return _BASES[key]
+    return Base(chain, token, escrow, chain.snapshot())
 
 
 # ------------------------------------------------------------------------------------------ the model
-
-
-class Revert(Exception):
-    """The model's prediction that a transaction reverts with custom error `name` (and, if given, `args`)."""
-
-    def __init__(self, name: str, **args: Any) -> None:
-        super().__init__(name)
-        self.name, self.error_args = name, args
 
 
 @dataclass
@@ -198,21 +157,11 @@ class MOrder:
 
 
 @dataclass
-class MWallet:
-    tier: int
-    free: int = 0
-    open: bool = True
-    day: int = -1  # Beijing day of `spent`
-    spent: int = 0
-    allowance: int = 0  # for the escrow
-    funded: int = 0  # issued into it
+class MWallet(TokenWallet):
     paid: int = 0  # fees earmarked
     refunds: int = 0  # earmarked money returned to free
     released_from: int = 0  # earmarked money paid to a school
     received: int = 0  # released fees received (schools)
-    redeemed: int = 0  # cashed out on close
-    sent: int = 0  # transfers out
-    got: int = 0  # transfers in
 
 
 @dataclass
@@ -231,16 +180,12 @@ class MInstitution:
         return self.closes_at != 0 and now >= self.closes_at
 
 
-def _beijing_day(ts: int) -> int:
-    return (ts + BEIJING_OFFSET) // DAY
-
-
 def skip(oid: int, reason: int) -> tuple[str, dict]:
     return ("LessonSkipped", {"orderId": oid, "reason": reason})
 
 
 @dataclass
-class Model:
+class Model(TokenRules, PrepaidChecks):
     """The escrow's and the token's rules, restated. Each action either raises `Revert` (before changing
     anything: the machine runs actions on a copy) or applies its effects and returns the escrow events."""
 
@@ -252,6 +197,8 @@ class Model:
     orders: dict[int, MOrder] = field(default_factory=dict)
     issued: int = 0
     redeemed: int = 0
+    COURSES = COURSES
+    NOTICE = NOTICE
 
     @classmethod
     def initial(cls, addr: dict[str, str], escrow: str, window: int) -> "Model":
@@ -282,47 +229,6 @@ class Model:
         return self.wallets[name].free + (self.earmarked_of(name) if name in PARENTS else 0)
 
     # ---------------------------------------------------------------- token rules
-
-    def charge_limits(self, name: str, amount: int, now: int) -> None:
-        """ECNY._chargeLimits: raises, or counts the payment against the day."""
-        w = self.wallets[name]
-        tier = TIERS[w.tier]
-        if tier.per_payment_fen and amount > tier.per_payment_fen:
-            raise Revert("ECNY_PerPaymentLimitExceeded")
-        day = _beijing_day(now)
-        spent = w.spent if w.day == day else 0
-        if tier.daily_fen and spent + amount > tier.daily_fen:
-            raise Revert("ECNY_DailyLimitExceeded")
-        w.day, w.spent = day, spent + amount
-
-    def check_cap(self, name: str, amount: int) -> None:
-        cap = TIERS[self.wallets[name].tier].balance_cap_fen
-        if cap and self.balance_of(name) + amount > cap:
-            raise Revert("ECNY_BalanceCapExceeded")
-
-    def top_up(self, name: str, amount: int) -> list:
-        w = self.wallets[name]
-        if not w.open:
-            raise Revert("ECNY_WalletNotOpen")
-        self.check_cap(name, amount)
-        w.free += amount
-        w.funded += amount
-        self.issued += amount
-        return []
-
-    def transfer(self, frm: str, to: str, amount: int, now: int) -> list:
-        src, dst = self.wallets[frm], self.wallets[to]
-        if not src.open or not dst.open:
-            raise Revert("ECNY_WalletNotOpen")
-        self.charge_limits(frm, amount, now)
-        self.check_cap(to, amount)
-        if src.free < amount:
-            raise Revert("ECNY_InsufficientFree")
-        src.free -= amount
-        src.sent += amount
-        dst.free += amount
-        dst.got += amount
-        return []
 
     def close_wallet(self, actor: str, name: str, now: int) -> list:
         """ECNY.closeWallet: a parent's escrow settles first (onWalletClose); a school's wallet has no
@@ -391,20 +297,7 @@ class Model:
     # ---------------------------------------------------------------- escrow actions
 
     def enrol(self, p: str, course: int, lessons: int, now: int) -> list:
-        c = COURSES.get(course)
-        if c is None:
-            raise Revert("Prepaid_UnknownCourse")
-        inst = self.inst[c.school]
-        if inst.frozen:
-            raise Revert("Prepaid_InstitutionFrozen")
-        if inst.closes_at:
-            raise Revert("Prepaid_InstitutionClosing")
-        if p == c.school:
-            raise Revert("Prepaid_InstitutionCannotEnrol", institution=self.addr[p], courseId=course)
-        if now >= c.end:
-            raise Revert("Prepaid_CourseEnded")
-        if lessons == 0 or lessons > c.lessons:
-            raise Revert("Prepaid_InvalidLessonCount")
+        c = self.admitted(p, course, lessons, now)
         if lessons * c.hours > MAX_HOURS:
             raise Revert("Prepaid_ClassHoursCapExceeded")
         if c.end - max(now, c.start) > MAX_SPAN:
@@ -415,7 +308,7 @@ class Model:
         if now + MAX_LEAD < c.start:
             raise Revert("Prepaid_ChargeTooEarly")
         # renewal: lessons left on every active order the parent holds for this course
-        left = sum(o.left for o in self.orders_of(p) if o.course == course and o.status == ACTIVE)
+        left = self.lessons_left(p, course)
         if left and left * c.hours > RENEWAL_HOURS:
             raise Revert("Prepaid_RenewalTooEarly")
         # the fee is earmarked in the parent's own wallet (ECNY.earmarkFrom)
@@ -456,17 +349,7 @@ class Model:
         return None
 
     def record_lesson(self, actor: str, course: int, ids: list[int], now: int) -> list:
-        c = COURSES.get(course)
-        if c is None:
-            raise Revert("Prepaid_UnknownCourse")
-        if actor != c.school:
-            raise Revert("Prepaid_NotCourseInstitution")
-        if self.inst[c.school].frozen:
-            raise Revert("Prepaid_InstitutionFrozen")
-        if self.inst[c.school].closed(now):
-            raise Revert("Prepaid_InstitutionClosed")
-        if now < c.start:
-            raise Revert("Prepaid_CourseNotStarted", courseId=course, start=c.start)
+        c = self.recordable(actor, course, now)
         due, seen = lessons_due(c, now), set()
         events, paid_out = [], 0
         for oid in ids:
@@ -495,11 +378,7 @@ class Model:
         return events
 
     def release_matured(self, course: int, ids: list[int], now: int) -> list:
-        c = COURSES.get(course)
-        if c is None:
-            raise Revert("Prepaid_UnknownCourse")
-        if self.inst[c.school].frozen:
-            raise Revert("Prepaid_InstitutionFrozen")
+        c = self.payable(course)
         events, paid_out = [], 0
         for oid in ids:
             o = self.orders.get(oid)
@@ -515,13 +394,7 @@ class Model:
         return events
 
     def cancel(self, actor: str, oid: int) -> list:
-        o = self.orders.get(oid)
-        if o is None:
-            raise Revert("Prepaid_UnknownOrder")
-        if actor != o.parent:
-            raise Revert("Prepaid_NotOrderParent")
-        if o.status != ACTIVE:
-            raise Revert("Prepaid_OrderNotActive")
+        o = self.cancellable(actor, oid)
         if o.left == 0:
             raise Revert("Prepaid_NothingToRefund")
         unused = o.left
@@ -579,17 +452,6 @@ class Model:
         return [("DisputeResolved", {"orderId": oid, "releasedToInstitution": to_school, "lessons": lessons,
                                      "amountFen": amount})]
 
-    def announce_closure(self, actor: str, now: int) -> list:
-        inst = self.inst.get(actor)
-        if inst is None:
-            raise Revert("Prepaid_NotApprovedInstitution")
-        if inst.frozen:
-            raise Revert("Prepaid_InstitutionFrozen")
-        if inst.closes_at:
-            raise Revert("Prepaid_ClosureAlreadyAnnounced")
-        inst.closes_at = now + NOTICE
-        return [("ClosureAnnounced", {"institution": self.addr[actor], "closesAt": now + NOTICE})]
-
     def freeze(self, actor: str, who: str) -> list:
         inst = self.inst.get(who)
         if actor != REGULATOR:
@@ -603,11 +465,7 @@ class Model:
 
     def refund_orders(self, actor: str, who: str, ids: list[int], now: int) -> list:
         inst = self.inst.get(who, MInstitution())
-        if inst.frozen and not inst.closed(now):
-            if actor != REGULATOR:
-                raise Revert("Prepaid_NotRegulator")
-        elif not inst.closed(now):
-            raise Revert("Prepaid_RefundsNotOpen")
+        self.refunds_open(actor, inst, now)
         # the closure took effect (anyone may call), or the regulator refunds a frozen school
         frozen = inst.frozen
         school_paid = self.can_pay_school(who)

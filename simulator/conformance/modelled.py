@@ -3,11 +3,14 @@ property failure, the settings a slow EVM needs, and catching a violation in a t
 
 from __future__ import annotations
 
+import copy
 import os
 
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import invariant
 
 from ..chain.clock import format_beijing
+from .token_model import TIERS, Revert
 
 #: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
 #: reads the balances after each state change; these caps keep a machine to a few seconds there, so that
@@ -70,3 +73,50 @@ class ModelledSends:
             f"model expects {expect or 'success'}, chain gives {outcome}",
         )
         return r
+
+    def attempt(self, action: str, *args):
+        """Runs model action `action` on a copy of ``self.m``: (the predicted revert, None, None) or (None,
+        what it returned, the model afterwards)."""
+        m = copy.deepcopy(self.m)
+        try:
+            out = getattr(m, action)(*args)
+        except Revert as exc:
+            return exc, None, None
+        return None, out, m
+
+    def expect_outcome(self, r, ts: int, what: str, exc: Revert | None) -> None:
+        """The transaction's outcome (success, or the custom error and its arguments where the model names
+        them) is the model's."""
+        expect = exc.name if exc else None
+        got = None if r.status == 1 else r.error.name
+        outcome = "success" if r.status == 1 else str(r.error)
+        self.check("reverts_match_the_model", got == expect and r.timestamp == ts,
+                   f"{what} at {format_beijing(ts)}: model expects {expect or 'success'}, chain gives {outcome}")
+        if exc is not None and exc.error_args:
+            self.check("reverts_match_the_model", r.error.args == exc.error_args,
+                       f"{what}: {r.error.name}{r.error.args} != model {exc.error_args}")
+
+    @staticmethod
+    def with_repeats(ids: list[int], repeats) -> list[int]:
+        """`ids` with members repeated: (which member, where) pairs."""
+        ids = list(ids)
+        for which, where in repeats:
+            if ids:
+                ids.insert(where % (len(ids) + 1), ids[which % len(ids)])
+        return ids
+
+
+class WalletTiers:
+    """The tier invariant, for a machine whose ``views()`` has each wallet's ``balance`` and whose model keeps
+    each wallet's tier id: ``TIER_WALLETS`` names the wallets."""
+
+    TIER_WALLETS: tuple[str, ...] = ()
+
+    @invariant()
+    def invariant_EveryWalletRespectsItsTier(self):
+        """No wallet holds more than its tier's balance cap (the model's tier)."""
+        v = self.views()
+        for name in self.TIER_WALLETS:
+            cap = TIERS[self.m.wallets[name].tier].balance_cap_fen
+            self.check("EveryWalletRespectsItsTier", not cap or v["balance"][name] <= cap,
+                       f"{name} holds {v['balance'][name]}, over its cap {cap}")

@@ -47,26 +47,23 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from modelled_sends import ModelledSends, machine_settings, violation
+from modelled_sends import ModelledSends, WalletTiers, machine_settings, violation
 from ecny_sim.chain import Chain
 from ecny_sim.chain.clock import DAY, HOUR, format_beijing, parse_beijing
 from ecny_sim.chain.compiler import load_artifact
+from ecny_sim.conformance.token_model import BANK, MAX_UINT, REGULATOR, TIERS, Revert, TokenRules, TokenWallet
 from ecny_sim.domain.settings import WALLET_TIERS
 
 # ------------------------------------------------------------------------------------------ the world
 
 T0 = parse_beijing("2022-09-01 10:00")
-BANK, REGULATOR = "bank", "regulator"
-MAX_UINT = 2**256 - 1
 N_CONTROLLERS = 20
 MAX_LISTED = 16  # ECNY.MAX_CONTROLLERS_PER_WALLET
-BEIJING_OFFSET = 8 * HOUR
 #: wallet -> (tier, first top-up): no limits; ID-verified; capped at 2,000,000 fen; capped at 1,000,000 fen
 #: with 200,000 a payment and 500,000 a day.
 HOLDERS = {"holder:0": ("corporate", 600_000), "holder:1": ("id_verified", 600_000),
            "holder:2": ("class_iii", 1_200_000), "holder:3": ("lowest", 400_000)}
 NAMES = tuple(HOLDERS)
-TIERS = {t.tier_id: t for t in WALLET_TIERS.values()}
 
 
 def ctl_name(i: int) -> str:
@@ -116,28 +113,16 @@ def _base() -> Base:
 # ------------------------------------------------------------------------------------------ the model
 
 
-class Revert(Exception):
-    def __init__(self, name: str, **args: Any) -> None:
-        super().__init__(name)
-        self.name, self.error_args = name, args
-
-
 @dataclass
-class MWallet:
-    tier: int
-    free: int
-    open: bool = True
+class MWallet(TokenWallet):
     frozen: bool = False
-    day: int = -1
-    spent: int = 0
     listed: list[int] = field(default_factory=list)  # controllers in the wallet's list, in the token's order
     retired: list[int] = field(default_factory=list)  # pruned once, in the order they were pruned
     ever: set[int] = field(default_factory=set)  # every controller that ever held an earmark in it
-    redeemed: int = 0
 
 
 @dataclass
-class Model:
+class Model(TokenRules):
     addr: dict[str, str]
     ctl_addr: list[str]
     wallets: dict[str, MWallet] = field(default_factory=dict)
@@ -163,17 +148,6 @@ class Model:
             raise Revert("ECNY_WalletNotOpen")
         if self.wallets[w].frozen:
             raise Revert("ECNY_WalletFrozen")
-
-    def charge_limits(self, w: str, amount: int, now: int) -> None:
-        wallet = self.wallets[w]
-        tier = TIERS[wallet.tier]
-        if tier.per_payment_fen and amount > tier.per_payment_fen:
-            raise Revert("ECNY_PerPaymentLimitExceeded")
-        day = (now + BEIJING_OFFSET) // DAY
-        spent = wallet.spent if wallet.day == day else 0
-        if tier.daily_fen and spent + amount > tier.daily_fen:
-            raise Revert("ECNY_DailyLimitExceeded")
-        wallet.day, wallet.spent = day, spent + amount
 
     def cap_after(self, w: str) -> None:
         cap = TIERS[self.wallets[w].tier].balance_cap_fen
@@ -234,15 +208,6 @@ class Model:
         if payee != w:
             self.cap_after(payee)
 
-    def top_up(self, w: str, amount: int) -> None:
-        if not self.wallets[w].open:
-            raise Revert("ECNY_WalletNotOpen")
-        cap = TIERS[self.wallets[w].tier].balance_cap_fen
-        if cap and self.balance_of(w) + amount > cap:
-            raise Revert("ECNY_BalanceCapExceeded")
-        self.wallets[w].free += amount
-        self.issued += amount
-
     def close(self, actor: str, w: str) -> int:
         """ECNY.closeWallet: every listed controller, then every retired one not listed again, is asked; one
         with a claim refuses; the settling ones give their earmark back; then any earmark left refuses the
@@ -279,7 +244,9 @@ AMOUNT = st.one_of(st.integers(1, 1_000), st.integers(1, 250_000), st.just(0))
 # ------------------------------------------------------------------------------------------ the machine
 
 
-class CloseGuardMachine(ModelledSends, RuleBasedStateMachine):
+class CloseGuardMachine(WalletTiers, ModelledSends, RuleBasedStateMachine):
+    TIER_WALLETS = NAMES
+
     def __init__(self) -> None:
         super().__init__()
         base = _base()
@@ -527,14 +494,6 @@ class CloseGuardMachine(ModelledSends, RuleBasedStateMachine):
             want = (self.m.wallets[w].free, self.m.balance_of(w))
             self.check("MoneyIsConserved", (v["free"][w], v["balance"][w]) == want,
                        f"{w}: free, balance {(v['free'][w], v['balance'][w])} != model {want}")
-
-    @invariant()
-    def invariant_EveryWalletRespectsItsTier(self):
-        v = self.views()
-        for w in NAMES:
-            cap = TIERS[self.m.wallets[w].tier].balance_cap_fen
-            self.check("EveryWalletRespectsItsTier", not cap or v["balance"][w] <= cap,
-                       f"{w} holds {v['balance'][w]}, over its cap {cap}")
 
     def teardown(self):
         """Every earmark the model knows agrees with the chain."""
