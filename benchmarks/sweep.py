@@ -89,17 +89,17 @@ def on_cluster(scenario: str, runs: int, test_scale: bool, workers: int) -> dict
     study = Study.build(scenario, seeds=f"1..{runs}", test_scale=test_scale)
     with tempfile.TemporaryDirectory(prefix="ecny-bench-sweep-") as scratch:
         out = Path(scratch) / "sweep"
-        tasks, already, loaded = runner.prepare(study, out, resume=False, keep_journals=False)
+        tasks = runner.prepare(study, out, resume=False, keep_journals=False)
         executor = runner.open_executor(workers)
         with Phase() as start:
             execute = executor.__enter__()
         try:
             with Phase() as running:
-                result, _ = runner.execute_study(study, out, execute, tasks, already, loaded, keep_journals=False)
+                finished, _ = runner.execute_study(study, out, execute, tasks, keep_journals=False)
         finally:
             with Phase() as stop:
                 executor.__exit__(None, None, None)
-        rows = result.to_pylist()
+        rows = finished.table().to_pylist()
     assert all(r["ok"] for r in rows), [r["message"] for r in rows if not r["ok"]]
     return {"start_s": start.seconds, "runs_s": running.seconds, "stop_s": stop.seconds, "busy": running.busy,
             "run_s": [r["run_seconds"] for r in rows], "cpu_s": [r["cpu_seconds"] for r in rows],

@@ -36,7 +36,10 @@ def sweep(
                                           "cluster [default: one per core]; 0 runs every point in this process"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT",
                                             help="run on a Dask cluster you run (its workers need ecny-sim)"),
-    resume: bool = typer.Option(False, "--resume", help="finish a sweep that was stopped: run only what is missing"),
+    resume: bool = typer.Option(False, "--resume", help="finish a sweep that was stopped: run only what is missing "
+                                "(a point whose run failed has its row: it is not run again)"),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="as --resume, and run the points whose run "
+                                      "failed again (a lost worker, say); their new rows replace the failed ones"),
     keep_journals: bool = typer.Option(False, "--keep-journals", help="keep every run's journal.jsonl and "
                                        "summary.json in DIR/runs/point-NNNNNN/ (each replays)"),
     contracts: Optional[Path] = typer.Option(None, "--contracts", metavar="DIR", help="your own contracts in "
@@ -60,9 +63,9 @@ def sweep(
         user = user_contracts.build(contracts).header() if contracts is not None else None
         if user:  # a resumed sweep must run with the same contracts
             study.contracts = hashlib.sha256(json.dumps(user, sort_keys=True).encode()).hexdigest()[:16]
-        tasks, already, scenario = runner.prepare(study, out, resume=resume, keep_journals=keep_journals)
-        for task in tasks:  # each worker deploys the same bytecode (the build travels with the task)
-            task["contracts"] = user
+        tasks = runner.prepare(study, out, resume=resume or retry_failed, keep_journals=keep_journals,
+                               retry_failed=retry_failed)
+        tasks.extra["contracts"] = user  # each worker deploys the same bytecode (the build travels with the task)
     except (BadInput, CompilerError) as exc:
         fail(str(exc))
     if not tasks:  # a resumed sweep with nothing left: no cluster to start, the table is written again
@@ -81,7 +84,9 @@ def sweep(
              code=EXIT_CHAIN)
     where = ("in this process" if workers == 0 and scheduler is None else f"on {scheduler}" if scheduler
              else f"on a local Dask cluster of {workers or runner.default_workers()} worker processes")
-    console.print(f"{scenario.name}: {study.size} runs ({len(tasks)} to run, {already} already done) {where}")
+    again = f"; the {tasks.again} that failed are run again" if tasks.again else ""
+    console.print(f"{tasks.scenario.name}: {study.size} runs ({len(tasks)} to run, {tasks.already} already done"
+                  f"{again}) {where}")
     if study.sum_over:
         console.print(f"sharded: the runs over {', '.join(study.sum_over)} add up to one row of the summary, each "
                       "on its own chain with its invariants checked there")
@@ -89,8 +94,8 @@ def sweep(
     interrupted = False
     try:
         with _progress_bar(err, len(tasks)) as on_row:
-            result, progress = runner.execute_study(study, out, execute, tasks, already, scenario,
-                                                    keep_journals=keep_journals, on_row=on_row)
+            result, progress = runner.execute_study(study, out, execute, tasks, keep_journals=keep_journals,
+                                                    on_row=on_row)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -101,14 +106,14 @@ def sweep(
     try:
         if not interrupted:
             _print_summary(console, out, study.grouped)
-            failed = sum(1 for ok in result.column("ok").to_pylist() if not ok)
+            failed = result.failed
             plots = _plots(out, err)
     except KeyboardInterrupt:
         interrupted = True
     if interrupted:  # after the runs (a Ctrl-C as the cluster closed, or while drawing): the table is whole
         fail(f"interrupted after the runs: every run and the table are in {out} (`--resume` has nothing left to "
              f"run); `ecny-sim report {out}` draws the plots", code=EXIT_INTERRUPTED)
-    console.print(f"{result.num_rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
+    console.print(f"{result.rows} runs, {failed} failed, {progress.rate:.2f} runs/s: {out}/runs.parquet, "
                   f"{out}/runs.csv, {out}/summary.csv" + (f", {plots}" if plots else ""))
     raise typer.Exit(EXIT_INVARIANT if failed else 0)
 
@@ -166,6 +171,7 @@ def _print_summary(console: Console, out: Path, varied: list[str]) -> None:
     import pyarrow.csv as pacsv
     from rich.table import Table
 
+    from ecny_sim.study.summary import CLIPPED
     from ecny_sim.study.table import shown
 
     lines = pacsv.read_csv(out / "summary.csv").to_pylist()
@@ -174,11 +180,18 @@ def _print_summary(console: Console, out: Path, varied: list[str]) -> None:
     for name in [*varied, "runs", "failed", *measures[:SHOWN_MEASURES]]:
         table.add_column(name, justify="left" if name in varied else "right")
     words = _Words()
+    clipped = False
     for line in lines:
+        lows = set((line.get(CLIPPED) or "").split())
+        clipped = clipped or bool(lows & set(measures[:SHOWN_MEASURES]))
         cells = [str(line[n]) for n in varied] + [str(line["runs"]), str(line["failed"])]
-        cells += [f"{shown(m, line[f'{m}.mean'], words)} [{shown(m, line[f'{m}.low95'], words)}, "
-                  f"{shown(m, line[f'{m}.high95'], words)}]" for m in measures[:SHOWN_MEASURES]]
+        cells += [f"{shown(m, line[f'{m}.mean'], words)} [{shown(m, line[f'{m}.low95'], words)}"
+                  f"{'*' if m in lows else ''}, {shown(m, line[f'{m}.high95'], words)}]"
+                  for m in measures[:SHOWN_MEASURES]]
         table.add_row(*cells)
+    if clipped:
+        table.caption = (f"* the interval dipped below zero, which this figure cannot: clipped at 0 "
+                         f"({CLIPPED} in summary.csv)")
     console.print(table)
 
 

@@ -30,15 +30,16 @@ def simulate(scenario: str, params: Mapping[str, Any] | None = None, *, seed: in
 def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, seeds: Iterable[int] | str = (1,),
           fixed: Mapping[str, Any] | None = None, test_scale: bool = False, workers: int | None = None,
           scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-          keep_journals: bool = False, as_pandas: bool = True, draw: Mapping[str, tuple[int, int]] | None = None,
-          draws: int = 0, sum_over: Iterable[str] = ()) -> Any:
+          retry_failed: bool = False, keep_journals: bool = False, as_pandas: bool = True,
+          draw: Mapping[str, tuple[int, int]] | None = None, draws: int = 0, sum_over: Iterable[str] = ()) -> Any:
     """Runs every combination of ``grid`` for every seed, one full run each (on Dask: ``workers`` processes of a
     LocalCluster started and stopped here, default one per core; ``workers=0``: in this process; or the
     ``scheduler`` at tcp://HOST:PORT) and returns the table, one row per run (pandas, or pyarrow with
     ``as_pandas=False``), sorted by point. ``draw``: parameters drawn at random, name -> (low, high), ``draws``
     times, each draw crossed with every grid combination. ``sum_over``: grid names whose runs add up to one row of
     summary.csv (a city's shards). ``out``: the sweep's folder (runs.parquet, runs.csv,
-    summary.csv); a temporary one, removed afterwards, by default."""
+    summary.csv); a temporary one, removed afterwards, by default. ``resume``: finish the sweep in ``out``, running only
+    the points with no row; ``retry_failed`` runs those whose run failed again too."""
     from .runner import execute_study, open_executor, prepare
 
     study = Study(scenario, test_scale=test_scale)
@@ -49,8 +50,9 @@ def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, see
     study.override(draw=[f"{name}={low}..{high}" for name, (low, high) in (draw or {}).items()], draws=draws)
     with tempfile.TemporaryDirectory(prefix="ecny-sweep-") as scratch:
         folder = Path(out) if out is not None else Path(scratch) / "sweep"
-        tasks, already, loaded = prepare(study, folder, resume=resume, keep_journals=keep_journals)
+        tasks = prepare(study, folder, resume=resume or retry_failed, keep_journals=keep_journals,
+                        retry_failed=retry_failed)
         with open_executor(workers if tasks else 0, scheduler if tasks else None) as execute:
-            result, _ = execute_study(study, folder, execute, tasks, already, loaded,
-                                             keep_journals=keep_journals)
+            finished, _ = execute_study(study, folder, execute, tasks, keep_journals=keep_journals)
+        result = finished.table()
     return result.to_pandas() if as_pandas else result

@@ -9,6 +9,7 @@ seeds, and the table; then the runs that failed with their reasons, and links to
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -25,10 +26,39 @@ MAX_JOURNAL_LINKS = 200
 MAX_CHARTS = 6
 
 
-def open_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+@dataclass
+class Runs:
+    """What the page says about the runs, read from runs.parquet a batch at a time (a page for a million runs holds
+    their counts, not their rows): how many, how many failed, and the first failed and kept ones."""
+
+    total: int = 0
+    failed_count: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, path: Path, grid: Sequence[str]) -> Runs:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        runs = cls()
+        handle = pq.ParquetFile(path)
+        wanted = ["point", "seed", "ok", "outcome", "message", "journal", *grid]
+        columns = [c for c in dict.fromkeys(wanted) if c in handle.schema_arrow.names]
+        for batch in handle.iter_batches(columns=columns, batch_size=4096):
+            runs.total += batch.num_rows
+            failed = batch.filter(pc.invert(pc.fill_null(batch.column("ok"), False)))
+            runs.failed_count += failed.num_rows
+            runs.failed += failed.slice(0, MAX_JOURNAL_LINKS - len(runs.failed)).to_pylist()
+            if "journal" in columns:
+                kept = batch.filter(pc.fill_null(pc.not_equal(batch.column("journal"), ""), False))
+                runs.kept += kept.slice(0, MAX_JOURNAL_LINKS - len(runs.kept)).to_pylist()
+        return runs
+
+
+def open_sweep(folder: Path) -> tuple[dict[str, Any], Runs, list[dict[str, Any]]]:
     """The study, its runs and its summary lines; BadInput when the folder is not a finished sweep's."""
     import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
     folder = Path(folder)
     study = read_study(folder)
@@ -37,9 +67,13 @@ def open_sweep(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list
     if not (folder / "runs.parquet").is_file() or not (folder / "summary.csv").is_file():
         raise BadInput(f"{cut(str(folder), 80)}: the sweep has not finished (no runs.parquet); "
                        "`ecny-sim sweep ... --resume` finishes it")
-    runs = pq.read_table(folder / "runs.parquet").to_pylist()
+    runs = Runs.read(folder / "runs.parquet", _grouped(study))
     summary = pacsv.read_csv(folder / "summary.csv").to_pylist()
     return study, runs, summary
+
+
+def _grouped(study: dict[str, Any]) -> list[str]:
+    return study.get("grouped", study.get("grid_order", list(study.get("grid", {}))))
 
 
 def is_sweep(folder: Path) -> bool:
@@ -77,16 +111,16 @@ def _chart(measure: str, summary: Sequence[dict[str, Any]], grid: Sequence[str],
     return _render(labels, draw, size=(10, 4.6))
 
 
-def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Sequence[dict[str, Any]],
-           w: ReportWords, charts: Sequence[Chart]) -> str:
-    grid = study.get("grouped", study.get("grid_order", list(study.get("grid", {}))))
-    failed = [r for r in runs if not r.get("ok")]
+def render(study: dict[str, Any], runs: Runs, summary: Sequence[dict[str, Any]], w: ReportWords,
+           charts: Sequence[Chart]) -> str:
+    grid = _grouped(study)
+    failed = runs.failed
     title = study.get("title") or w._("Study of {scenario}", scenario=Path(study["scenario"]).stem)
     # TRANSLATORS: the study report's kicker above its title
     kicker = w._("ecny-sim study")
     meta = w._("{runs} runs of {scenario}: {combinations} combinations x {seeds} seeds; {failed} failed.",
-               runs=w.number(len(runs)), scenario=Path(study["scenario"]).stem, combinations=w.number(len(summary)),
-               seeds=w.number(len(study.get("seeds", []))), failed=w.number(len(failed)))
+               runs=w.number(runs.total), scenario=Path(study["scenario"]).stem, combinations=w.number(len(summary)),
+               seeds=w.number(len(study.get("seeds", []))), failed=w.number(runs.failed_count))
     badge = ("ok", w._("every run ok")) if not failed else ("bad", w._("some runs failed"))
     out = [f'<header><div class="kicker">{_e(kicker)}</div><h1>{_e(title)}</h1>'
            f'<p class="meta">{_e(meta)} <span class="badge {badge[0]}">{_e(badge[1])}</span></p>'
@@ -124,14 +158,14 @@ def render(study: dict[str, Any], runs: Sequence[dict[str, Any]], summary: Seque
                         + _table(headers, body, numeric=range(len(grid), len(headers)))))
     if failed:
         body = [[w.number(r["point"]), _e(_combination(r, grid)), w.number(r["seed"]), _e(r.get("outcome", "")),
-                 _e(cut(r.get("message", ""), 200))] for r in failed[:MAX_JOURNAL_LINKS]]
+                 _e(cut(r.get("message") or "", 200))] for r in failed]
         out.append(_section("failed", w._("Runs that failed"), _table(
             [w._("point"), w._("combination"), w._("seed"), w._("outcome"), w._("reason")], body)))
-    kept = [r for r in runs if r.get("journal")]
+    kept = runs.kept
     if kept:
         body = [[w.number(r["point"]), _e(_combination(r, grid)), w.number(r["seed"]),
                  f'<a href="{_e(r["journal"])}/journal.jsonl">{_e(r["journal"])}</a>']
-                for r in kept[:MAX_JOURNAL_LINKS]]
+                for r in kept]
         out.append(_section("journals", w._("Kept journals"), _table(
             [w._("point"), w._("combination"), w._("seed"), w._("journal")], body)))
     about = w._("Read from study.json, runs.parquet and summary.csv; every run's row is in runs.csv. "
@@ -155,7 +189,7 @@ def write_study_report(folder: str | Path, lang: str = "en") -> Path:
     if families is None:  # no CJK font: the charts in English, the page in the language asked for
         chart_words, families = ReportWords("en"), (BASE_FAMILY,)
     labels = Labels(chart_words, tuple(families))
-    varied = study.get("grouped", study.get("grid_order", []))
+    varied = _grouped(study)
     charts = [Chart(f"measure-{i + 1}", m, _chart(m, summary, varied, labels))
               for i, m in enumerate(_measures(summary)[:MAX_CHARTS])]
     page = render(study, runs, summary, words, charts)

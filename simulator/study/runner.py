@@ -17,12 +17,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator
 
 from ..run.scenario import BadInput, cut
-from .table import (PartWriter, add_up, consolidate, default_measures, done_keys, read_study, summarise, write_study,
-                    write_summary)
 from .plan import Study
+from .summary import Summary, write_summary
+from .table import Consolidation, PartWriter, default_measures, done_keys, holds, read_study, write_study
 from .worker import failed_row, run_point, warm_up
 
 #: How long a scheduler given with --scheduler has to answer.
@@ -32,20 +32,20 @@ IN_FLIGHT = 512
 #: A point whose run takes its worker down is tried on this many workers in all before its row says so.
 ALLOWED_FAILURES = 1
 
-Execute = Callable[[Sequence[dict[str, Any]]], Iterator[dict[str, Any]]]
+Execute = Callable[[Iterable[dict[str, Any]]], Iterator[dict[str, Any]]]
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _in_process(tasks: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _in_process(tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for task in tasks:
         yield run_point(task)
 
 
 def _on_dask(client: Any) -> Execute:
-    def execute(tasks: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def execute(tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
         waiting = iter(tasks)
@@ -138,9 +138,35 @@ class Progress:
         return self.done / max(time.monotonic() - self.began, 1e-9)
 
 
-def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool) -> tuple[list[dict[str, Any]], int, Any]:
-    """Checks the study and the folder; returns the tasks still to run, how many are already done and the
-    scenario. BadInput (nothing written) for a bad study, or a folder holding something else."""
+@dataclass
+class Pending:
+    """The points still to run, made as they are taken (a study of a million points is never listed): each a task
+    for ``worker.run_point``. ``len()`` is how many; ``already`` how many have their row on disk; ``again`` how
+    many of those failed and run again (``retry_failed``); ``extra`` goes into every task (``contracts``)."""
+
+    study: Study
+    scenario: Any
+    keep: str | None
+    done: Any  # sorted keys (done_keys) of the points not to run
+    count: int
+    already: int
+    again: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for point in self.study.points(self.scenario):
+            if holds(self.done, point.key):
+                continue
+            yield {"scenario": self.study.scenario, "values": point.values, "seed": point.seed, "index": point.index,
+                   "key": point.key, "keep": self.keep, **self.extra}
+
+
+def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool, retry_failed: bool = False) -> Pending:
+    """Checks the study and the folder; returns the points still to run (``retry_failed``: with those whose run
+    failed). BadInput (nothing written) for a bad study, or a folder holding something else."""
     scenario = study.check()
     out = Path(out)
     described = {**study.describe(), "keep_journals": keep_journals}
@@ -157,27 +183,27 @@ def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool) -> tu
         if held != described:
             raise BadInput(f"--out {cut(str(out), 80)} holds a different study; --resume continues the same study "
                            "only (scenario, grid, fixed values, seeds, test scale, --keep-journals and --contracts)")
-    done = done_keys(out) if held is not None else set()
-    tasks = []
-    already = 0
-    for point in study.points(scenario):
-        if point.key in done:
-            already += 1
-            continue
-        tasks.append({"scenario": study.scenario, "values": point.values, "seed": point.seed, "index": point.index,
-                      "key": point.key, "keep": str(out.resolve()) if keep_journals else None})
-    return tasks, already, scenario
+    keep = str(out.resolve()) if keep_journals else None
+    done = done_keys(out, ok_only=retry_failed)  # none in a new folder
+    already = again = 0
+    if len(done) or retry_failed:  # one pass over the points' keys, none of them held
+        every = done_keys(out) if retry_failed else done
+        for point in study.points(scenario):
+            if holds(done, point.key):
+                already += 1
+            elif retry_failed and holds(every, point.key):
+                again += 1
+    return Pending(study, scenario, keep, done, study.size - already, already, again)
 
 
-def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dict[str, Any]], already: int,
-                  scenario: Any, *, keep_journals: bool,
-                  on_row: Callable[[Progress, dict[str, Any]], None] | None = None) -> tuple[Any, Progress]:
-    """Runs ``tasks``, each row to disk as it comes; then the consolidated table and the summary. Returns the
-    table (pyarrow) and the progress counts. Whatever ends it, the rows that came are on disk."""
+def execute_study(study: Study, out: Path, execute: Execute, tasks: Pending, *, keep_journals: bool,
+                  on_row: Callable[[Progress, dict[str, Any]], None] | None = None) -> tuple[Finished, Progress]:
+    """Runs ``tasks``, each row to disk as it comes; then the consolidated table and the summary, streamed.
+    Returns what was written and the progress counts. Whatever ends it, the rows that came are on disk."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_study(out, {**study.describe(), "keep_journals": keep_journals})
-    progress = Progress(total=already + len(tasks), already=already)
+    progress = Progress(total=tasks.already + len(tasks), already=tasks.already)
     writer = PartWriter(out)
     try:
         for row in execute(tasks):
@@ -188,12 +214,38 @@ def execute_study(study: Study, out: Path, execute: Execute, tasks: Sequence[dic
                 on_row(progress, row)
     finally:
         writer.flush()
-    parameters = list(scenario.params_model.model_fields)
-    result = consolidate(out, parameters)
-    measures = study.measures or default_measures(result.column_names)
-    needed = [*study.varied, "seed", "ok", *measures]  # the summary's columns only, as rows
-    rows = result.select([c for c in dict.fromkeys(needed) if c in result.column_names]).to_pylist()
-    if study.sum_over:  # a city's shards, each its own chain, add up to the city
-        rows = add_up(rows, study.grouped, measures)
-    write_summary(out, summarise(rows, study.grouped, measures))
-    return result, progress
+    return finish(study, out, tasks.scenario), progress
+
+
+@dataclass
+class Finished:
+    """A consolidated sweep: its folder, how many rows and how many of them failed."""
+
+    folder: Path
+    rows: int
+    failed: int
+
+    def table(self) -> Any:
+        """runs.parquet, whole (pyarrow): for a notebook's study, not for a million runs."""
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.folder / "runs.parquet")
+
+
+def finish(study: Study, out: Path, scenario: Any) -> Finished:
+    """runs.parquet, runs.csv and summary.csv from the parts, streamed (a window of rows at a time)."""
+    merged = Consolidation(out, list(scenario.params_model.model_fields))
+    measures = study.measures or default_measures(merged.columns)
+    shards = 1
+    for name in study.sum_over:  # a city's shards, each its own chain, add up to the city
+        shards *= len(study.grid[name])
+    summary = Summary(study.grouped, measures, shards)
+    needed = [c for c in dict.fromkeys([*study.varied, "seed", "ok", *measures]) if c in merged.columns]
+
+    def each(window: Any) -> None:
+        for row in window.select(needed).to_pylist():  # the summary's columns only, a window at a time
+            summary.add(row)
+
+    rows, failed = merged.write(each)
+    write_summary(out, summary.lines())
+    return Finished(out, rows, failed)

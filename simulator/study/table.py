@@ -2,9 +2,11 @@
 
     DIR/study.json          the study (a resumed sweep must be the same one)
     DIR/parts/part-*.parquet rows as they came (a killed sweep keeps every part it finished writing)
-    DIR/runs.parquet        every row, sorted by point, columns in a fixed order (written at the end)
+    DIR/runs.parquet        every row, sorted by point, columns in a fixed order (written at the end, streamed
+                            from the parts a window of points at a time: see Consolidation)
     DIR/runs.csv            the same
     DIR/summary.csv         per grid combination: runs, failures, each measure's mean and 95 % interval
+                            (summary.py, from running sums as the table streams past)
     DIR/runs/point-NNNNNN/  kept journals (--keep-journals), each a run folder that replays
 
 A part is written whole (to a temporary name, then renamed), so a reader never sees half of one.
@@ -13,13 +15,12 @@ A part is written whole (to a temporary name, then renamed), so a reader never s
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from .summary import known
 from .worker import TIMING_COLUMNS
 
 PARTS = "parts"
@@ -28,12 +29,11 @@ STUDY_FILE = "study.json"
 HEAD = ("point", "key")
 OUTCOME = ("seed", "ok", "outcome", "message", "failed_invariants")
 TAIL = ("journal", *TIMING_COLUMNS)
-#: Student's t, two-sided 95 %, for 1..30 degrees of freedom; 1.96 beyond (the normal's).
-T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-       2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+#: Points consolidated at a time: the end of a sweep holds this many rows, however many runs it has.
+WINDOW = 4096
 
 
-def _write_whole(path: Path, write: Any) -> None:
+def write_whole(path: Path, write: Any) -> None:
     fresh = path.parent / f".{path.name}.new-{os.getpid()}"
     write(fresh)
     os.replace(fresh, path)
@@ -66,7 +66,7 @@ class PartWriter:
         self.number += 1
         names = list(dict.fromkeys(name for row in self.rows for name in row))  # from_pylist reads the first only
         table = pa.Table.from_pylist([{name: row.get(name) for name in names} for row in self.rows])
-        _write_whole(self.folder / f"part-{self.number:06d}.parquet", lambda p: pq.write_table(table, p))
+        write_whole(self.folder / f"part-{self.number:06d}.parquet", lambda p: pq.write_table(table, p))
         self.rows = []
 
 
@@ -74,68 +74,147 @@ def part_files(folder: Path) -> list[Path]:
     return sorted((Path(folder) / PARTS).glob("part-*.parquet"))
 
 
-def done_keys(folder: Path) -> set[str]:
-    """The keys of the points whose rows are on disk."""
+def done_keys(folder: Path, ok_only: bool = False) -> Any:
+    """The keys of the points whose rows are on disk (with ``ok_only``, of those whose run ended ok), as a sorted
+    array of 64-bit numbers (a key is 16 hex digits): 8 bytes a run, read a column at a time."""
+    import numpy as np
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    keys: set[str] = set()
+    found = [np.empty(0, dtype=np.uint64)]
     for part in part_files(folder):
-        keys.update(pq.read_table(part, columns=["key"]).column("key").to_pylist())
-    return keys
+        table = pq.read_table(part, columns=["key", "ok"] if ok_only else ["key"])
+        if ok_only:
+            table = table.filter(pc.fill_null(table.column("ok"), False))
+        found.append(np.array([int(k, 16) for k in table.column("key").to_pylist()], dtype=np.uint64))
+    return np.unique(np.concatenate(found))
 
 
-def read_rows(folder: Path) -> list[dict[str, Any]]:
-    """Every row of the parts, one per point (the latest if a point was written twice), sorted by point."""
-    import pyarrow.parquet as pq
+def holds(keys: Any, key: str) -> bool:
+    """Whether ``key`` is in a sorted array of ``done_keys``."""
+    import numpy as np
 
-    by_key: dict[str, dict[str, Any]] = {}
-    for part in part_files(folder):
-        for row in pq.read_table(part).to_pylist():
-            by_key[row["key"]] = {k: v for k, v in row.items() if v is not None}
-    return sorted(by_key.values(), key=lambda r: r["point"])
+    if not len(keys):
+        return False
+    number = np.uint64(int(key, 16))
+    at = int(np.searchsorted(keys, number))
+    return at < len(keys) and keys[at] == number
 
 
-def column_order(rows: Sequence[dict[str, Any]], parameters: Sequence[str]) -> list[str]:
-    present: set[str] = set().union(*rows) if rows else set()
+def column_order(names: Iterable[str], parameters: Sequence[str]) -> list[str]:
+    present = set(names)
     fixed = {*HEAD, *parameters, *OUTCOME, *TAIL}
     figures = sorted(present - fixed)
-    return [*HEAD, *parameters, *OUTCOME, *figures, *TAIL]
+    return [c for c in [*HEAD, *parameters, *OUTCOME, *figures, *TAIL] if c in present]
 
 
-def consolidate(folder: Path, parameters: Sequence[str]) -> Any:
-    """Writes runs.parquet and runs.csv from the parts; returns the table (pyarrow). The parts are put together
-    as columns (no row held as a Python object), their types widened where they differ (an integer column with
-    a float in another part becomes float, an empty one takes the other's type)."""
+def _wider(a: Any, b: Any) -> Any:
+    """The type a column takes when its parts hold ``a`` and ``b``: the same, the one that is not null, the wider
+    number (an integer column with a float in another part becomes float), or text when they do not widen."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
-    parts = [pq.read_table(part) for part in part_files(folder)]
+    if a == b or pa.types.is_null(b):
+        return a
+    if pa.types.is_null(a):
+        return b
     try:
-        table = pa.concat_tables(parts, promote_options="permissive") if parts else pa.table({})
-        if len(set(table.column("key").to_pylist()) if table.num_rows else ()) != table.num_rows:
-            raise ValueError("a point written twice")  # the latest row of each point: the row by row way below
-        columns = column_order([dict.fromkeys(table.column_names)], parameters)
-        table = table.sort_by("point").select([c for c in columns if c in table.column_names])
-    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, KeyError):
-        rows = read_rows(folder)
-        columns = column_order(rows, parameters)
-        table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
-    folder = Path(folder)
-    _write_whole(folder / "runs.parquet", lambda p: pq.write_table(table, p))
-    _write_whole(folder / "runs.csv", lambda p: pacsv.write_csv(table, p))
-    return table
+        return pa.unify_schemas([pa.schema([("c", a)]), pa.schema([("c", b)])],
+                                promote_options="permissive").field("c").type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, NotImplementedError):
+        return pa.string()
 
 
-def interval(values: Sequence[int | float]) -> tuple[float, float, float]:
-    """Mean and its 95 % interval (Student's t) of ``values``; the interval is the mean alone for one value."""
-    n = len(values)
-    mean = Fraction(sum(Fraction(v) for v in values), n)
-    if n < 2:
-        return float(mean), float(mean), float(mean)
-    variance = sum((Fraction(v) - mean) ** 2 for v in values) / (n - 1)
-    half = (T95[n - 2] if n - 1 <= len(T95) else 1.96) * math.sqrt(variance / n)
-    return float(mean), float(mean) - half, float(mean) + half
+class Consolidation:
+    """The parts put together into runs.parquet and runs.csv, sorted by point, one point per row (the latest
+    part's row when a point was run twice: a failed run retried), streamed: ``WINDOW`` points at a time are read
+    from the parts that hold any of them (a part's lowest and highest point are in its metadata), sorted, and
+    appended to one ParquetWriter and one CSV writer. Memory: a window of rows, whatever the number of runs.
+    Points are handed to the workers in order and at most ``runner.IN_FLIGHT`` at a time, so a part's points lie
+    close together and a part is read for one window, or two.
+
+        merged = Consolidation(folder, parameters)      # reads the parts' schemas and ranges only
+        merged.columns                                  # the table's columns, in order
+        rows, failed = merged.write(each=lambda window: ...)   # each window (pyarrow) as it is written
+    """
+
+    def __init__(self, folder: Path, parameters: Sequence[str]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.folder = Path(folder)
+        self.parts = part_files(folder)
+        types: dict[str, Any] = {}
+        self.windows: dict[int, list[int]] = {}  # window -> the parts holding a point of it
+        for number, path in enumerate(self.parts):
+            handle = pq.ParquetFile(path)
+            for field in handle.schema_arrow:
+                types[field.name] = _wider(types[field.name], field.type) if field.name in types else field.type
+            low, high = _point_range(handle)
+            for window in range(low // WINDOW, high // WINDOW + 1):
+                self.windows.setdefault(window, []).append(number)
+        self.columns = column_order(types, parameters)
+        self.schema = pa.schema([(name, types[name]) for name in self.columns])
+
+    def _window(self, window: int) -> Any:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        low, high = window * WINDOW, (window + 1) * WINDOW
+        pieces = []
+        for number in self.windows[window]:
+            table = pq.read_table(self.parts[number])
+            point = table.column("point")
+            table = table.filter(pc.and_(pc.greater_equal(point, low), pc.less(point, high)))
+            columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else
+                       pa.nulls(table.num_rows, f.type) for f in self.schema]
+            pieces.append(pa.Table.from_arrays([*columns, pa.array([number] * table.num_rows, pa.int64())],
+                                               schema=self.schema.append(pa.field("_part", pa.int64()))))
+        table = pa.concat_tables(pieces).sort_by([("point", "ascending"), ("_part", "descending")])
+        points = table.column("point").to_numpy()
+        first = np.ones(len(points), dtype=bool)
+        first[1:] = points[1:] != points[:-1]  # the latest part's row of each point
+        return table.filter(pa.array(first)).drop_columns(["_part"])
+
+    def write(self, each: Callable[[Any], None] | None = None) -> tuple[int, int]:
+        """Writes runs.parquet and runs.csv (each whole, or not at all); returns (rows, failed rows)."""
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        rows = failed = 0
+        fresh = {name: self.folder / f".{name}.new-{os.getpid()}" for name in ("runs.parquet", "runs.csv")}
+        with pq.ParquetWriter(fresh["runs.parquet"], self.schema) as parquet, \
+                pacsv.CSVWriter(fresh["runs.csv"], self.schema) as csv:
+            for window in sorted(self.windows):
+                table = self._window(window)
+                parquet.write_table(table)
+                csv.write_table(table)
+                rows += table.num_rows
+                failed += table.num_rows - (pc.sum(pc.fill_null(table.column("ok"), False)).as_py() or 0)
+                if each is not None:
+                    each(table)
+        for name, path in fresh.items():
+            os.replace(path, self.folder / name)
+        return rows, failed
+
+
+def _point_range(handle: Any) -> tuple[int, int]:
+    """A part's lowest and highest point, from its row groups' statistics (the column itself when they are
+    missing)."""
+    meta = handle.metadata
+    lows, highs = [], []
+    for group in range(meta.num_row_groups):
+        for column in range(meta.num_columns):
+            chunk = meta.row_group(group).column(column)
+            if chunk.path_in_schema == "point" and chunk.statistics is not None and chunk.statistics.has_min_max:
+                lows.append(chunk.statistics.min)
+                highs.append(chunk.statistics.max)
+    if len(lows) != meta.num_row_groups or not lows:
+        points = handle.read(columns=["point"]).column("point").to_pylist()
+        return min(points), max(points)
+    return min(lows), max(highs)
 
 
 def default_measures(columns: Iterable[str]) -> list[str]:
@@ -143,11 +222,6 @@ def default_measures(columns: Iterable[str]) -> list[str]:
     columns = list(columns)
     return ([c for c in columns if c.startswith("comparison.")] + [c for c in columns if c.startswith("totals.")]
             + [c for c in columns if c == "gas_used.total"])
-
-
-def known(value: Any) -> bool:
-    """A figure, not a gap (no run of the combination ended ok, or the measure is another model's)."""
-    return isinstance(value, (int, float)) and value == value
 
 
 def shown(measure: str, value: Any, w: Any) -> str:
@@ -160,55 +234,6 @@ def shown(measure: str, value: Any, w: Any) -> str:
     return w.number(round(value)) if float(value).is_integer() else f"{value:,.2f}"
 
 
-
-def add_up(rows: Sequence[dict[str, Any]], keep: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows of the same ``keep`` values and seed (a city's shards, each its own chain) as one row: each measure
-    summed (a ``_bps`` share or a ``largest_`` figure: the largest of the parts), ok only if every part was."""
-    merged: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        key = (*(json.dumps(row.get(n), sort_keys=True) for n in keep), row.get("seed"))
-        if key not in merged:
-            merged[key] = {**row, "ok": bool(row.get("ok"))}
-            continue
-        whole = merged[key]
-        whole["ok"] = whole["ok"] and bool(row.get("ok"))
-        for measure in measures:
-            a, b = whole.get(measure), row.get(measure)
-            largest = measure.endswith("_bps") or measure.rpartition(".")[2].startswith("largest_")
-            whole[measure] = (max(a, b) if largest else a + b) if known(a) and known(b) else None
-    return list(merged.values())
-
-
-def summarise(rows: Sequence[dict[str, Any]], grid: Sequence[str], measures: Sequence[str]) -> list[dict[str, Any]]:
-    """Per grid combination (in the study's order): runs, failed, and for each measure over the runs that ended
-    ok: mean, low and high of its 95 % interval."""
-    groups: dict[tuple, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(json.dumps(row.get(n), sort_keys=True) for n in grid), []).append(row)
-    table = []
-    for members in groups.values():
-        line: dict[str, Any] = {n: members[0].get(n) for n in grid}
-        good = [r for r in members if r.get("ok")]
-        line.update(runs=len(members), failed=len(members) - len(good))
-        for measure in measures:
-            values = [r[measure] for r in good if isinstance(r.get(measure), (int, float))
-                      and not isinstance(r.get(measure), bool)]
-            mean, low, high = interval(values) if values else (None, None, None)
-            line.update({f"{measure}.mean": mean, f"{measure}.low95": low, f"{measure}.high95": high})
-        table.append(line)
-    return table
-
-
-def write_summary(folder: Path, summary: Sequence[dict[str, Any]]) -> Path:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    path = Path(folder) / "summary.csv"
-    table = pa.Table.from_pylist(list(summary))
-    _write_whole(path, lambda p: pacsv.write_csv(table, p))
-    return path
-
-
 def read_study(folder: Path) -> dict[str, Any] | None:
     try:
         return json.loads((Path(folder) / STUDY_FILE).read_text(encoding="utf-8"))
@@ -218,4 +243,4 @@ def read_study(folder: Path) -> dict[str, Any] | None:
 
 def write_study(folder: Path, described: dict[str, Any]) -> None:
     text = json.dumps(described, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _write_whole(Path(folder) / STUDY_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+    write_whole(Path(folder) / STUDY_FILE, lambda p: p.write_text(text, encoding="utf-8"))

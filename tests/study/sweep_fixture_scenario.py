@@ -1,7 +1,9 @@
 """A small escrow term whose points can fail on purpose: the sweep tests' scenario
 
 Each parent's fee stays locked and a lesson's fee is released as each lesson is recorded. ``fail`` makes a point
-fail: "raise" (the script raises), "invariant" (a check that does not hold) or "exit" (the worker process dies).
+fail: "raise" (the script raises), "invariant" (a check that does not hold), "revert" (a transaction the scenario
+did not expect to revert: a parent cancels another's order), "exit" (the worker process dies) or "flaky" (raises
+while the environment has ECNY_SWEEP_TEST_FLAKY, as a lost worker would fail once and not again).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ class Params(ScenarioParams):
     start: str = "2022-05-09 09:00"
     pupils: int = Field(2, ge=1, le=20)
     lessons: int = Field(2, ge=1, le=10)
-    fail: str = Field("none", pattern="^(none|raise|invariant|exit)$")
+    fail: str = Field("none", pattern="^(none|raise|invariant|revert|exit|flaky)$")
 
 
 TEST_PARAMS: dict = {}
@@ -32,6 +34,8 @@ def run(sim, p: Params) -> None:
     term.enrol(sim, [f"parent:{i:03d}" for i in range(1, p.pupils + 1)])
     for _ in range(p.lessons):
         term.record_next_lesson(sim)
-    if p.fail == "raise":
+    if p.fail == "raise" or (p.fail == "flaky" and os.environ.get("ECNY_SWEEP_TEST_FLAKY")):
         raise RuntimeError("this point fails on purpose")
+    if p.fail == "revert":
+        plan.cancel("parent:999", term.order_ids[0])
     sim.check("the school got paid", p.fail != "invariant")

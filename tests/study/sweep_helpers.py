@@ -15,8 +15,10 @@ SCENARIO = Path(__file__).with_name("sweep_fixture_scenario.py")
 ECNY_SIM = [sys.executable, "-m", "ecny_sim.cli.main"]
 
 
-def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([*ECNY_SIM, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+        env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ECNY_SIM, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env} if env else None)
 
 
 def without_timing(table):

@@ -103,6 +103,43 @@ def test_a_killed_sweep_resumes_with_only_what_is_missing(tmp_path):
     assert without_timing(table).equals(without_timing(whole))
 
 
+def test_a_revert_the_scenario_did_not_expect_on_the_command_line(tmp_path):
+    proc = cli("sweep", str(SCENARIO), "--grid", "fail=none,revert", "--workers", "0", "--out", str(tmp_path / "s"))
+    assert proc.returncode == 1, proc.stderr  # a failed run: the invariant exit code, after every run
+    assert "2 runs, 1 failed" in " ".join(proc.stdout.split())
+    rows = pq.read_table(tmp_path / "s" / "runs.parquet").to_pylist()
+    assert [(r["fail"], r["outcome"]) for r in rows] == [("none", "ok"), ("revert", "unexpected_revert")]
+    assert "Prepaid_NotOrderParent" in rows[1]["message"]
+
+
+def test_failed_runs_are_done_on_resume_and_run_again_with_retry_failed(tmp_path, monkeypatch):
+    out = tmp_path / "s"
+    monkeypatch.setenv("ECNY_SWEEP_TEST_FLAKY", "1")  # the flaky points fail this time
+    first = sweep(str(SCENARIO), {"fail": ["none", "flaky"]}, seeds="1..2", workers=0, out=out, as_pandas=False)
+    assert first.column("ok").to_pylist() == [True, True, False, False]
+    monkeypatch.delenv("ECNY_SWEEP_TEST_FLAKY")
+    resumed = sweep(str(SCENARIO), {"fail": ["none", "flaky"]}, seeds="1..2", workers=0, out=out, resume=True,
+                    as_pandas=False)
+    assert resumed.column("ok").to_pylist() == [True, True, False, False]  # a failed row is a row: done
+    args = ["sweep", str(SCENARIO), "--grid", "fail=none,flaky", "--seeds", "1..2", "--workers", "0", "--out", str(out)]
+    proc = cli(*args, "--retry-failed")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 runs (2 to run, 2 already done; the 2 that failed are run again)" in proc.stdout
+    table = pq.read_table(out / "runs.parquet")
+    assert table.column("point").to_pylist() == [0, 1, 2, 3] and all(table.column("ok").to_pylist())
+    assert [line["failed"] for line in pacsv.read_csv(out / "summary.csv").to_pylist()] == [0, 0]
+    assert sum(pq.read_table(p).num_rows for p in (out / "parts").glob("*.parquet")) == 6  # the failed rows stay
+
+
+@pytest.mark.slow  # the command waits out its 10 seconds for the scheduler
+def test_the_command_line_when_the_scheduler_does_not_answer(tmp_path):
+    proc = cli("sweep", str(SCENARIO), "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "s"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--scheduler tcp://127.0.0.1:9 does not answer" in lines[0], proc.stderr
+    assert not (tmp_path / "s").exists()
+
+
 def test_no_sweep_when_the_scheduler_does_not_answer(tmp_path, monkeypatch):
     from ecny_sim.study import runner
 
