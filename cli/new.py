@@ -17,6 +17,7 @@ from ecny_sim.cli.run import fail
 #: KIND -> the interface it implements (chain.user_contracts.SLOTS names the built-in contract).
 KINDS = {
     "prepaid-escrow": "IPrepaidEscrow",
+    "upfront-prepaid": "IUpfrontPrepaid",
     "conditional-payment": "IConditionalPayment",
     "red-packet-campaign": "IRedPacketCampaign",
     "grant-programme": "IGrantProgramme",
@@ -51,9 +52,15 @@ def new(
     for file, text in files.items():
         (directory / file).write_text(text, encoding="utf-8")
     print(f"wrote {', '.join(files)} to {directory}")
-    check = f"ecny-sim check {directory}" if kind == "prepaid-escrow" else \
-        f"ecny-sim run <a scenario of the family> --contracts {directory}"
-    print(f"next: {check}")
+    print(f"next: {_next(interface, directory)}")
+
+
+def _next(interface: str, directory: Path) -> str:
+    from ecny_sim.conformance.check import FAMILIES
+
+    if interface in FAMILIES:
+        return f"ecny-sim check {directory}"
+    return f"ecny-sim run <a scenario of the family> --contracts {directory}"
 
 
 def _definitions() -> dict[str, str]:
@@ -94,8 +101,8 @@ def _contract(name: str, builtin: str, interface: str) -> str:
     lines += [f'import {{{", ".join(sorted(names))}}} from "{path}";' for path, names in sorted(imports.items())]
     lines += ["", f"/// @title {name}",
               f"/// @notice Your {interface}: for now ecny-sim's {builtin}, unchanged, so it passes from the start.",
-              "/// Change what you want to try; `ecny-sim check` (prepaid escrow) or `ecny-sim run --contracts` "
-              "tells you what still holds.",
+              "/// Change what you want to try; `ecny-sim check` (or `ecny-sim run --contracts`) tells you what "
+              "still holds.",
               f"contract {name} is {builtin} {{",
               f"    constructor({', '.join(params)})", f"        {builtin}({', '.join(forwarded)})", "    {}", "}", ""]
     return "\n".join(lines)
@@ -108,9 +115,12 @@ def _manifest(interface: str, name: str) -> str:
 
 
 def _readme(kind: str, name: str, interface: str, builtin: str, directory: Path) -> str:
-    run = "edu_term --test-scale" if kind == "prepaid-escrow" else "<scenario> --test-scale"
+    from ecny_sim.conformance.check import FAMILIES
+
+    family = FAMILIES.get(interface)
+    run = f"{family.scenarios[0]} --test-scale" if family else "<scenario> --test-scale"
     check = (f"ecny-sim check {directory}                 # every scenario, property and attack of the family\n"
-             if kind == "prepaid-escrow" else "")
+             if family else "")
     return (f"# {name}\n\nYour implementation of `{interface}` ({kind}), written by `ecny-sim new`. It starts as "
             f"ecny-sim's `{builtin}` (it extends it), so everything passes; change it and see what still holds.\n\n"
             f"```\n{check}ecny-sim run {run} --contracts {directory} --out runs/mine\n"

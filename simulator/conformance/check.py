@@ -1,14 +1,16 @@
-"""`ecny-sim check DIR`: a developer's IPrepaidEscrow contract against everything the built-in one keeps.
+"""`ecny-sim check DIR`: a developer's contract against everything the built-in one of its family keeps.
 
-Three kinds of check, each a row of the verdict table:
+A family (:data:`FAMILIES`) is an interface, the built-in contract it replaces, its built-in scenarios and a
+module of known attacks that also names its state machines (``MACHINES``, ``ATTACKS``). Three kinds of check,
+each a row of the verdict table:
 
-- the family's built-in scenarios at test scale, with the user's contract in place of PrepaidEscrow: each must
+- the family's built-in scenarios at test scale, with the user's contract in place of the built-in: each must
   end with every invariant holding and no unexpected revert (its message names what failed);
-- the escrow state machine against the Python model of the rules (``escrow_machine``), with the pilot's 48-hour
-  dispute window and with none: Hypothesis searches random terms, then shrinks a failure to a short sequence;
-- the known attacks (``escrow_attacks``), each a fixed sequence the model predicts.
+- the family's state machines against the Python model of its rules (e.g. ``escrow_machine``, with the pilot's
+  48-hour dispute window and with none): Hypothesis searches random sequences, then shrinks a failure;
+- the known attacks, each a fixed sequence the model predicts.
 
-Gas per escrow function (mean gas of the successful calls over the scenarios) is measured beside the built-in's.
+Gas per function (mean gas of the successful calls over the scenarios) is measured beside the built-in's.
 Results are plain data (:class:`CheckReport`); ``cli/check.py`` prints and writes them.
 """
 
@@ -17,19 +19,48 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from typing import Any, Callable, Iterator
 
 from ..chain import overlay
 from ..chain.errors import ContractRevert
 from ..chain.user_contracts import UserBuild, UserContractError
 
-SLOT = "PrepaidEscrow"
-INTERFACE = "IPrepaidEscrow"
-#: The built-in scenarios of the prepaid-escrow family, run at test scale. edu_city_term (tens of thousands of
-#: pupils, seeded wallets) is left to `ecny-sim run --contracts`.
-SCENARIOS = ("edu_term", "edu_withdraw", "edu_dispute", "edu_abscond", "edu_refund_run", "edu_relocation",
-             "edu_caps", "wallet_tier_limit")
+
+@dataclass(frozen=True)
+class Family:
+    kind: str  # the KIND of `ecny-sim new`
+    interface: str
+    slot: str  # the built-in contract the developer's replaces
+    scenarios: tuple[str, ...]  # its built-in scenarios, run at test scale
+    load: Callable[[], Any]  # imports its module of attacks: MACHINES, ATTACKS and run_attack
+
+    def module(self) -> Any:
+        return self.load()
+
+
+def _escrow() -> Any:
+    from . import escrow_attacks
+
+    return escrow_attacks
+
+
+def _upfront() -> Any:
+    from . import upfront_attacks
+
+    return upfront_attacks
+
+
+#: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
+#: wallets) is left to `ecny-sim run --contracts`.
+FAMILIES = {f.interface: f for f in (
+    Family("prepaid-escrow", "IPrepaidEscrow", "PrepaidEscrow",
+           ("edu_term", "edu_withdraw", "edu_dispute", "edu_abscond", "edu_refund_run", "edu_relocation", "edu_caps",
+            "wallet_tier_limit"), _escrow),
+    Family("upfront-prepaid", "IUpfrontPrepaid", "UpfrontPrepaid", ("edu_abscond",), _upfront),
+)}
+SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
+SCENARIOS = FAMILIES[INTERFACE].scenarios
 #: Hypothesis budgets: (examples, steps per example, seconds of shrinking at most).
 DEFAULT_SEARCH = (25, 20, 30)
 DEEP_SEARCH = (400, 50, 180)
@@ -88,7 +119,8 @@ class DeployFails(UserContractError):
 class _GasMeter:
     """Gas of each successful call to the contracts deployed from the slot's artifact, by function."""
 
-    def __init__(self) -> None:
+    def __init__(self, slot: str) -> None:
+        self.slot = slot
         self.gas: dict[str, list[int]] = {}
         self.listed: dict[str, int] = {}  # batch calls: order ids listed, by function
         self.sim: Any = None
@@ -98,7 +130,7 @@ class _GasMeter:
         sim.chain.on_transaction.append(self)
 
     def __call__(self, record: Any) -> None:
-        if record.result.status == 1 and self.sim.artifact_of.get(record.contract) == SLOT:
+        if record.result.status == 1 and self.sim.artifact_of.get(record.contract) == self.slot:
             self.gas.setdefault(record.function, []).append(record.result.gas_used)
             if record.args and isinstance(record.args[-1], list):
                 self.listed[record.function] = self.listed.get(record.function, 0) + len(record.args[-1])
@@ -116,8 +148,9 @@ def _run_scenario(name: str, meter: _GasMeter) -> Any:
     return run_scenario(scenario, scenario.params({}, test_scale=True), 1, None, observers=[meter])
 
 
-def scenario_rows(build: UserBuild, names: tuple[str, ...] = SCENARIOS) -> tuple[list[Row], list[GasRow]]:
-    yours, builtin = _GasMeter(), _GasMeter()
+def scenario_rows(build: UserBuild, names: tuple[str, ...] = SCENARIOS, slot: str = SLOT
+                  ) -> tuple[list[Row], list[GasRow]]:
+    yours, builtin = _GasMeter(slot), _GasMeter(slot)
     rows = []
     for name in names:
         began = time.perf_counter()
@@ -184,13 +217,12 @@ def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
     from hypothesis.reporting import with_reporter
     from hypothesis.stateful import run_state_machine_as_test
 
-    from .escrow_model import _base
     from .modelled import PropertyViolated
 
     examples, steps, shrink = search
     began = time.perf_counter()
     # deployed (py-evm imported: it raises the recursion limit) before Hypothesis runs, outside its timing
-    _base(machine.VARIANT, machine.WINDOW_HOURS)
+    machine.prepare()
     chosen = settings(max_examples=examples, stateful_step_count=steps, derandomize=True, database=None,
                       deadline=None, suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     covers = ", ".join(sorted(n.removeprefix("invariant_") for n in dir(machine) if n.startswith("invariant_")))
@@ -210,26 +242,23 @@ def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
                seconds=time.perf_counter() - began)
 
 
-def machine_rows(deep: bool) -> list[Row]:
-    from .escrow_machine import EscrowMachine, InstantEscrowMachine
-
+def machine_rows(deep: bool, family: Family = FAMILIES[INTERFACE]) -> list[Row]:
     search = DEEP_SEARCH if deep else DEFAULT_SEARCH
-    return [machine_row("state machine, 48-hour dispute window", EscrowMachine, search),
-            machine_row("state machine, no dispute window", InstantEscrowMachine, search)]
+    return [machine_row(title, machine, search) for title, machine in family.module().MACHINES]
 
 
 # ------------------------------------------------------------------------------------------- attacks
 
 
-def attack_rows() -> list[Row]:
-    from .escrow_attacks import ATTACKS, run_attack
+def attack_rows(family: Family = FAMILIES[INTERFACE]) -> list[Row]:
     from .modelled import PropertyViolated
 
+    attacks = family.module()
     rows = []
-    for name, case in ATTACKS.items():
+    for name, case in attacks.ATTACKS.items():
         began = time.perf_counter()
         try:
-            run_attack(case)
+            attacks.run_attack(case)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong is the case's failure
             steps = [line.strip() for line in (case.__doc__ or "").split(". ") if line.strip()]
             prop, msg = (exc.prop, exc.msg) if isinstance(exc, PropertyViolated) else \
@@ -244,34 +273,49 @@ def attack_rows() -> list[Row]:
 # ------------------------------------------------------------------------------------------- the whole check
 
 
+def families_of(build: UserBuild) -> list[Family]:
+    """The families of the contracts the build replaces; none that `check` covers is bad input."""
+    found = [f for f in FAMILIES.values() if f.slot in build.contracts]
+    if not found:
+        named = ", ".join(c.interface for c in build.contracts.values())
+        raise UserContractError(f"{build.directory}: check covers {', '.join(FAMILIES)}; the manifest names "
+                                f"{named or 'none of them'}")
+    return found
+
+
 def check_deploys(build: UserBuild) -> None:
-    """Deploys the user's contract once as the checks will; its revert is bad input, named."""
-    from .escrow_model import _base
-
-    if SLOT not in build.contracts:
-        raise UserContractError(f"{build.directory}: check covers the prepaid escrow family: the manifest must "
-                                f"name a contract for [{INTERFACE}]")
-
-    with overlay.active(build):
-        try:
-            _base(SLOT, 48)
-        except ContractRevert as exc:
-            raise DeployFails(f"{build.contracts[SLOT].name} reverts on deploy: {exc}") from None
+    """Deploys the user's contracts once as the checks will; a revert is bad input, named."""
+    for family in families_of(build):
+        _, machine = family.module().MACHINES[0]
+        with overlay.active(build):
+            try:
+                machine.prepare()
+            except ContractRevert as exc:
+                raise DeployFails(f"{build.contracts[family.slot].name} reverts on deploy: {exc}") from None
 
 
 def run_check(build: UserBuild, *, deep: bool = False, progress: Callable[[str], None] | None = None,
-              scenarios: tuple[str, ...] = SCENARIOS) -> CheckReport:
-    """Every check against the build's IPrepaidEscrow contract. Raises UserContractError for bad input."""
+              scenarios: tuple[str, ...] | None = None) -> CheckReport:
+    """Every check of each family the build replaces (scenarios: instead of the family's own, e.g. fewer in a
+    test). Raises UserContractError for bad input."""
     say = progress or (lambda text: None)
     began = time.perf_counter()
     check_deploys(build)
-    say("attacks")
-    with overlay.active(build):
-        rows = attack_rows()
-        say("state machines")
-        rows += machine_rows(deep)
-    say("scenarios")
-    scenario_results, gas = scenario_rows(build, scenarios)
-    rows = scenario_results + rows
-    return CheckReport(build.directory, INTERFACE, build.contracts[SLOT].name, deep, rows, gas,
+    families = families_of(build)
+    rows: list[Row] = []
+    gas: list[GasRow] = []
+    for family in families:
+        name = f"{family.interface}: " if len(families) > 1 else ""
+        say(f"{name}attacks")
+        with overlay.active(build):
+            family_rows = attack_rows(family)
+            say(f"{name}state machines")
+            family_rows += machine_rows(deep, family)
+        say(f"{name}scenarios")
+        scenario_results, family_gas = scenario_rows(build, scenarios or family.scenarios, family.slot)
+        rows += scenario_results + family_rows
+        gas += [GasRow(f"{family.slot}.{g.function}" if name else g.function, *astuple(g)[1:])
+                for g in family_gas]
+    return CheckReport(build.directory, ", ".join(f.interface for f in families),
+                       ", ".join(build.contracts[f.slot].name for f in families), deep, rows, gas,
                        time.perf_counter() - began)

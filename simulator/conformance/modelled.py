@@ -120,3 +120,15 @@ class WalletTiers:
             cap = TIERS[self.m.wallets[name].tier].balance_cap_fen
             self.check("EveryWalletRespectsItsTier", not cap or v["balance"][name] <= cap,
                        f"{name} holds {v['balance'][name]}, over its cap {cap}")
+
+
+def run_case(machine: type, case) -> None:
+    """Runs a fixed sequence `case(m)` on a fresh `machine` (its base chain reverted to the snapshot), then
+    every invariant and the teardown's checks; raises ``PropertyViolated`` where the contract and the model
+    part."""
+    m = machine()
+    case(m)
+    for name in sorted(dir(m)):
+        if name.startswith("invariant_"):
+            getattr(m, name)()
+    m.teardown()
