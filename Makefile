@@ -119,6 +119,12 @@ bench-memory: artifacts
 bench-sweep: artifacts
 	$(VPY) -m benchmarks.sweep
 
+# The sweeping process's peak memory at 200 and 2,000 cheap runs, in the process and on one worker
+# (benchmarks/sweep_memory.py): flat means the same; benchmarks/RESULTS_SWEEP_MEMORY.md. About 20 minutes.
+.PHONY: bench-sweep-memory
+bench-sweep-memory: artifacts
+	$(VPY) -m benchmarks.sweep_memory
+
 compile: venv
 	@if [ -z "$${SOLC:-}" ] && command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory solc; fi
 	$(VBIN)/ecny-sim compile
