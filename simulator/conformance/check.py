@@ -51,6 +51,12 @@ def _upfront() -> Any:
     return upfront_attacks
 
 
+def _conditional() -> Any:
+    from . import conditional_attacks
+
+    return conditional_attacks
+
+
 #: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
 #: wallets) is left to `ecny-sim run --contracts`.
 FAMILIES = {f.interface: f for f in (
@@ -58,6 +64,7 @@ FAMILIES = {f.interface: f for f in (
            ("edu_term", "edu_withdraw", "edu_dispute", "edu_abscond", "edu_refund_run", "edu_relocation", "edu_caps",
             "wallet_tier_limit"), _escrow),
     Family("upfront-prepaid", "IUpfrontPrepaid", "UpfrontPrepaid", ("edu_abscond",), _upfront),
+    Family("conditional-payment", "IConditionalPayment", "ConditionalPayment", ("car_prepayment",), _conditional),
 )}
 SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
 SCENARIOS = FAMILIES[INTERFACE].scenarios

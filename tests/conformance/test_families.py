@@ -25,6 +25,9 @@ BREAKS = {
     # a 10 % deposit where the interface promises the manifest's 20 %
     "upfront-prepaid": ("UpfrontPrepaid(token_, regulator_, rules_, depositBps_)",
                         "UpfrontPrepaid(token_, regulator_, rules_, depositBps_ / 2)"),
+    # a one-day dispute window where the manifest gives two
+    "conditional-payment": ("ConditionalPayment(token_, disputeWindow_)",
+                            "ConditionalPayment(token_, disputeWindow_ / 2)"),
 }
 
 
@@ -71,6 +74,17 @@ def test_an_upfront_attack_notices_a_model_that_forgets_the_frozen_schools_rule(
     with pytest.raises(PropertyViolated) as info:
         run_attack(ATTACKS["a frozen institution's release"])
     assert info.value.prop == "reverts_match_the_model" and "Prepaid_InstitutionFrozen" in info.value.msg
+
+
+def test_a_conditional_attack_notices_a_model_that_forgets_the_deadline(monkeypatch):
+    from ecny_sim.conformance.conditional_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.conditional_machine import ConditionalMachine
+
+    monkeypatch.setattr(ConditionalMachine, "verifier_error",
+                        lambda self, p, caller, now: None if caller == p.verifier else "Conditional_NotAllowed")
+    with pytest.raises(PropertyViolated) as info:
+        run_attack(ATTACKS["calls after the deadline"])
+    assert info.value.prop == "reverts_match_the_model" and "Conditional_DeadlinePassed" in info.value.msg
 
 
 @pytest.mark.slow  # a compile and the whole check, twice: about a minute a family
