@@ -57,6 +57,12 @@ def _conditional() -> Any:
     return conditional_attacks
 
 
+def _campaign() -> Any:
+    from . import campaign_attacks
+
+    return campaign_attacks
+
+
 #: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
 #: wallets) is left to `ecny-sim run --contracts`.
 FAMILIES = {f.interface: f for f in (
@@ -65,6 +71,8 @@ FAMILIES = {f.interface: f for f in (
             "wallet_tier_limit"), _escrow),
     Family("upfront-prepaid", "IUpfrontPrepaid", "UpfrontPrepaid", ("edu_abscond",), _upfront),
     Family("conditional-payment", "IConditionalPayment", "ConditionalPayment", ("car_prepayment",), _conditional),
+    Family("red-packet-campaign", "IRedPacketCampaign", "RedPacketCampaign",
+           ("redpacket_rules", "redpacket_refund_after_expiry", "redpacket_luohu_2020"), _campaign),
 )}
 SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
 SCENARIOS = FAMILIES[INTERFACE].scenarios
@@ -139,8 +147,9 @@ class _GasMeter:
     def __call__(self, record: Any) -> None:
         if record.result.status == 1 and self.sim.artifact_of.get(record.contract) == self.slot:
             self.gas.setdefault(record.function, []).append(record.result.gas_used)
-            if record.args and isinstance(record.args[-1], list):
-                self.listed[record.function] = self.listed.get(record.function, 0) + len(record.args[-1])
+            listed = record.args[-1] if record.args else None  # a batch of ids (not, e.g., a Merkle proof)
+            if isinstance(listed, list) and all(isinstance(i, int) for i in listed):
+                self.listed[record.function] = self.listed.get(record.function, 0) + len(listed)
 
     def per_order(self, function: str) -> int | None:
         listed = self.listed.get(function)

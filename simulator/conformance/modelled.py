@@ -124,11 +124,11 @@ class WalletTiers:
 
 def run_case(machine: type, case) -> None:
     """Runs a fixed sequence `case(m)` on a fresh `machine` (its base chain reverted to the snapshot), then
-    every invariant and the teardown's checks; raises ``PropertyViolated`` where the contract and the model
+    every invariant whose preconditions hold and the teardown's checks; raises ``PropertyViolated`` where the contract and the model
     part."""
     m = machine()
     case(m)
-    for name in sorted(dir(m)):
-        if name.startswith("invariant_"):
-            getattr(m, name)()
+    for inv in sorted(m.invariants, key=lambda inv: inv.function.__name__):
+        if all(holds(m) for holds in inv.preconditions):
+            inv.function(m)
     m.teardown()

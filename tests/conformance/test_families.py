@@ -20,14 +20,19 @@ from ecny_sim.conformance.check import FAMILIES, attack_rows
 from ecny_sim.conformance.modelled import PropertyViolated
 
 runner = CliRunner()
-#: KIND -> (a line of the scaffold, the same line broken): each breaks a promise the family's check keeps.
+#: KIND -> what to replace in the scaffold (text, with): each breaks a promise the family's check keeps.
 BREAKS = {
     # a 10 % deposit where the interface promises the manifest's 20 %
-    "upfront-prepaid": ("UpfrontPrepaid(token_, regulator_, rules_, depositBps_)",
-                        "UpfrontPrepaid(token_, regulator_, rules_, depositBps_ / 2)"),
+    "upfront-prepaid": [("UpfrontPrepaid(token_, regulator_, rules_, depositBps_)",
+                         "UpfrontPrepaid(token_, regulator_, rules_, depositBps_ / 2)")],
     # a one-day dispute window where the manifest gives two
-    "conditional-payment": ("ConditionalPayment(token_, disputeWindow_)",
-                            "ConditionalPayment(token_, disputeWindow_ / 2)"),
+    "conditional-payment": [("ConditionalPayment(token_, disputeWindow_)",
+                             "ConditionalPayment(token_, disputeWindow_ / 2)")],
+    # packet money accepted in any district
+    "red-packet-campaign": [("RedPacketCampaign(token_, registry_, funder_, terms_)",
+                             "RedPacketCampaign(token_, registry_, funder_, _anyDistrict(terms_))"),
+                            ("    {}\n}", "    {}\n\n    function _anyDistrict(CampaignTerms memory t) private pure "
+                                        "returns (CampaignTerms memory) { t.district = 0; return t; }\n}")],
 }
 
 
@@ -36,10 +41,11 @@ def _scaffold(kind: str, folder: Path, broken: bool) -> None:
     assert result.exit_code == 0, result.output
     if broken:
         (source,) = folder.glob("*.sol")
-        line, changed = BREAKS[kind]
         text = source.read_text()
-        assert text.count(line) == 1, text
-        source.write_text(text.replace(line, changed))
+        for line, changed in BREAKS[kind]:
+            assert text.count(line) == 1, text
+            text = text.replace(line, changed)
+        source.write_text(text)
 
 
 def test_every_family_check_covers_can_be_scaffolded_and_broken():
@@ -85,6 +91,16 @@ def test_a_conditional_attack_notices_a_model_that_forgets_the_deadline(monkeypa
     with pytest.raises(PropertyViolated) as info:
         run_attack(ATTACKS["calls after the deadline"])
     assert info.value.prop == "reverts_match_the_model" and "Conditional_DeadlinePassed" in info.value.msg
+
+
+def test_a_campaign_attack_notices_a_model_that_forgets_the_window(monkeypatch):
+    from ecny_sim.conformance.campaign_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.campaign_machine import CampaignMachine
+
+    monkeypatch.setattr(CampaignMachine, "window", lambda self, now: None)
+    with pytest.raises(PropertyViolated) as info:
+        run_attack(ATTACKS["calls before the start and after the expiry"])
+    assert info.value.prop == "reverts_match_the_model" and "Campaign_NotStarted" in info.value.msg
 
 
 @pytest.mark.slow  # a compile and the whole check, twice: about a minute a family
