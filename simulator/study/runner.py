@@ -32,6 +32,24 @@ IN_FLIGHT = 512
 #: A point whose run takes its worker down is tried on this many workers in all before its row says so.
 ALLOWED_FAILURES = 1
 
+#: Dask's settings for the workers of a LocalCluster the sweep starts (a user's scheduler's workers keep theirs).
+#: Dask's defaults suit long interactive sessions with a dashboard; a sweep's worker runs one long pure-Python
+#: task at a time, and every periodic callback of its event loop takes the GIL from the run. So: no statistical
+#: profiler sampling every thread's stack every 10 ms, no GIL monitor every 1 ms (both for the dashboard, which a
+#: sweep does not start); the event loop's health tick every second, not every 20 ms; the memory limits checked
+#: every second, not every 100 ms (the worker is still restarted when it passes them); the system's figures
+#: (dashboard only) every 5 s, not every 0.5 s. And glibc's malloc left as it is: Dask sets MALLOC_TRIM_THRESHOLD_
+#: to 64 KiB in its workers' environment, which also fixes the mmap threshold at 128 KiB, so that every large
+#: allocation of a run is a fresh mmap and its page faults (benchmarks/RESULTS_SWEEP.md).
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
 Execute = Callable[[Iterable[dict[str, Any]]], Iterator[dict[str, Any]]]
 
 
@@ -89,12 +107,8 @@ def open_executor(workers: int | None = None, scheduler: str | None = None) -> I
     try:
         # A worker holds only the point it runs (saturation 1.0: the rest wait at the scheduler), so when a point
         # takes its worker down no other point is blamed with it.
-        # A LocalCluster's workers neither sample their stacks every 10 ms nor watch the GIL every 1 ms (Dask's
-        # defaults, for its dashboard, which a sweep does not start): CPU every run would pay for.
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1,
-                              "distributed.scheduler.worker-saturation": 1.0,
-                              "distributed.worker.profile.enabled": False,
-                              "distributed.admin.system-monitor.gil.enabled": False}):
+                              "distributed.scheduler.worker-saturation": 1.0, **QUIET_WORKERS}):
             if scheduler is not None:
                 try:
                     client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
