@@ -7,6 +7,7 @@
 Three ways of running the same N points (seeds 1..N of one scenario's defaults):
 - one process: a fresh Python process that runs them with `pilot.run_scenario`, one after another, nothing else;
 - `sweep` on a LocalCluster of 1 worker: the sweep's whole machinery (Dask, rows, parquet parts, the table);
+- the same with the worker on Dask's own settings (runner.QUIET_WORKERS undone): what the sweep's settings save;
 - `sweep` on a LocalCluster of 2 workers (this machine's cores).
 Figures: the cluster's start and stop (paid once per sweep), the runs' wall time, the speed-up of 2 workers over
 one process, and the per-run overhead of the sweep (1 worker against one process, divided by N) as a share of a
@@ -82,17 +83,25 @@ def baseline(scenario: str, runs: int, test_scale: bool) -> dict[str, Any]:
     return {**figures, "busy": phase.busy}
 
 
-def on_cluster(scenario: str, runs: int, test_scale: bool, workers: int) -> dict[str, Any]:
+def on_cluster(scenario: str, runs: int, test_scale: bool, workers: int,
+               dask_defaults: bool = False) -> dict[str, Any]:
+    """The sweep on a LocalCluster of ``workers``; ``dask_defaults``: its workers with Dask's own settings instead of
+    the sweep's (runner.QUIET_WORKERS), to see what those are worth."""
     from ecny_sim.study import runner
     from ecny_sim.study.plan import Study
 
     study = Study.build(scenario, seeds=f"1..{runs}", test_scale=test_scale)
+    quiet = runner.QUIET_WORKERS
     with tempfile.TemporaryDirectory(prefix="ecny-bench-sweep-") as scratch:
         out = Path(scratch) / "sweep"
         tasks = runner.prepare(study, out, resume=False, keep_journals=False)
         executor = runner.open_executor(workers)
         with Phase() as start:
-            execute = executor.__enter__()
+            runner.QUIET_WORKERS = {} if dask_defaults else quiet
+            try:
+                execute = executor.__enter__()
+            finally:
+                runner.QUIET_WORKERS = quiet
         try:
             with Phase() as running:
                 finished, _ = runner.execute_study(study, out, execute, tasks, keep_journals=False)
@@ -110,6 +119,7 @@ def measure(scenario: str, runs: int, test_scale: bool) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     one = baseline(scenario, runs, test_scale)
     w1 = on_cluster(scenario, runs, test_scale, 1)
+    w1d = on_cluster(scenario, runs, test_scale, 1, dask_defaults=True)
     w2 = on_cluster(scenario, runs, test_scale, 2)
     per_run = one["total_s"] / runs
     overhead = (w1["runs_s"] - one["total_s"]) / runs
@@ -127,6 +137,10 @@ def measure(scenario: str, runs: int, test_scale: bool) -> dict[str, Any]:
         "run_cpu_mean_s": round(sum(one["cpu_s"]) / runs, 3),
         "w1_run_cpu_mean_s": round(sum(w1["cpu_s"]) / runs, 3),
         "cpu_overhead_share": round(sum(w1["cpu_s"]) / sum(one["cpu_s"]) - 1, 4),
+        "w1_dask_defaults_runs_s": round(w1d["runs_s"], 2), "w1_dask_defaults_busy": round(w1d["busy"], 2),
+        "w1_dask_defaults_run_cpu_mean_s": round(sum(w1d["cpu_s"]) / runs, 3),
+        "cpu_overhead_share_dask_defaults": round(sum(w1d["cpu_s"]) / sum(one["cpu_s"]) - 1, 4),
+        "overhead_share_dask_defaults": round((w1d["runs_s"] - one["total_s"]) / runs / per_run, 4),
         "overhead_per_run_s": round(overhead, 3), "overhead_share": round(overhead / per_run, 4),
         "overhead_with_start_share": round((overhead + (w1["start_s"] + w1["stop_s"]) / runs) / per_run, 4),
     }
@@ -142,14 +156,17 @@ def write_results(figures: dict[str, Any], path: Path) -> None:
         "py-evm.",
         "",
         f"Machine load: 1-minute load average {f['load_before']} before, {f['load_after']} after; both cores' busy "
-        f"share during the phases: one process {f['one_process_busy']:.0%}, 1 worker {f['w1_busy']:.0%}, "
-        f"2 workers {f['w2_busy']:.0%} (a share above what the phase itself uses is other people's work).",
+        f"share during the phases: one process {f['one_process_busy']:.0%}, 1 worker {f['w1_busy']:.0%} (with "
+        f"Dask's settings {f['w1_dask_defaults_busy']:.0%}), 2 workers {f['w2_busy']:.0%} (a share above what the "
+        "phase itself uses is other people's work).",
         "",
         "| way | start (s) | runs (s) | per run (s) |",
         "|---|---:|---:|---:|",
         f"| one process, one run after another | - | {f['one_process_s']} | {f['run_mean_s']} |",
         f"| sweep, LocalCluster of 1 worker | {f['w1_start_s']} | {f['w1_runs_s']} | "
         f"{f['w1_runs_s'] / f['runs']:.2f} |",
+        f"| the same, its worker with Dask's own settings | - | {f['w1_dask_defaults_runs_s']} | "
+        f"{f['w1_dask_defaults_runs_s'] / f['runs']:.2f} |",
         f"| sweep, LocalCluster of 2 workers | {f['w2_start_s']} | {f['w2_runs_s']} | "
         f"{f['w2_runs_s'] / f['runs']:.2f} |",
         "",
@@ -161,7 +178,10 @@ def write_results(figures: dict[str, Any], path: Path) -> None:
         "dispatch, the row, the parquet part); aim <= 5 %.",
         f"- in CPU time, which other people's work on the machine inflates less than wall time: a run takes "
         f"{f['run_cpu_mean_s']} s of CPU in one process and {f['w1_run_cpu_mean_s']} s in a sweep's worker "
-        f"(**{f['cpu_overhead_share']:+.1%}**).",
+        f"(**{f['cpu_overhead_share']:+.1%}**); with Dask's own settings for the worker (its profiler sampling "
+        f"every 10 ms, a 20-ms tick, malloc trimmed at 64 KiB: the sweep's QUIET_WORKERS undone) "
+        f"{f['w1_dask_defaults_run_cpu_mean_s']} s ({f['cpu_overhead_share_dask_defaults']:+.1%}; in wall time "
+        f"{f['overhead_share_dask_defaults']:+.1%} of a run).",
         "",
         "```json",
         json.dumps(figures, indent=2, sort_keys=True),

@@ -183,7 +183,8 @@ class Consolidation:
         """Writes runs.parquet and runs.csv (each whole, or not at all); returns (rows, failed rows). Arrow's memory
         comes from the system allocator meanwhile (its default, mimalloc, keeps pages it freed: the resident memory
         crept up window after window), and the windows go to the parquet file as row groups of ``ROW_GROUP`` rows (a
-        file's footer describes each row group until it is closed: a group per window cost 50 bytes a run, one per 4,096 rows about 12)."""
+        file's footer describes each row group until it is closed: a group per window cost 50 bytes a run, one per
+        4,096 rows about 12)."""
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.csv as pacsv
