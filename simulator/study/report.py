@@ -18,7 +18,8 @@ from ..run.scenario import BadInput, cut
 from ..show.report.charts import BASE_FAMILY, Labels, _money_axis, _render, fonts_for
 from ..show.report.page import CSS, Chart, _e, _figure, _section, _table
 from ..show.report.words import ReportWords, languages
-from .table import STUDY_FILE, known, read_study, shown
+from .summary import CLIPPED, known
+from .table import STUDY_FILE, read_study, shown
 
 #: Kept journals linked from the page, at most (the table has them all).
 MAX_JOURNAL_LINKS = 200
@@ -149,11 +150,16 @@ def render(study: dict[str, Any], runs: Runs, summary: Sequence[dict[str, Any]],
     out.append(_section("figures", w._("Figures"), "".join(_figure(c) for c in charts)))
     measures = _measures(summary)
     headers = [*grid, w._("runs"), w._("failed"), *measures]
+    clipped = [set((line.get(CLIPPED) or "").split()) for line in summary]
     body = [[*(_e(line[n]) for n in grid), w.number(line["runs"]), w.number(line["failed"]),
-             *(_e(f"{shown(m, line[f'{m}.mean'], w)} [{shown(m, line[f'{m}.low95'], w)}, "
-                  f"{shown(m, line[f'{m}.high95'], w)}]") for m in measures)] for line in summary]
+             *(_e(f"{shown(m, line[f'{m}.mean'], w)} [{shown(m, line[f'{m}.low95'], w)}{'*' if m in cut else ''}, "
+                  f"{shown(m, line[f'{m}.high95'], w)}]") for m in measures)] for line, cut in zip(summary, clipped)]
     note = w._("Each cell: the mean over the runs that ended ok, and its {level} interval (Student's t).",
                level="95 %")
+    if any(clipped):
+        # TRANSLATORS: after a study table's note; * marks an interval's lower end
+        note += " " + w._("*: the interval went below zero, which this figure cannot (a count or an amount): "
+                          "clipped at 0.")
     out.append(_section("table", w._("Per combination"), f"<p class='meta'>{_e(note)}</p>"
                         + _table(headers, body, numeric=range(len(grid), len(headers)))))
     if failed:

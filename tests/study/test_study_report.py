@@ -31,3 +31,17 @@ def test_a_folder_that_is_not_a_finished_sweep(tmp_path):
     (tmp_path / "s" / "study.json").write_text("{}")
     proc = cli("report", str(tmp_path / "s"))
     assert proc.returncode == 2 and "the sweep has not finished" in proc.stderr
+
+
+def test_an_interval_clipped_at_zero_is_marked_on_the_page():
+    from ecny_sim.show.report.words import ReportWords
+    from ecny_sim.study.report import Runs, render
+
+    line = {"model": "escrow", "runs": 4, "failed": 0, "totals.parent_loss_fen.mean": 22_500,
+            "totals.parent_loss_fen.low95": 0.0, "totals.parent_loss_fen.high95": 94_000,
+            "clipped_at_zero": "totals.parent_loss_fen"}
+    study = {"scenario": "edu_city_supervision", "grid": {"model": ["escrow"]}, "grouped": ["model"], "seeds": [1]}
+    page = render(study, Runs(total=4), [line], ReportWords("en"), [])
+    assert "¥225 [¥0*, ¥940]" in page and "clipped at 0" in page
+    assert "clipped at 0" not in render(study, Runs(total=4), [{**line, "clipped_at_zero": None}], ReportWords("en"), [])
+    assert "截断为 0" in render(study, Runs(total=4), [line], ReportWords("zh"), [])
