@@ -43,5 +43,6 @@ def test_an_interval_clipped_at_zero_is_marked_on_the_page():
     study = {"scenario": "edu_city_supervision", "grid": {"model": ["escrow"]}, "grouped": ["model"], "seeds": [1]}
     page = render(study, Runs(total=4), [line], ReportWords("en"), [])
     assert "¥225 [¥0*, ¥940]" in page and "clipped at 0" in page
-    assert "clipped at 0" not in render(study, Runs(total=4), [{**line, "clipped_at_zero": None}], ReportWords("en"), [])
+    unclipped = {**line, "clipped_at_zero": None}
+    assert "clipped at 0" not in render(study, Runs(total=4), [unclipped], ReportWords("en"), [])
     assert "截断为 0" in render(study, Runs(total=4), [line], ReportWords("zh"), [])
