@@ -63,6 +63,12 @@ def _campaign() -> Any:
     return campaign_attacks
 
 
+def _grants() -> Any:
+    from . import grants_attacks
+
+    return grants_attacks
+
+
 #: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
 #: wallets) is left to `ecny-sim run --contracts`.
 FAMILIES = {f.interface: f for f in (
@@ -73,6 +79,8 @@ FAMILIES = {f.interface: f for f in (
     Family("conditional-payment", "IConditionalPayment", "ConditionalPayment", ("car_prepayment",), _conditional),
     Family("red-packet-campaign", "IRedPacketCampaign", "RedPacketCampaign",
            ("redpacket_rules", "redpacket_refund_after_expiry", "redpacket_luohu_2020"), _campaign),
+    Family("grant-programme", "IGrantProgramme", "GrantProgramme",
+           ("grant_purpose_binding", "sme_special_funds", "sme_relocation_clawback"), _grants),
 )}
 SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
 SCENARIOS = FAMILIES[INTERFACE].scenarios

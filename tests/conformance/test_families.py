@@ -33,6 +33,11 @@ BREAKS = {
                              "RedPacketCampaign(token_, registry_, funder_, _anyDistrict(terms_))"),
                             ("    {}\n}", "    {}\n\n    function _anyDistrict(CampaignTerms memory t) private pure "
                                         "returns (CampaignTerms memory) { t.district = 0; return t; }\n}")],
+    # no interest on clawed-back grant money
+    "grant-programme": [("GrantProgramme(token_, payees_, department_, agency_, rules_)",
+                         "GrantProgramme(token_, payees_, department_, agency_, _free(rules_))"),
+                        ("    {}\n}", "    {}\n\n    function _free(ProgrammeRules memory r) private pure "
+                                    "returns (ProgrammeRules memory) { r.interestRateBps = 0; return r; }\n}")],
 }
 
 
@@ -101,6 +106,18 @@ def test_a_campaign_attack_notices_a_model_that_forgets_the_window(monkeypatch):
     with pytest.raises(PropertyViolated) as info:
         run_attack(ATTACKS["calls before the start and after the expiry"])
     assert info.value.prop == "reverts_match_the_model" and "Campaign_NotStarted" in info.value.msg
+
+
+def test_a_grants_attack_notices_a_model_that_forgets_the_purpose(monkeypatch):
+    from ecny_sim.conformance import grants_model
+    from ecny_sim.conformance.grants_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.grants_machine import GrantsMachine
+
+    GrantsMachine.prepare()  # the registry knows the bar's true purpose
+    monkeypatch.setitem(grants_model.PURPOSE, "payee:karaoke", 1)  # as if the bar were a payroll service
+    with pytest.raises(PropertyViolated) as info:
+        run_attack(ATTACKS["grant money outside its purpose"])
+    assert info.value.prop == "reverts_match_the_model" and "Grant_PurposeNotAllowed" in info.value.msg
 
 
 @pytest.mark.slow  # a compile and the whole check, twice: about a minute a family
