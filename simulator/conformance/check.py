@@ -69,6 +69,12 @@ def _grants() -> Any:
     return grants_attacks
 
 
+def _wages() -> Any:
+    from . import wages_attacks
+
+    return wages_attacks
+
+
 #: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
 #: wallets) is left to `ecny-sim run --contracts`.
 FAMILIES = {f.interface: f for f in (
@@ -81,6 +87,7 @@ FAMILIES = {f.interface: f for f in (
            ("redpacket_rules", "redpacket_refund_after_expiry", "redpacket_luohu_2020"), _campaign),
     Family("grant-programme", "IGrantProgramme", "GrantProgramme",
            ("grant_purpose_binding", "sme_special_funds", "sme_relocation_clawback"), _grants),
+    Family("wage-pass-through", "IWagePassThrough", "WagePassThrough", ("wage_passthrough",), _wages),
 )}
 SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
 SCENARIOS = FAMILIES[INTERFACE].scenarios

@@ -38,6 +38,9 @@ BREAKS = {
                          "GrantProgramme(token_, payees_, department_, agency_, _free(rules_))"),
                         ("    {}\n}", "    {}\n\n    function _free(ProgrammeRules memory r) private pure "
                                     "returns (ProgrammeRules memory) { r.interestRateBps = 0; return r; }\n}")],
+    # wages held for a subcontractor nobody controls (its wallet was never opened)
+    "wage-pass-through": [("WagePassThrough(token_, mainContractor_, subcontractor_)",
+                           "WagePassThrough(token_, mainContractor_, 0x000000000000000000000000000000000000dEaD)")],
 }
 
 
@@ -118,6 +121,16 @@ def test_a_grants_attack_notices_a_model_that_forgets_the_purpose(monkeypatch):
     with pytest.raises(PropertyViolated) as info:
         run_attack(ATTACKS["grant money outside its purpose"])
     assert info.value.prop == "reverts_match_the_model" and "Grant_PurposeNotAllowed" in info.value.msg
+
+
+def test_a_wages_attack_notices_a_model_that_forgets_payday(monkeypatch):
+    from ecny_sim.conformance import wages_machine
+    from ecny_sim.conformance.wages_attacks import ATTACKS, run_attack
+
+    monkeypatch.setattr(wages_machine, "SUB", wages_machine.FOREMAN)  # as if anyone could pay before payday
+    with pytest.raises(PropertyViolated) as info:
+        run_attack(ATTACKS["calls before payday"])
+    assert info.value.prop == "reverts_match_the_model" and "Wage_NotYetPayday" in info.value.msg
 
 
 @pytest.mark.slow  # a compile and the whole check, twice: about a minute a family
