@@ -8,7 +8,6 @@ from typing import Callable
 
 from .campaign_machine import (A, B, BOOKS, CINEMA, CITIZEN, EXPIRY, FUNDER, LOW, MALL, START, STALL,
                                CampaignMachine)
-from .modelled import run_case
 
 
 def calls_before_the_start_and_after_the_expiry(m: CampaignMachine) -> None:
@@ -97,6 +96,3 @@ ATTACKS: dict[str, Callable[[CampaignMachine], None]] = {
 #: the machines `ecny-sim check` runs for the family: (the table's title, the machine)
 MACHINES = [("state machine, one campaign", CampaignMachine)]
 
-
-def run_attack(case: Callable[[CampaignMachine], None]) -> None:
-    run_case(CampaignMachine, case)

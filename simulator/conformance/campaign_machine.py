@@ -20,7 +20,7 @@ from ..chain.compiler import load_artifact
 from ..domain import merkle
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, REGULATOR, deploy_with_args, deployed_once, open_wallet
+from .token_model import BANK, MAX_UINT, Base, deploy_controller, deploy_token, deployed_once, open_wallet
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -66,15 +66,6 @@ BUYERS = HOLDER_NAMES + (FUNDER,)
 TIERS = {name: t for name, t in WALLET_TIERS.items()}
 
 
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    campaign: Any
-    proofs: list[list[bytes]]
-    snapshot: Any
-
-
 VARIANT = "RedPacketCampaign"
 
 
@@ -86,19 +77,15 @@ def _base(variant: str = VARIANT) -> Base:
 
 def _deploy(variant: str) -> Base:
     chain = Chain(T0, seed=20201012)
-    ecny, reg = load_artifact("ECNY"), load_artifact("MerchantRegistry")
-    token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
-    for t in WALLET_TIERS.values():
-        chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
+    token, reg = deploy_token(chain), load_artifact("MerchantRegistry")
     registry = chain.deploy("MerchantRegistry", reg["abi"], reg["bytecode"], BANK, (REGISTRAR,))
     chain.send(REGISTRAR, registry, "registerMerchants", [BOOKS], LUOHU, RETAIL)
     chain.send(REGISTRAR, registry, "registerMerchants", [MALL], FUTIAN, RETAIL)
     chain.send(REGISTRAR, registry, "registerMerchants", [CINEMA], FUTIAN, LEISURE)
     tree = merkle.MerkleTree([merkle.leaf(i, chain.address_of(w), amount) for i, (w, amount) in enumerate(LEAVES)])
     terms = (START, EXPIRY, MIN_SPEND, MAX_PER_PERSON, LUOHU, 0, b"\x11" * 32, tree.root)
-    campaign = deploy_with_args(chain, variant, BANK, (token.address, registry.address, chain.address_of(FUNDER),
-                                                       terms))
-    chain.send(BANK, token, "setController", campaign, True)
+    campaign = deploy_controller(chain, token, variant, BANK,
+                                 (token.address, registry.address, chain.address_of(FUNDER), terms))
     open_wallet(chain, token, FUNDER, "corporate", BUDGET + FUNDER_FREE)
     chain.send(FUNDER, token, "approveEarmark", campaign, BUDGET)
     chain.send(FUNDER, campaign, "fund", BUDGET)
@@ -112,7 +99,7 @@ def _deploy(variant: str) -> Base:
         if allowance:
             chain.send(h, token, "approveEarmark", campaign, allowance)
     assert chain.now < START
-    return Base(chain, token, campaign, [tree.proof(i) for i in range(len(LEAVES))], chain.snapshot())
+    return Base(chain, token, campaign, chain.snapshot(), [tree.proof(i) for i in range(len(LEAVES))])
 
 
 # ------------------------------------------------------------------------------------------ the model
@@ -249,20 +236,13 @@ SPEND = st.tuples(st.sampled_from([0.3, 0.5, 1.0]), st.sampled_from([0, 0, 1, 70
 
 
 class CampaignMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT = VARIANT
-
-    @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT)
+    VARIANT, BASE = VARIANT, staticmethod(_base)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT)
-        self.chain, self.token, self.campaign, self.proofs = base.chain, base.token, base.campaign, base.proofs
-        self.chain.revert(base.snapshot)
+        base = self.start()
+        self.campaign, self.proofs = base.contract, base.extra
         self.m = Model.initial()
-        self._cache: tuple[int, dict] | None = None
         self.addr = {n: self.chain.address_of(n) for n in (*BUYERS, *MERCHANTS)}
 
     # ---------------------------------------------------------------- helpers

@@ -33,46 +33,15 @@ class Family:
     interface: str
     slot: str  # the built-in contract the developer's replaces
     scenarios: tuple[str, ...]  # its built-in scenarios, run at test scale
-    load: Callable[[], Any]  # imports its module of attacks: MACHINES, ATTACKS and run_attack
+    attacks: str  # its module of attacks (MACHINES, ATTACKS), in this package
 
     def module(self) -> Any:
-        return self.load()
+        from . import (campaign_attacks, conditional_attacks, escrow_attacks, grants_attacks, upfront_attacks,
+                       wages_attacks)
 
-
-def _escrow() -> Any:
-    from . import escrow_attacks
-
-    return escrow_attacks
-
-
-def _upfront() -> Any:
-    from . import upfront_attacks
-
-    return upfront_attacks
-
-
-def _conditional() -> Any:
-    from . import conditional_attacks
-
-    return conditional_attacks
-
-
-def _campaign() -> Any:
-    from . import campaign_attacks
-
-    return campaign_attacks
-
-
-def _grants() -> Any:
-    from . import grants_attacks
-
-    return grants_attacks
-
-
-def _wages() -> Any:
-    from . import wages_attacks
-
-    return wages_attacks
+        modules = (campaign_attacks, conditional_attacks, escrow_attacks, grants_attacks, upfront_attacks,
+                   wages_attacks)
+        return next(m for m in modules if m.__name__ == f"{__package__}.{self.attacks}")
 
 
 #: interface -> its family, in the order `check` runs them. edu_city_term (tens of thousands of pupils, seeded
@@ -80,14 +49,15 @@ def _wages() -> Any:
 FAMILIES = {f.interface: f for f in (
     Family("prepaid-escrow", "IPrepaidEscrow", "PrepaidEscrow",
            ("edu_term", "edu_withdraw", "edu_dispute", "edu_abscond", "edu_refund_run", "edu_relocation", "edu_caps",
-            "wallet_tier_limit"), _escrow),
-    Family("upfront-prepaid", "IUpfrontPrepaid", "UpfrontPrepaid", ("edu_abscond",), _upfront),
-    Family("conditional-payment", "IConditionalPayment", "ConditionalPayment", ("car_prepayment",), _conditional),
+            "wallet_tier_limit"), "escrow_attacks"),
+    Family("upfront-prepaid", "IUpfrontPrepaid", "UpfrontPrepaid", ("edu_abscond",), "upfront_attacks"),
+    Family("conditional-payment", "IConditionalPayment", "ConditionalPayment", ("car_prepayment",),
+           "conditional_attacks"),
     Family("red-packet-campaign", "IRedPacketCampaign", "RedPacketCampaign",
-           ("redpacket_rules", "redpacket_refund_after_expiry", "redpacket_luohu_2020"), _campaign),
+           ("redpacket_rules", "redpacket_refund_after_expiry", "redpacket_luohu_2020"), "campaign_attacks"),
     Family("grant-programme", "IGrantProgramme", "GrantProgramme",
-           ("grant_purpose_binding", "sme_special_funds", "sme_relocation_clawback"), _grants),
-    Family("wage-pass-through", "IWagePassThrough", "WagePassThrough", ("wage_passthrough",), _wages),
+           ("grant_purpose_binding", "sme_special_funds", "sme_relocation_clawback"), "grants_attacks"),
+    Family("wage-pass-through", "IWagePassThrough", "WagePassThrough", ("wage_passthrough",), "wages_attacks"),
 )}
 SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
 SCENARIOS = FAMILIES[INTERFACE].scenarios
@@ -284,12 +254,15 @@ def machine_rows(deep: bool, family: Family = FAMILIES[INTERFACE]) -> list[Row]:
 def attack_rows(family: Family = FAMILIES[INTERFACE]) -> list[Row]:
     from .modelled import PropertyViolated
 
+    from .modelled import run_case
+
     attacks = family.module()
+    _, machine = attacks.MACHINES[0]
     rows = []
     for name, case in attacks.ATTACKS.items():
         began = time.perf_counter()
         try:
-            attacks.run_attack(case)
+            run_case(machine, case)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong is the case's failure
             steps = [line.strip() for line in (case.__doc__ or "").split(". ") if line.strip()]
             prop, msg = (exc.prop, exc.msg) if isinstance(exc, PropertyViolated) else \

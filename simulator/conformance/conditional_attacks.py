@@ -8,7 +8,6 @@ from typing import Callable
 
 from ..chain.clock import DAY
 from .conditional_machine import NOTARY, STRANGER, WINDOW, ConditionalMachine
-from .modelled import run_case
 
 
 def _one(m: ConditionalMachine, payer: str = "buyer:a", payee: str = "dealer:x", amount: int = 10_000) -> int:
@@ -97,6 +96,3 @@ ATTACKS: dict[str, Callable[[ConditionalMachine], None]] = {
 #: the machines `ecny-sim check` runs for the family: (the table's title, the machine)
 MACHINES = [("state machine, 2-day dispute window", ConditionalMachine)]
 
-
-def run_attack(case: Callable[[ConditionalMachine], None]) -> None:
-    run_case(ConditionalMachine, case)

@@ -8,7 +8,6 @@ tests/contracts/test_properties_conditional.py (whose docstring tells the rules 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -17,7 +16,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, REGULATOR, deploy_family, deployed_once, open_wallet
+from .token_model import BANK, MAX_UINT, REGULATOR, Base, deploy_family, deployed_once, open_wallet
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -52,14 +51,6 @@ GOOD_PAYEES = ("dealer:x", "dealer:y", "dealer:y", NOTARY, "buyer:b")  # buyer:b
 # Solidity enums
 PENDING, DISPUTED, RELEASED, RETURNED = 1, 2, 3, 4  # PaymentStatus
 CONDITION_FAILED, PAYEE_DECLINED, DEADLINE_PASSED = 0, 1, 2  # ReturnReason
-
-
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    cp: Any
-    snapshot: Any
 
 
 VARIANT = "ConditionalPayment"
@@ -190,22 +181,12 @@ OTHER = st.sampled_from(NAMES)
 
 
 class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT = VARIANT
-
-    @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT)
+    VARIANT, BASE = VARIANT, staticmethod(_base)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT)
-        self.chain, self.token, self.cp = base.chain, base.token, base.cp
-        self.chain.revert(base.snapshot)
+        self.cp = self.start().contract
         self.m = Model.initial()
-        self.failed = False
-        self._cache: tuple[int, dict] | None = None
-        self._changes = 0  # successful transactions so far
         self.addr = {n: self.chain.address_of(n) for n in NAMES}
         self.addr[ZERO] = ZERO
 
@@ -502,12 +483,6 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
         getattr(self, f"do_{action}")(caller, pid)
 
     # ================================================================ invariants
-
-    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
-        r = super().send(actor, contract, fn, *args, expect=expect)
-        if r.status == 1:
-            self._changes += 1
-        return r
 
     def views(self) -> dict:
         """The chain's balances, read again only after a transaction succeeded (a reverted one changes

@@ -13,10 +13,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from ..chain.clock import DAY, HOUR, format_beijing
 from .escrow_invariants import EscrowInvariants
 from .escrow_model import (ACTIVE, BANK, COURSES, EDGE, MAX_HELD, MAX_LEAD, MAX_SPAN, OUTSIDER, PARENT_NAMES,
-                           PARENTS, REGULATOR, SCHOOLS, SLACK, START, TIERS, UNKNOWN_COURSE, Model, _base,
+                           PARENTS, REGULATOR, SCHOOLS, SLACK, START, UNKNOWN_COURSE, Base, Model, _base,
                            lessons_due)
 from .modelled import ModelledSends
 from .prepaid_model import lesson_time
+from .token_model import TIERS
 
 # ------------------------------------------------------------------------------------------ strategies
 
@@ -43,20 +44,15 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
     CHECK_REFUNDS_IN_RULES = True
 
     @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT, cls.WINDOW_HOURS)
+    def prepare(cls) -> Base:
+        return _base(cls.VARIANT, cls.WINDOW_HOURS)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT, self.WINDOW_HOURS)
-        self.chain, self.token, self.escrow = base.chain, base.token, base.escrow
-        self.chain.revert(base.snapshot)
+        self.escrow = self.start().contract
         self.window = self.WINDOW_HOURS * HOUR
         self.addr = {n: self.chain.address_of(n) for n in (*SCHOOLS, OUTSIDER, *PARENT_NAMES, REGULATOR, BANK)}
         self.m = Model.initial(self.addr, self.escrow.address, self.window)
-        self.failed = False
-        self._cache: tuple[int, dict] | None = None
 
     # ---------------------------------------------------------------- helpers
 

@@ -8,14 +8,13 @@ properties) so that ``ecny-sim check`` runs it against a developer's contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
-from ..chain.compiler import load_artifact
 from ..domain.settings import WALLET_TIERS, PrepaidRules
-from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due
-from .token_model import BANK, REGULATOR, TIERS, Revert, TokenRules, TokenWallet, deploy_with_args, deployed_once
+from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due, publish
+from .token_model import (BANK, REGULATOR, Base, Revert, TokenRules, TokenWallet, deploy_family, deployed_once,
+                          open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -67,14 +66,6 @@ REPEATED, AHEAD_OF_TIMETABLE, SCHOOL_WALLET_CLOSED = 7, 8, 9
 I_UNKNOWN, I_APPROVED, I_CLOSING, I_CLOSED, I_FROZEN = 0, 1, 2, 3, 4  # InstitutionStatus
 
 
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    escrow: Any
-    snapshot: Any
-
-
 def _base(variant: str, window_hours: int) -> Base:
     """The chain with ECNY and `variant` deployed and set up, once per process and bytecode (while a user's
     build is active, `variant` "PrepaidEscrow" is the user's contract, with its manifest's arguments); a
@@ -84,22 +75,14 @@ def _base(variant: str, window_hours: int) -> Base:
 
 def _deploy(variant: str, window_hours: int) -> Base:
     chain = Chain(T0, seed=20220509)
-    ecny = load_artifact("ECNY")
     rules = PrepaidRules(dispute_window_hours=window_hours, closure_notice_days=RULES.closure_notice_days)
-    token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
-    escrow = deploy_with_args(chain, variant, REGULATOR, (token.address, REGULATOR, rules.as_tuple()))
-    for t in TIERS.values():
-        chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
-    chain.send(BANK, token, "setController", escrow, True)
+    token, escrow = deploy_family(chain, variant, REGULATOR, lambda token: (token.address, REGULATOR, rules.as_tuple()))
     for school in SCHOOLS:
-        chain.send(BANK, token, "openWallet", school, WALLET_TIERS["corporate"].tier_id)
+        open_wallet(chain, token, school, "corporate")
         chain.send(REGULATOR, escrow, "approveInstitution", school)
     for parent, (tier, funds) in PARENTS.items():
-        chain.send(BANK, token, "openWallet", parent, WALLET_TIERS[tier].tier_id)
-        chain.send(BANK, token, "issue", parent, funds)
-    for cid, c in COURSES.items():
-        r = chain.send(c.school, escrow, "publishCourse", c.fee, c.lessons, c.hours, c.start, c.end)
-        assert r.return_value == cid
+        open_wallet(chain, token, parent, tier, funds)
+    publish(chain, escrow, COURSES)
     chain.address_of(OUTSIDER)
     chain.set_time(START)
     return Base(chain, token, escrow, chain.snapshot())

@@ -9,7 +9,6 @@ from typing import Callable
 from ..chain.clock import DAY
 from .grants_machine import GrantsMachine
 from .grants_model import AGENCY, CAPPED, DEPT, PROMISE_DAYS
-from .modelled import run_case
 
 
 def _start(m: GrantsMachine, tranches: list[list[int]]) -> None:
@@ -90,6 +89,3 @@ ATTACKS: dict[str, Callable[[GrantsMachine], None]] = {
 #: the machines `ecny-sim check` runs for the family: (the table's title, the machine)
 MACHINES = [("state machine, one programme", GrantsMachine)]
 
-
-def run_attack(case: Callable[[GrantsMachine], None]) -> None:
-    run_case(GrantsMachine, case)

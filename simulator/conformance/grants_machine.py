@@ -22,33 +22,18 @@ from .grants_model import (ACTIVE, ADMIT_FLAW, AGENCY, ALLOWED, ALLOWED_PAYEES, 
 from .modelled import ModelledSends
 from .token_model import REGULATOR
 
-class GrantsMachine(GrantsInvariants, ModelledSends, RuleBasedStateMachine):
-    VARIANT = VARIANT
 
-    @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT)
+class GrantsMachine(GrantsInvariants, ModelledSends, RuleBasedStateMachine):
+    VARIANT, BASE = VARIANT, staticmethod(_base)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT)
-        self.chain, self.token, self.gp = base.chain, base.token, base.gp
-        self.chain.revert(base.snapshot)
+        self.gp = self.start().contract
         self.m = Model.initial()
-        self.failed = False
-        self._cache: tuple[int, dict] | None = None
-        self._changes = 0  # successful transactions so far
         self.addr = {n: self.chain.address_of(n) for n in NAMES}
         self.addr[ZERO] = ZERO
 
     # ---------------------------------------------------------------- helpers
-
-    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
-        r = super().send(actor, contract, fn, *args, expect=expect)
-        if r.status == 1:
-            self._changes += 1
-        return r
 
     def attempt(self, actor: str, contract, fn: str, args: tuple, predict) -> Any:
         """Runs `predict(model, events)` on a copy of the model (it returns the error it expects, or None

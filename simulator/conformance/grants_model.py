@@ -7,7 +7,6 @@ check`` runs it against a developer's contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hypothesis import strategies as st
 
@@ -15,7 +14,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..chain.compiler import load_artifact
 from ..domain.settings import WALLET_TIERS
-from .token_model import BANK, MAX_UINT, REGULATOR, deploy_with_args, deployed_once
+from .token_model import BANK, MAX_UINT, Base, deploy_controller, deploy_token, deployed_once
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -55,14 +54,6 @@ TOTALS = ("fundedFen withdrawnFen committedFen paidOutFen paidToFirmsFen spentFe
           "returnedUnspentFen repaidFen withheldFen returnedOnCloseFen").split()
 
 
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    gp: Any
-    snapshot: Any
-
-
 VARIANT = "GrantProgramme"
 
 
@@ -74,19 +65,15 @@ def _base(variant: str = VARIANT) -> Base:
 
 def _deploy(variant: str) -> Base:
     chain = Chain(T0, seed=20210401)
-    ecny, reg = load_artifact("ECNY"), load_artifact("PayeeRegistry")
-    token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
-    for t in WALLET_TIERS.values():
-        chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
+    token, reg = deploy_token(chain), load_artifact("PayeeRegistry")
     chain.send(BANK, token, "setTier", CAPPED_TIER, CAPPED_CAP, 0, 0)
     registry = chain.deploy("PayeeRegistry", reg["abi"], reg["bytecode"], BANK, (REGISTRAR,))
     for payee, purpose in PURPOSE.items():
         if purpose:
             chain.send(REGISTRAR, registry, "registerPayees", [payee], purpose)
     rules = (RATE_BPS, PROMISE_DAYS, EXCLUSION_DAYS, ALLOWED_MASK)
-    gp = deploy_with_args(chain, variant, BANK, (token.address, registry.address, chain.address_of(DEPT),
-                                                 chain.address_of(AGENCY), rules))
-    chain.send(BANK, token, "setController", gp, True)
+    gp = deploy_controller(chain, token, variant, BANK, (token.address, registry.address, chain.address_of(DEPT),
+                                                        chain.address_of(AGENCY), rules))
     corporate = WALLET_TIERS["corporate"].tier_id
     chain.send(BANK, token, "openWallets", list(WALLET_NAMES), corporate)
     chain.send(BANK, token, "setWalletTier", CAPPED, CAPPED_TIER)

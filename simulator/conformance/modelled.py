@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
@@ -47,9 +48,28 @@ def violation(machine, invariant_name: str) -> PropertyViolated:
 
 
 class ModelledSends:
-    """Mixin for a state machine with ``chain``; ``check`` raises ``PropertyViolated`` and marks it failed."""
+    """Mixin for a state machine on a family's deployed chain; ``check`` raises ``PropertyViolated`` and marks
+    it failed. ``BASE(VARIANT)`` deploys the chain (the family's ``_base``); ``start`` reverts it."""
 
+    #: the contract the machine drives (a developer's while their build is active)
+    VARIANT = ""
+    BASE: Any = None
     failed = False
+    _changes = 0  # successful transactions so far (a machine that caches views by it)
+
+    @classmethod
+    def prepare(cls) -> Any:
+        """The deployed chain (deployed outside Hypothesis' timing: py-evm raises the recursion limit)."""
+        return cls.BASE(cls.VARIANT)
+
+    def start(self) -> Any:
+        """A fresh example: the chain reverted to the snapshot taken after the set-up. Returns the base."""
+        base = self.prepare()
+        self.chain, self.token = base.chain, base.token
+        self.chain.revert(base.snapshot)
+        self.failed, self._changes = False, 0
+        self._cache: tuple[int, dict] | None = None
+        return base
 
     def check(self, prop: str, ok: bool, msg: str) -> None:
         if not ok:
@@ -64,6 +84,7 @@ class ModelledSends:
         """Send a transaction; it must succeed (expect None) or revert with exactly the error `expect`."""
         ts = self.now
         r = self.chain.send(actor, contract, fn, *args, allow_revert=True)
+        self._changes += r.status == 1
         got = None if r.status == 1 else r.error.name
         outcome = "success" if r.status == 1 else str(r.error)
         self.check(
@@ -124,8 +145,8 @@ class WalletTiers:
 
 def run_case(machine: type, case) -> None:
     """Runs a fixed sequence `case(m)` on a fresh `machine` (its base chain reverted to the snapshot), then
-    every invariant whose preconditions hold and the teardown's checks; raises ``PropertyViolated`` where the contract and the model
-    part."""
+    every invariant whose preconditions hold and the teardown's checks; raises ``PropertyViolated`` where the
+    contract and the model part."""
     m = machine()
     case(m)
     for inv in sorted(m.invariants, key=lambda inv: inv.function.__name__):

@@ -37,6 +37,13 @@ def lesson_time(c: CourseSpec, k: int) -> int:
     return c.start - (-(k - 1) * (c.end - c.start) // c.lessons)  # start + ceil((k-1) * span / lessons)
 
 
+def publish(chain: Any, contract: Any, courses: dict[int, CourseSpec]) -> None:
+    """Each school publishes its courses, numbered as `courses` numbers them."""
+    for cid, c in courses.items():
+        r = chain.send(c.school, contract, "publishCourse", c.fee, c.lessons, c.hours, c.start, c.end)
+        assert r.return_value == cid
+
+
 class PrepaidChecks:
     """PrepaidBase's refusals, on a model with ``COURSES`` (id -> CourseSpec), ``NOTICE`` (seconds),
     ``addr``, ``inst`` (school -> its status: ``frozen``, ``closes_at``, ``closed(now)``) and ``orders`` (id ->

@@ -103,6 +103,18 @@ class TokenRules:
 
 # ------------------------------------------------------------------------------------------ the deployed chain
 
+@dataclass
+class Base:
+    """A family's deployed chain: the token, the contract its machine drives, the snapshot every example
+    reverts to, and whatever else the set-up made (e.g. a campaign's Merkle proofs)."""
+
+    chain: Any
+    token: Any
+    contract: Any
+    snapshot: Any
+    extra: Any = None
+
+
 _BASES: dict[tuple, Any] = {}
 
 
@@ -125,3 +137,34 @@ def deploy_with_args(chain: Any, variant: str, deployer: str, builtin_args: tupl
 
     art = load_artifact(variant)
     return chain.deploy(variant, art["abi"], art["bytecode"], deployer, constructor_args(variant, builtin_args))
+
+
+def deploy_token(chain: Any) -> Any:
+    """ECNY on `chain` (the bank issues, the regulator freezes), every wallet tier set."""
+    from ..chain.compiler import load_artifact
+
+    ecny = load_artifact("ECNY")
+    token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
+    for t in TIERS.values():
+        chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
+    return token
+
+
+def deploy_controller(chain: Any, token: Any, variant: str, deployer: str, builtin_args: tuple) -> Any:
+    """`variant` deployed by `deployer` (see ``deploy_with_args``) and made the token's controller."""
+    contract = deploy_with_args(chain, variant, deployer, builtin_args)
+    chain.send(BANK, token, "setController", contract, True)
+    return contract
+
+
+def deploy_family(chain: Any, variant: str, deployer: str, args_of: Callable[[Any], tuple]) -> tuple[Any, Any]:
+    """ECNY (``deploy_token``) and `variant`, its controller, with the built-in's arguments ``args_of(token)``."""
+    token = deploy_token(chain)
+    return token, deploy_controller(chain, token, variant, deployer, args_of(token))
+
+
+def open_wallet(chain: Any, token: Any, name: str, tier: str, funds: int = 0) -> None:
+    """The bank opens `name`'s wallet in tier `tier` (a WALLET_TIERS name) and issues `funds` into it."""
+    chain.send(BANK, token, "openWallet", name, WALLET_TIERS[tier].tier_id)
+    if funds:
+        chain.send(BANK, token, "issue", name, funds)

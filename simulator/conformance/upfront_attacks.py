@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ..chain.clock import DAY
-from .modelled import run_case
 from .token_model import REGULATOR
 from .upfront_machine import UpfrontMachine
 from .upfront_model import COURSES
@@ -104,6 +103,3 @@ ATTACKS: dict[str, Callable[[UpfrontMachine], None]] = {
 #: the machines `ecny-sim check` runs for the family: (the table's title, the machine)
 MACHINES = [("state machine, 20 % risk deposit", UpfrontMachine)]
 
-
-def run_attack(case: Callable[[UpfrontMachine], None]) -> None:
-    run_case(UpfrontMachine, case)

@@ -32,19 +32,12 @@ REPEATS = st.lists(st.tuples(PICK, PICK), max_size=2)
 
 
 class UpfrontMachine(WalletTiers, ModelledSends, RuleBasedStateMachine):
-    VARIANT = VARIANT
+    VARIANT, BASE = VARIANT, staticmethod(_base)
     TIER_WALLETS = WALLETS
-
-    @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT)
-        self.chain, self.token, self.upfront = base.chain, base.token, base.upfront
-        self.chain.revert(base.snapshot)
+        self.upfront = self.start().contract
         addr = {n: self.chain.address_of(n) for n in (*WALLETS, BANK, REGULATOR)}
         self.m = Model(addr, self.upfront.address)
         self.m.wallets[SUPPLIER] = MWallet(WALLET_TIERS["corporate"].tier_id)
@@ -58,8 +51,6 @@ class UpfrontMachine(WalletTiers, ModelledSends, RuleBasedStateMachine):
             self.m.issued += funds
         self.shared_on_chain = dict.fromkeys(SCHOOLS, 0)
         self.back_on_chain: dict[int, int] = {}
-        self.failed = False
-        self._cache: tuple[int, dict] | None = None
 
     # ---------------------------------------------------------------- helpers
 

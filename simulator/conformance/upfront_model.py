@@ -8,15 +8,13 @@ properties) so that ``ecny-sim check`` runs it against a developer's contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
-from ..chain.compiler import load_artifact
-from ..domain.settings import WALLET_TIERS, PrepaidRules
-from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due
-from .token_model import (BANK, MAX_UINT, REGULATOR, TIERS, Revert, TokenRules, TokenWallet, deploy_with_args,
-                          deployed_once)
+from ..domain.settings import PrepaidRules
+from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due, publish
+from .token_model import (BANK, MAX_UINT, REGULATOR, TIERS, Base, Revert, TokenRules, TokenWallet, deploy_family,
+                          deployed_once, open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -49,14 +47,6 @@ NOT_IN_COURSE, WRONG_INSTITUTION, NOT_ACTIVE, NOTHING_LEFT, COURSE_NOT_ENDED = 0
 REPEATED, AHEAD_OF_TIMETABLE, WALLET_CANNOT_RECEIVE, SCHOOL_CANNOT_PAY = 7, 8, 10, 11
 
 
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    upfront: Any
-    snapshot: Any
-
-
 VARIANT = "UpfrontPrepaid"
 
 
@@ -68,24 +58,16 @@ def _base(variant: str = VARIANT) -> Base:
 
 def _deploy(variant: str) -> Base:
     chain = Chain(T0, seed=20220829)
-    ecny = load_artifact("ECNY")
-    token = chain.deploy("ECNY", ecny["abi"], ecny["bytecode"], BANK, (BANK, REGULATOR))
-    upfront = deploy_with_args(chain, variant, REGULATOR, (token.address, REGULATOR, RULES.as_tuple(), DEPOSIT_BPS))
-    for t in TIERS.values():
-        chain.send(BANK, token, "setTier", t.tier_id, t.balance_cap_fen, t.per_payment_fen, t.daily_fen)
-    chain.send(BANK, token, "setController", upfront, True)
-    chain.send(BANK, token, "openWallet", SUPPLIER, WALLET_TIERS["corporate"].tier_id)
+    token, upfront = deploy_family(chain, variant, REGULATOR,
+                                   lambda token: (token.address, REGULATOR, RULES.as_tuple(), DEPOSIT_BPS))
+    open_wallet(chain, token, SUPPLIER, "corporate")
     for school, (funds, allowance) in SCHOOL_FUNDS.items():
-        chain.send(BANK, token, "openWallet", school, WALLET_TIERS["corporate"].tier_id)
-        chain.send(BANK, token, "issue", school, funds)
+        open_wallet(chain, token, school, "corporate", funds)
         chain.send(school, token, "approveEarmark", upfront, allowance)
         chain.send(REGULATOR, upfront, "approveInstitution", school)
     for parent, (tier, funds) in PARENTS.items():
-        chain.send(BANK, token, "openWallet", parent, WALLET_TIERS[tier].tier_id)
-        chain.send(BANK, token, "issue", parent, funds)
-    for cid, c in COURSES.items():
-        r = chain.send(c.school, upfront, "publishCourse", c.fee, c.lessons, c.hours, c.start, c.end)
-        assert r.return_value == cid
+        open_wallet(chain, token, parent, tier, funds)
+    publish(chain, upfront, COURSES)
     chain.set_time(START)
     return Base(chain, token, upfront, chain.snapshot())
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ..chain.clock import DAY
-from .modelled import run_case
 from .wages_machine import CRONY, FOREMAN, GHOST, MAIN, SUB, WagesMachine
 
 CREW = ["worker:1", "worker:2", "worker:4"]
@@ -88,6 +87,3 @@ ATTACKS: dict[str, Callable[[WagesMachine], None]] = {
 #: the machines `ecny-sim check` runs for the family: (the table's title, the machine)
 MACHINES = [("state machine, pay runs", WagesMachine)]
 
-
-def run_attack(case: Callable[[WagesMachine], None]) -> None:
-    run_case(WagesMachine, case)

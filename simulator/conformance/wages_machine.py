@@ -8,7 +8,6 @@ tells the rules and properties) so that ``ecny-sim check`` runs it against a dev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -17,7 +16,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, deploy_family, deployed_once, open_wallet
+from .token_model import BANK, MAX_UINT, Base, deploy_family, deployed_once, open_wallet
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -43,14 +42,6 @@ NAMES = WALLET_NAMES + (GHOST, FOREMAN)
 # WageSkipReason (types/SubsidyTypes.sol); PAID (None) means the worker is paid
 PAID, NOT_ON_PAYROLL, ALREADY_SETTLED, WALLET_CANNOT_RECEIVE = 0, 1, 2, 3
 LOWEST_CAP = WALLET_TIERS["lowest"].balance_cap_fen
-
-
-@dataclass
-class Base:
-    chain: Chain
-    token: Any
-    wages: Any
-    snapshot: Any
 
 
 VARIANT = "WagePassThrough"
@@ -164,32 +155,16 @@ DIVERT_TO = st.sampled_from([SUB, CRONY, MAIN, "worker:1", "worker:5", ZERO])
 
 
 class WagesMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT = VARIANT
-
-    @classmethod
-    def prepare(cls) -> None:
-        """Deploys the base chain (outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        _base(cls.VARIANT)
+    VARIANT, BASE = VARIANT, staticmethod(_base)
 
     def __init__(self) -> None:
         super().__init__()
-        base = _base(self.VARIANT)
-        self.chain, self.token, self.wages = base.chain, base.token, base.wages
-        self.chain.revert(base.snapshot)
+        self.wages = self.start().contract
         self.m = Model.initial()
-        self.failed = False
-        self._cache: tuple[int, dict] | None = None
-        self._changes = 0  # successful transactions so far
         self.addr = {n: self.chain.address_of(n) for n in NAMES}
         self.addr[ZERO] = ZERO
 
     # ---------------------------------------------------------------- helpers
-
-    def send(self, actor: str, contract, fn: str, *args, expect: str | None):
-        r = super().send(actor, contract, fn, *args, expect=expect)
-        if r.status == 1:
-            self._changes += 1
-        return r
 
     def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
         got = [(e.name, e.args) for e in r.events if e.contract == self.wages.name]

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from ecny_sim.cli.main import app
 from ecny_sim.cli.new import KINDS
 from ecny_sim.conformance.check import FAMILIES, attack_rows
-from ecny_sim.conformance.modelled import PropertyViolated
+from ecny_sim.conformance.modelled import PropertyViolated, run_case
 
 runner = CliRunner()
 #: KIND -> what to replace in the scaffold (text, with): each breaks a promise the family's check keeps.
@@ -68,7 +68,8 @@ def test_the_attacks_hold_for_the_builtin_contract(interface):
 
 
 def test_an_upfront_attack_notices_a_model_that_forgets_the_frozen_schools_rule(monkeypatch):
-    from ecny_sim.conformance.upfront_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.upfront_attacks import ATTACKS
+    from ecny_sim.conformance.upfront_machine import UpfrontMachine
     from ecny_sim.conformance.upfront_model import Model
 
     real = Model.cancel
@@ -86,50 +87,51 @@ def test_an_upfront_attack_notices_a_model_that_forgets_the_frozen_schools_rule(
 
     monkeypatch.setattr(Model, "cancel", forgetful)
     with pytest.raises(PropertyViolated) as info:
-        run_attack(ATTACKS["a frozen institution's release"])
+        run_case(UpfrontMachine, ATTACKS["a frozen institution's release"])
     assert info.value.prop == "reverts_match_the_model" and "Prepaid_InstitutionFrozen" in info.value.msg
 
 
 def test_a_conditional_attack_notices_a_model_that_forgets_the_deadline(monkeypatch):
-    from ecny_sim.conformance.conditional_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.conditional_attacks import ATTACKS
     from ecny_sim.conformance.conditional_machine import ConditionalMachine
 
     monkeypatch.setattr(ConditionalMachine, "verifier_error",
                         lambda self, p, caller, now: None if caller == p.verifier else "Conditional_NotAllowed")
     with pytest.raises(PropertyViolated) as info:
-        run_attack(ATTACKS["calls after the deadline"])
+        run_case(ConditionalMachine, ATTACKS["calls after the deadline"])
     assert info.value.prop == "reverts_match_the_model" and "Conditional_DeadlinePassed" in info.value.msg
 
 
 def test_a_campaign_attack_notices_a_model_that_forgets_the_window(monkeypatch):
-    from ecny_sim.conformance.campaign_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.campaign_attacks import ATTACKS
     from ecny_sim.conformance.campaign_machine import CampaignMachine
 
     monkeypatch.setattr(CampaignMachine, "window", lambda self, now: None)
     with pytest.raises(PropertyViolated) as info:
-        run_attack(ATTACKS["calls before the start and after the expiry"])
+        run_case(CampaignMachine, ATTACKS["calls before the start and after the expiry"])
     assert info.value.prop == "reverts_match_the_model" and "Campaign_NotStarted" in info.value.msg
 
 
 def test_a_grants_attack_notices_a_model_that_forgets_the_purpose(monkeypatch):
     from ecny_sim.conformance import grants_model
-    from ecny_sim.conformance.grants_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.grants_attacks import ATTACKS
     from ecny_sim.conformance.grants_machine import GrantsMachine
 
     GrantsMachine.prepare()  # the registry knows the bar's true purpose
     monkeypatch.setitem(grants_model.PURPOSE, "payee:karaoke", 1)  # as if the bar were a payroll service
     with pytest.raises(PropertyViolated) as info:
-        run_attack(ATTACKS["grant money outside its purpose"])
+        run_case(GrantsMachine, ATTACKS["grant money outside its purpose"])
     assert info.value.prop == "reverts_match_the_model" and "Grant_PurposeNotAllowed" in info.value.msg
 
 
 def test_a_wages_attack_notices_a_model_that_forgets_payday(monkeypatch):
     from ecny_sim.conformance import wages_machine
-    from ecny_sim.conformance.wages_attacks import ATTACKS, run_attack
+    from ecny_sim.conformance.wages_attacks import ATTACKS
+    from ecny_sim.conformance.wages_machine import WagesMachine
 
     monkeypatch.setattr(wages_machine, "SUB", wages_machine.FOREMAN)  # as if anyone could pay before payday
     with pytest.raises(PropertyViolated) as info:
-        run_attack(ATTACKS["calls before payday"])
+        run_case(WagesMachine, ATTACKS["calls before payday"])
     assert info.value.prop == "reverts_match_the_model" and "Wage_NotYetPayday" in info.value.msg
 
 
