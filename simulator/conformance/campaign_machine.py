@@ -247,10 +247,6 @@ class CampaignMachine(ModelledSends, RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- helpers
 
-    def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
-        got = [(e.name, e.args) for e in r.events if e.contract == self.campaign.name]
-        self.check("events_match_the_model", got == expected, f"campaign events {got} != model {expected}")
-
     def view(self, fn: str, *args) -> Any:
         return self.chain.call(self.campaign, fn, *args)
 

@@ -192,18 +192,10 @@ class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- helpers
 
-    def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
-        got = [(e.name, e.args) for e in r.events if e.contract == self.cp.name]
-        self.check("events_match_the_model", got == expected, f"events {got} != model {expected}")
-
     def pick_payment(self, pick: int, prefer_undecided: bool = True) -> int:
         """A payment id: mostly an undecided one, sometimes any, now and then an unknown id (0 or past the end)."""
-        n = len(self.m.payments)
-        if n == 0 or pick % 16 == 15:
-            return 0 if pick % 2 else n + 1
-        pool = [p.id for p in self.m.payments if p.undecided] if prefer_undecided else []
-        pool = pool or [p.id for p in self.m.payments]
-        return pool[pick % len(pool)]
+        undecided = [p.id for p in self.m.payments if p.undecided] if prefer_undecided else []
+        return self.pick_id(pick, [p.id for p in self.m.payments], undecided)
 
     def caller_for(self, p: MPayment | None, role: str, other: str, action: str = "reclaim") -> str:
         if role == "proper":

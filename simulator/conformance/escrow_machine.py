@@ -60,8 +60,7 @@ class EscrowMachine(EscrowInvariants, ModelledSends, RuleBasedStateMachine):
         return [(e.name, e.args) for e in r.events if e.contract == self.escrow.name]
 
     def check_events(self, r, expected: list[tuple[str, dict]], prop: str = "EventsMatchTheModel") -> None:
-        got = self.escrow_events(r)
-        self.check(prop, got == expected, f"escrow events {got} != model {expected}")
+        super().check_events(r, expected, prop)
 
     def free_of(self, name: str) -> int:
         return self.read(self.token, "freeBalanceOf", name)

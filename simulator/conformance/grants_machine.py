@@ -50,12 +50,8 @@ class GrantsMachine(GrantsInvariants, ModelledSends, RuleBasedStateMachine):
 
     def pick_grant(self, pick: int, statuses=None) -> int:
         """A grant id: mostly one in `statuses`, sometimes any, now and then an unknown one."""
-        n = len(self.m.grants)
-        if n == 0 or pick % 16 == 15:
-            return 0 if pick % 2 else n + 1
-        pool = [g.id for g in self.m.grants if statuses is None or g.status in statuses] if pick % 8 else []
-        pool = pool or [g.id for g in self.m.grants]
-        return pool[pick % len(pool)]
+        chosen = [g.id for g in self.m.grants if statuses is None or g.status in statuses] if pick % 8 else []
+        return self.pick_id(pick, [g.id for g in self.m.grants], chosen)
 
     def a(self, name: str) -> str:
         return self.addr[name]

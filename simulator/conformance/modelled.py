@@ -65,7 +65,7 @@ class ModelledSends:
     def start(self) -> Any:
         """A fresh example: the chain reverted to the snapshot taken after the set-up. Returns the base."""
         base = self.prepare()
-        self.chain, self.token = base.chain, base.token
+        self.chain, self.token, self.contract = base.chain, base.token, base.contract
         self.chain.revert(base.snapshot)
         self.failed, self._changes = False, 0
         self._cache: tuple[int, dict] | None = None
@@ -75,6 +75,21 @@ class ModelledSends:
         if not ok:
             self.failed = True
             raise PropertyViolated(prop, msg)
+
+    def check_events(self, r, expected: list[tuple[str, dict]], prop: str = "events_match_the_model") -> None:
+        """The contract's events in `r` are the model's, in order."""
+        got = [(e.name, e.args) for e in r.events if e.contract == self.contract.name]
+        self.check(prop, got == expected, f"{self.contract.name} events {got} != model {expected}")
+
+    @staticmethod
+    def pick_id(pick: int, ids: list[int], preferred: list[int]) -> int:
+        """An id: from `preferred` when there are any, else from `ids`; now and then an unknown one (0 or
+        past the end)."""
+        n = len(ids)
+        if n == 0 or pick % 16 == 15:
+            return 0 if pick % 2 else n + 1
+        pool = preferred or ids
+        return pool[pick % len(pool)]
 
     @property
     def now(self) -> int:

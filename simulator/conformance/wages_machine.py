@@ -166,18 +166,10 @@ class WagesMachine(ModelledSends, RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- helpers
 
-    def check_events(self, r, expected: list[tuple[str, dict]]) -> None:
-        got = [(e.name, e.args) for e in r.events if e.contract == self.wages.name]
-        self.check("events_match_the_model", got == expected, f"events {got} != model {expected}")
-
     def pick_payroll(self, pick: int) -> int:
         """A pay run id: mostly one with wages still to pay, sometimes any, now and then an unknown id."""
-        n = len(self.m.payrolls)
-        if n == 0 or pick % 16 == 15:
-            return 0 if pick % 2 else n + 1
-        pool = [p.id for p in self.m.payrolls if p.pending] if pick % 4 else []
-        pool = pool or [p.id for p in self.m.payrolls]
-        return pool[pick % len(pool)]
+        pending = [p.id for p in self.m.payrolls if p.pending] if pick % 4 else []
+        return self.pick_id(pick, [p.id for p in self.m.payrolls], pending)
 
     # ---------------------------------------------------------------- actions
 
