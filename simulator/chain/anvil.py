@@ -71,6 +71,7 @@ MISSING = ("anvil is not installed: run `make solc` in the ecny-sim repository (
            f"@foundry-rs/anvil {PINNED_VERSION} from package-lock.json)")
 _LISTENING = re.compile(rb"Listening on [0-9.]+:(\d+)")
 _WRITES_PER_REQUEST = 2_000  # storage writes sent in one JSON-RPC batch (a seeded city has hundreds of thousands)
+_CALLS_PER_REQUEST = 1_000  # view calls sent in one JSON-RPC batch (the summary reads every wallet and order)
 _IDLE_RECONNECT_S = 5.0  # a connection idle longer than this is reopened before use (no stale keep-alive)
 
 #: anvil's failure texts (a trace's geth-style error, or eth_call's "EVM error <HaltReason>"), squeezed to
@@ -428,16 +429,34 @@ class AnvilBackend(Backend):
         )
 
     def call(self, to: str, data: bytes, sender: str, timestamp: int, gas: int, prevrandao: bytes) -> CallOutcome:
-        request = {"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(gas)}
+        return self.call_many([(to, data)], sender, timestamp, gas, prevrandao)[0]
+
+    def call_many(self, calls: Sequence[tuple[str, bytes]], sender: str, timestamp: int, gas: int,
+                  prevrandao: bytes) -> list[CallOutcome]:
+        # JSON-RPC batches: one HTTP round trip for up to _CALLS_PER_REQUEST calls (a view costs the node
+        # microseconds; the round trip is most of a call's time).
         overrides = {"number": hex(self._block + 1), "time": hex(int(timestamp))}
-        try:
-            return CallOutcome(bytes.fromhex(self._rpc("eth_call", request, "latest", {}, overrides)[2:]))
-        except _RpcError as exc:
-            if exc.code == 3 or isinstance(exc.data, str):
-                return CallOutcome(bytes.fromhex((exc.data or "0x")[2:]), "revert")
-            if exc.message.startswith("EVM error"):
-                return CallOutcome(b"", failure_kind(exc.message.removeprefix("EVM error").strip()))
-            raise ChainFailure(f"anvil refused eth_call: {exc.message}") from None
+        outcomes: list[CallOutcome] = []
+        for start in range(0, len(calls), _CALLS_PER_REQUEST):
+            chunk = calls[start:start + _CALLS_PER_REQUEST]
+            payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
+                        "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(gas)},
+                                   "latest", {}, overrides]} for i, (to, data) in enumerate(chunk)]
+            reply = self._post(payload if len(chunk) > 1 else payload[0], "eth_call")
+            replies = {r["id"]: r for r in (reply if isinstance(reply, list) else [reply])}
+            outcomes.extend(self._call_outcome(replies[i]) for i in range(len(chunk)))
+        return outcomes
+
+    @staticmethod
+    def _call_outcome(reply: dict[str, Any]) -> CallOutcome:
+        if "error" not in reply:
+            return CallOutcome(bytes.fromhex(reply["result"][2:]))
+        exc = _RpcError("eth_call", reply["error"])
+        if exc.code == 3 or isinstance(exc.data, str):
+            return CallOutcome(bytes.fromhex((exc.data or "0x")[2:]), "revert")
+        if exc.message.startswith("EVM error"):
+            return CallOutcome(b"", failure_kind(exc.message.removeprefix("EVM error").strip()))
+        raise ChainFailure(f"anvil refused eth_call: {exc.message}")
 
     # ---------------------------------------------------------------- state
 

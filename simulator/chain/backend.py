@@ -159,6 +159,12 @@ class Backend(abc.ABC):
         """Run a call without a transaction, from `sender` (no signature needed), at `timestamp`: on the open
         block's state when a block is open (at its time), else in a block after the latest one."""
 
+    def call_many(self, calls: Sequence[tuple[str, bytes]], sender: str, timestamp: int, gas: int,
+                  prevrandao: bytes) -> list[CallOutcome]:
+        """Several calls ``(to, data)`` on the same state, each as `call` runs it; outcomes in their order.
+        Backends answer them together where that is cheaper (one request to a node)."""
+        return [self.call(to, data, sender, timestamp, gas, prevrandao) for to, data in calls]
+
     @abc.abstractmethod
     def block_number(self) -> int:
         """The latest sealed block's number (0 = genesis)."""

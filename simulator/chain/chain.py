@@ -509,6 +509,29 @@ class Chain:
             raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, function)
         return self._decode_output(fn, outcome.output)
 
+    def call_many(self, reads: Iterable[tuple[Deployed | str, str, Sequence[Any]]], *,
+                  actor: str | None = None) -> list[Any]:
+        """Several ``call``s, ``(contract, function, args)`` each, on the same state: their values in order.
+        One request to a node instead of one per call, hence much faster for a summary's thousands of reads.
+        Raises ContractRevert for the first one that fails."""
+        prepared = []
+        for contract, function, args in reads:
+            if isinstance(contract, str):
+                contract = self.contract(contract)
+            fn = contract.function(function)
+            prepared.append((contract, fn, self._encode_call(contract, fn, args)[0]))
+        if not prepared:
+            return []
+        sender = self.actors.address_of(actor) if actor is not None else ZERO_ADDRESS
+        outcomes = self._backend.call_many([(c.address, data) for c, _, data in prepared], sender, self.now,
+                                           self.max_tx_gas, self._prevrandao(self.block_number + 1))
+        values = []
+        for (contract, fn, _), outcome in zip(prepared, outcomes):
+            if outcome.error is not None:
+                raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, fn.name)
+            values.append(self._decode_output(fn, outcome.output))
+        return values
+
     # ---------------------------------------------------------------- internals
 
     def _prevrandao(self, block_number: int) -> bytes:

@@ -50,50 +50,71 @@ def _token_label(artifact_of: Mapping[str, str]) -> str:
 def read_state(chain: Any, artifact_of: Mapping[str, str], wallets: Iterable[str],
                institutions: Mapping[str, Iterable[str]]) -> dict[str, Any]:
     """The observable state, read from the chain: ``wallets``, the addresses of the wallets the token
-    opened; ``institutions``, per prepaid contract's label, the institutions it approved."""
+    opened; ``institutions``, per prepaid contract's label, the institutions it approved. The reads go to
+    the chain in two rounds (the counts, then every record), each in one ``call_many``."""
     token = _token_label(artifact_of)
-    state: dict[str, Any] = {"token": {
-        "total_supply": chain.call(token, "totalSupply"),
-        "wallets": {w: [chain.call(token, "freeBalanceOf", w), chain.call(token, "balanceOf", w)]
-                    for w in sorted(wallets)},
-    }}
-    prepaid, campaigns, subsidies = {}, {}, {}
+    counted = {label: _COUNTS[art] for label, art in artifact_of.items() if art in _COUNTS}
+    first = chain.call_many([(token, "totalSupply", ()), *((label, fn, ()) for label, fn in counted.items())])
+    supply, count_of = first[0], dict(zip(counted, first[1:]))
+
+    reads = _Reads()
+    wallets = sorted(wallets)
+    held = [(reads.add(token, "freeBalanceOf", w), reads.add(token, "balanceOf", w)) for w in wallets]
+    parts: dict[str, tuple[str, Any]] = {}  # label -> (where it goes, what to fill in once read)
     for label, art in artifact_of.items():
         if art in PREPAID_ARTIFACTS:
             approved = sorted(institutions.get(label, ()))
-            prepaid[label] = {
-                "orders": [plain(chain.call(label, "orderOf", i))
-                           for i in range(1, chain.call(label, "orderCount") + 1)],
-                "institutions": {i: [chain.call(label, "institutionStatusOf", i),
-                                     chain.call(label, "supervisedBalanceOf", i)] for i in approved},
-                "locked_fen": chain.call(token, "earmarkedTotalOf", chain.contract(label).address),
-            }
+            parts[label] = ("prepaid", {
+                "orders": [reads.add(label, "orderOf", i) for i in range(1, count_of[label] + 1)],
+                "institutions": {i: [reads.add(label, "institutionStatusOf", i),
+                                     reads.add(label, "supervisedBalanceOf", i)] for i in approved},
+                "locked_fen": reads.add(token, "earmarkedTotalOf", chain.contract(label).address),
+            })
         elif art in CAMPAIGN_ARTIFACTS:
-            campaigns[label] = {"totals": plain(chain.call(label, "totals")), "swept": chain.call(label, "swept")}
+            parts[label] = ("campaigns", {"totals": reads.add(label, "totals"), "swept": reads.add(label, "swept")})
+        elif art == "GrantProgramme":
+            parts[label] = ("subsidies", {"totals": reads.add(label, "totals"), "grants": [
+                [reads.add(label, "grantOf", i), reads.add(label, "tranchesOf", i)]
+                for i in range(1, count_of[label] + 1)]})
+        elif art == "ConditionalPayment":
+            parts[label] = ("subsidies", {"payments": [reads.add(label, "paymentOf", i)
+                                                       for i in range(1, count_of[label] + 1)]})
         elif art in SUBSIDY_ARTIFACTS:
-            subsidies[label] = _subsidy_state(chain, label, art)
-    if prepaid:
-        state["prepaid"] = prepaid
-    if campaigns:
-        state["campaigns"] = campaigns
-    if subsidies:
-        state["subsidies"] = subsidies
+            parts[label] = ("subsidies", {"payrolls": [reads.add(label, "payrollOf", i)
+                                                       for i in range(1, count_of[label] + 1)],
+                                          "pending_fen": reads.add(label, "pendingWagesFen")})
+    values = chain.call_many(reads.calls)
+
+    def fill(shape: Any) -> Any:  # read indexes -> the values read, in the shape they were asked in
+        if isinstance(shape, dict):
+            return {k: fill(v) for k, v in shape.items()}
+        if isinstance(shape, list):
+            return [fill(v) for v in shape]
+        return plain(values[shape])
+
+    state: dict[str, Any] = {"token": {
+        "total_supply": supply,
+        "wallets": {w: [values[free], values[balance]] for w, (free, balance) in zip(wallets, held)},
+    }}
+    for label, (where, shape) in parts.items():
+        state.setdefault(where, {})[label] = fill(shape)
     return state
 
 
-def _subsidy_state(chain: Any, label: str, artifact: str) -> dict[str, Any]:
-    """Every record of a grant programme, conditional-payment or wage contract."""
-    if artifact == "GrantProgramme":
-        count = chain.call(label, "grantCount")
-        return {"totals": plain(chain.call(label, "totals")),
-                "grants": [[plain(chain.call(label, "grantOf", i)), plain(chain.call(label, "tranchesOf", i))]
-                           for i in range(1, count + 1)]}
-    if artifact == "ConditionalPayment":
-        return {"payments": [plain(chain.call(label, "paymentOf", i))
-                             for i in range(1, chain.call(label, "paymentCount") + 1)]}
-    return {"payrolls": [plain(chain.call(label, "payrollOf", i))
-                         for i in range(1, chain.call(label, "payrollCount") + 1)],
-            "pending_fen": chain.call(label, "pendingWagesFen")}
+#: Artifact -> the view that says how many records it holds (numbered from 1).
+_COUNTS = {**{art: "orderCount" for art in PREPAID_ARTIFACTS}, "GrantProgramme": "grantCount",
+           "ConditionalPayment": "paymentCount", "WagePassThrough": "payrollCount"}
+
+
+class _Reads:
+    """View calls queued for one ``call_many``; ``add`` gives each its index in the answers."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, tuple[Any, ...]]] = []
+
+    def add(self, label: str, function: str, *args: Any) -> int:
+        self.calls.append((label, function, args))
+        return len(self.calls) - 1
 
 
 def state_hash(state: dict[str, Any]) -> str:

@@ -75,9 +75,11 @@ def _prepaid_invariants(plan: Prepaid, state: dict[str, Any], ledger: Ledger) ->
     # surplus, released by the regulator with releaseSurplusDeposit) stays held with no order behind it.
     school_of = {cid: plan.course(cid)["institution"] for cid in {o["courseId"] for o in state["orders"]}}
     deposit_of: dict[str, int] = {}
-    for number, order in enumerate(state["orders"], start=1):
+    deposits = plan.sim.chain.call_many([(label, "depositOfOrder", (number,))
+                                         for number in range(1, len(state["orders"]) + 1)])
+    for order, deposit in zip(state["orders"], deposits):
         school = school_of[order["courseId"]]
-        deposit_of[school] = deposit_of.get(school, 0) + plan.call("depositOfOrder", number)
+        deposit_of[school] = deposit_of.get(school, 0) + deposit
     frozen = {i for i, (status, _) in state["institutions"].items() if INSTITUTION_STATES[status] == "Frozen"}
     held_as_owed = all(held == deposit_of.get(i, 0) if i not in frozen else deposit_of.get(i, 0) == 0
                        for i, (_, held) in state["institutions"].items())

@@ -24,7 +24,7 @@ import test_chain as behaviours
 from ecny_sim.chain import Chain
 from ecny_sim.chain.anvil import MISSING, AnvilBackend
 from ecny_sim.chain.backend import DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID, BackendUnavailable
-from ecny_sim.chain.errors import ChainFailure
+from ecny_sim.chain.errors import ChainFailure, ContractRevert
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run import scenario as scenarios
 from ecny_sim.run.engine import EXIT_CHAIN
@@ -43,6 +43,7 @@ test_send_and_events = behaviours.test_send_and_events
 test_event_value_types = behaviours.test_event_value_types
 test_return_value_and_call = behaviours.test_return_value_and_call
 test_argument_errors = behaviours.test_argument_errors
+test_call_many_answers_each_read_as_call_does = behaviours.test_call_many_answers_each_read_as_call_does
 test_custom_error_raises_with_args = behaviours.test_custom_error_raises_with_args
 test_custom_error_with_address_args = behaviours.test_custom_error_with_address_args
 test_expect_and_allow_revert = behaviours.test_expect_and_allow_revert
@@ -131,6 +132,20 @@ def test_same_results_as_pyevm(anvil_binary):
         assert node.backend.code(fx.address) == py.backend.code(fx.address) != b""
         assert node.backend.storage(fx.address, 0) == py.backend.storage(fx.address, 0)
         assert node.nonce_of("parent:carol") == py.nonce_of("parent:carol") == 8
+
+
+def test_call_many_splits_into_requests_and_keeps_the_order(chain, fx, monkeypatch):
+    import ecny_sim.chain.anvil as anvil_module
+
+    monkeypatch.setattr(anvil_module, "_CALLS_PER_REQUEST", 3)  # 8 reads: requests of 3, 3 and 2
+    posted: list[int] = []
+    post = chain._backend._post
+    monkeypatch.setattr(chain._backend, "_post", lambda payload, *a: posted.append(
+        len(payload) if isinstance(payload, list) else 1) or post(payload, *a))
+    assert chain.call_many([(fx, "divide", (n, 1)) for n in range(8)]) == list(range(8))
+    assert posted == [3, 3, 2]
+    with pytest.raises(ContractRevert, match="division or modulo by zero"):  # a failure in the second request
+        chain.call_many([(fx, "divide", (n, 1 if n != 4 else 0)) for n in range(8)])
 
 
 def test_defaults_are_pyevms():

@@ -152,6 +152,20 @@ def test_return_value_and_call(chain, fx):
     assert info.value.tx is None and str(info.value) == "Fixture.divide reverted: Panic(0x12: division or modulo by zero)"
 
 
+def test_call_many_answers_each_read_as_call_does(chain, fx):
+    chain.send("parent:bob", fx, "setValue", 9)
+    reads = [(fx, "divide", (7, 2)), ("Fixture", "info", ("parent:bob",)), (fx, "time", ())]
+    assert chain.call_many(reads) == [chain.call(c, f, *a) for c, f, a in reads]
+    assert chain.call_many(reads) == [3, (9, 100, chain.address_of("bank")), chain.now]
+    assert chain.call_many([]) == []
+    # the first read that fails is raised with its decoded error, like call's
+    with pytest.raises(ContractRevert) as info:
+        chain.call_many([(fx, "divide", (1, 1)), (fx, "divide", (1, 0)), (fx, "requireOk", (False,))])
+    assert info.value.tx is None and str(info.value) == "Fixture.divide reverted: Panic(0x12: division or modulo by zero)"
+    with pytest.raises(ValueError, match="takes 2 arguments"):
+        chain.call_many([(fx, "divide", (1,))])
+
+
 def test_argument_errors(chain, fx):
     with pytest.raises(ValueError, match="no function 'nope'"):
         chain.send("parent:bob", fx, "nope")
