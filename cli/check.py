@@ -1,4 +1,4 @@
-"""`ecny-sim check DIR`: the conformance suite for a developer's contract (prepaid escrow family).
+"""`ecny-sim check DIR`: the conformance suite for a developer's contract (every family: conformance.check).
 
 Prints the verdict table (property, verdict, the smallest failing sequence with decoded errors) and gas per
 operation beside the built-in contract's; writes check.json and check.html to --out. Exit 0 when every check
