@@ -45,7 +45,7 @@ def sweep(scenario: str, grid: Mapping[str, Iterable[Any]] | None = None, *, see
     study = Study(scenario, test_scale=test_scale)
     study.grid = {name: list(values) for name, values in (grid or {}).items()}
     study.fixed = dict(fixed or {})
-    study.seeds = _seeds(seeds if isinstance(seeds, str) else list(seeds), "seeds")
+    study.seeds = _seeds(seeds if isinstance(seeds, (str, range)) else list(seeds), "seeds")
     study.sum_over = list(sum_over)
     study.override(draw=[f"{name}={low}..{high}" for name, (low, high) in (draw or {}).items()], draws=draws)
     with tempfile.TemporaryDirectory(prefix="ecny-sweep-") as scratch:

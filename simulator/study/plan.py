@@ -47,19 +47,22 @@ MAX_POINTS = 1_000_000
 def parse_values(name: str, text: str) -> list[Any]:
     """``"1..4"`` -> [1, 2, 3, 4]; ``"a,b"`` -> each item as JSON where it parses (numbers, booleans), text
     otherwise; refuses an empty range or list."""
-    match = _RANGE.match(text)
-    if match:
-        low, high = int(match[1]), int(match[2])
-        if low > high:
-            raise BadInput(f"{name}={cut(text, 40)}: empty range (ranges are inclusive and count up: "
-                           f"{high}..{low})")
-        if high - low >= MAX_POINTS:
-            raise BadInput(f"{name}={cut(text, 40)}: a range of more than {MAX_POINTS:,} values")
-        return list(range(low, high + 1))
+    if _RANGE.match(text):
+        return list(_range(name, text))
     items = [item.strip() for item in text.split(",")]
     if not text.strip() or any(not item for item in items):
         raise BadInput(f"{name}={cut(text, 40)}: no value (give a,b,c or a range low..high)")
     return _distinct(name, [scenarios.parse_assignments([f"v={item}"])["v"] for item in items])
+
+
+def _range(name: str, text: str) -> range:
+    match = _RANGE.match(text)
+    low, high = int(match[1]), int(match[2])
+    if low > high:
+        raise BadInput(f"{name}={cut(text, 40)}: empty range (ranges are inclusive and count up: {high}..{low})")
+    if high - low >= MAX_POINTS:
+        raise BadInput(f"{name}={cut(text, 40)}: a range of more than {MAX_POINTS:,} values")
+    return range(low, high + 1)
 
 
 def _distinct(name: str, values: list[Any]) -> list[Any]:
@@ -85,7 +88,15 @@ def parse_grid(entries: Sequence[str]) -> dict[str, list[Any]]:
     return grid
 
 
-def _seeds(value: Any, where: str) -> list[int]:
+def _seeds(value: Any, where: str) -> Sequence[int]:
+    """A study's seeds: a range stays a range (a million seeds in a few bytes, in the study and in study.json),
+    anything else a list of distinct whole numbers from 0."""
+    if isinstance(value, str) and _RANGE.match(value):
+        value = _range("seeds", value)
+    if isinstance(value, range) and value.step == 1 and len(value):
+        if value.start < 0:
+            raise BadInput(f"{where}: seeds are whole numbers from 0, not {value.start}..{value.stop - 1}")
+        return value
     if isinstance(value, str):
         seeds = parse_values("seeds", value)
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -122,6 +133,14 @@ def _count(value: Any, where: str) -> int:
     return value
 
 
+def seeds_json(seeds: Sequence[int]) -> str | list[int]:
+    """Seeds as study.json holds them: "low..high" for a range, else the list. A list of consecutive seeds (as
+    study.json held every range before) is the same study as its range."""
+    if not isinstance(seeds, range) and len(seeds) > 1 and list(seeds) == list(range(seeds[0], seeds[-1] + 1)):
+        seeds = range(seeds[0], seeds[-1] + 1)
+    return f"{seeds.start}..{seeds.stop - 1}" if isinstance(seeds, range) and len(seeds) > 1 else list(seeds)
+
+
 def point_key(values: dict[str, Any], seed: int) -> str:
     """A point's name in the table and on disk: 16 hex digits of its parameters' and seed's canonical JSON."""
     text = json.dumps({"params": values, "seed": seed}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -141,7 +160,7 @@ class Study:
     scenario: str  # a built-in name or a path to a .py
     grid: dict[str, list[Any]] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
-    seeds: list[int] = field(default_factory=lambda: [1])
+    seeds: Sequence[int] = field(default_factory=lambda: [1])  # a range, or a list
     test_scale: bool = False
     title: str = ""
     description: str = ""
@@ -289,7 +308,7 @@ class Study:
     def describe(self) -> dict[str, Any]:
         """What the sweep's folder records as its study (study.json): a resumed sweep must match it."""
         return {"scenario": self.scenario, "grid": self.grid, "grid_order": list(self.grid), "set": self.fixed,
-                "seeds": self.seeds, "test_scale": self.test_scale, "title": self.title,
+                "seeds": seeds_json(self.seeds), "test_scale": self.test_scale, "title": self.title,
                 "description": self.description, "measures": self.measures, "sources": self.sources,
                 "draw": {n: list(b) for n, b in self.draw.items()}, "draws": self.draws, "varied": self.varied,
                 "sum_over": self.sum_over, "grouped": self.grouped,

@@ -18,6 +18,7 @@ from ..run.scenario import BadInput, cut
 from ..show.report.charts import BASE_FAMILY, Labels, _money_axis, _render, fonts_for
 from ..show.report.page import CSS, Chart, _e, _figure, _section, _table
 from ..show.report.words import ReportWords, languages
+from .plan import _seeds, seeds_json
 from .summary import CLIPPED, known
 from .table import STUDY_FILE, read_study, shown
 
@@ -121,7 +122,7 @@ def render(study: dict[str, Any], runs: Runs, summary: Sequence[dict[str, Any]],
     kicker = w._("ecny-sim study")
     meta = w._("{runs} runs of {scenario}: {combinations} combinations x {seeds} seeds; {failed} failed.",
                runs=w.number(runs.total), scenario=Path(study["scenario"]).stem, combinations=w.number(len(summary)),
-               seeds=w.number(len(study.get("seeds", []))), failed=w.number(runs.failed_count))
+               seeds=w.number(len(_seeds(study.get("seeds", [1]), STUDY_FILE))), failed=w.number(runs.failed_count))
     badge = ("ok", w._("every run ok")) if not failed else ("bad", w._("some runs failed"))
     out = [f'<header><div class="kicker">{_e(kicker)}</div><h1>{_e(title)}</h1>'
            f'<p class="meta">{_e(meta)} <span class="badge {badge[0]}">{_e(badge[1])}</span></p>'
@@ -136,9 +137,9 @@ def render(study: dict[str, Any], runs: Runs, summary: Sequence[dict[str, Any]],
              for n, (low, high) in study.get("draw", {}).items()]
     rows += [[f"<code>{_e(n)}</code>", _e(json.dumps(v, ensure_ascii=False)), _e(sources.get(n, ""))]
              for n, v in study.get("set", {}).items()]
-    seeds = study.get("seeds", [])
-    rows.append([f"<code>{_e('seed')}</code>", _e(f"{seeds[0]}..{seeds[-1]}" if seeds == list(
-        range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))), ""])
+    seeds = seeds_json(_seeds(study.get("seeds", [1]), STUDY_FILE))
+    rows.append([f"<code>{_e('seed')}</code>", _e(seeds if isinstance(seeds, str) else ", ".join(map(str, seeds))),
+                 ""])
     summed = ""
     if study.get("sum_over"):
         # TRANSLATORS: a sharded study: {names} are parameters (e.g. shard); each shard ran on a chain of its own

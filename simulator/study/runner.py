@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..run.scenario import BadInput, cut
-from .plan import Study
+from .plan import Study, seeds_json
 from .summary import Summary, write_summary
 from .table import Consolidation, PartWriter, default_measures, done_keys, holds, read_study, write_study
 from .worker import failed_row, run_point, warm_up
@@ -187,6 +187,8 @@ def prepare(study: Study, out: Path, *, resume: bool, keep_journals: bool, retry
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {cut(str(out), 80)} exists and is not a folder")
     held = read_study(out) if out.is_dir() else None
+    if held is not None and isinstance(held.get("seeds"), list):  # a folder from before ranges of seeds were kept
+        held["seeds"] = seeds_json(held["seeds"])
     if out.is_dir() and any(out.iterdir()):
         if held is None:
             raise BadInput(f"--out {cut(str(out), 80)} holds files that are not a sweep's; choose an empty or new "

@@ -149,3 +149,16 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     sys.exit(pytest.main([__file__]))
+
+
+def test_a_range_of_seeds_stays_a_range(tmp_path):
+    """A million seeds are a few bytes in the study and in study.json; a folder whose study.json lists its seeds
+    (as every folder did before) is the same study as their range, and resumes."""
+    study = Study.build(str(SCENARIO), seeds=f"1..{MAX_POINTS}")
+    assert study.seeds == range(1, MAX_POINTS + 1) and study.describe()["seeds"] == f"1..{MAX_POINTS}"
+    assert Study.build(str(SCENARIO), seeds="7..7").describe()["seeds"] == [7]
+    small = Study.build(str(SCENARIO), seeds="1..3")
+    out = tmp_path / "s"
+    out.mkdir()
+    table.write_study(out, {**small.describe(), "seeds": [1, 2, 3], "keep_journals": False})
+    assert len(runner.prepare(small, out, resume=True, keep_journals=False)) == 3
