@@ -17,9 +17,9 @@ from ecny_sim.run import scenario as scenarios
 
 runner = CliRunner()
 #: KIND -> a built-in scenario of its family.
-FAMILY_SCENARIO = {"prepaid-escrow": "edu_term", "conditional-payment": "car_prepayment",
-                   "red-packet-campaign": "redpacket_refund_after_expiry", "grant-programme": "grant_purpose_binding",
-                   "wage-pass-through": "wage_passthrough"}
+FAMILY_SCENARIO = {"prepaid-escrow": "edu_term", "upfront-prepaid": "edu_abscond",
+                   "conditional-payment": "car_prepayment", "red-packet-campaign": "redpacket_refund_after_expiry",
+                   "grant-programme": "grant_purpose_binding", "wage-pass-through": "wage_passthrough"}
 
 
 def _scaffold_runs_green(kind: str, tmp_path: Path) -> None:
