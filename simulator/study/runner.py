@@ -27,7 +27,10 @@ from .worker import failed_row, run_point, warm_up
 
 #: How long a scheduler given with --scheduler has to answer.
 CONNECT_SECONDS = 10
-#: Points handed to the scheduler at a time; the rest wait here, so memory stays flat in the number of runs.
+#: Points handed to the scheduler at a time, per worker thread (at least MIN_IN_FLIGHT, at most IN_FLIGHT in all);
+#: the rest are not made yet, so memory stays flat in the number of runs.
+IN_FLIGHT_PER_THREAD = 4
+MIN_IN_FLIGHT = 8
 IN_FLIGHT = 512
 #: A point whose run takes its worker down is tried on this many workers in all before its row says so.
 ALLOWED_FAILURES = 1
@@ -62,6 +65,12 @@ def _in_process(tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield run_point(task)
 
 
+def in_flight(client: Any) -> int:
+    """How many points the scheduler may hold: a few per worker thread, so a worker never waits for the next."""
+    threads = sum(client.nthreads().values())
+    return min(IN_FLIGHT, max(MIN_IN_FLIGHT, IN_FLIGHT_PER_THREAD * threads))
+
+
 def _on_dask(client: Any) -> Execute:
     def execute(tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
@@ -77,8 +86,8 @@ def _on_dask(client: Any) -> Execute:
                 new.append(future)
             return new
 
-        done = as_completed(submit(IN_FLIGHT), loop=client.loop)
-        for future in done:
+        done = as_completed(submit(in_flight(client)), loop=client.loop)
+        for count, future in enumerate(done, 1):
             task = futures.pop(future)
             try:
                 row = future.result()
@@ -86,7 +95,10 @@ def _on_dask(client: Any) -> Execute:
                 row = failed_row(task, "worker_lost" if type(exc).__name__ == "KilledWorker" else "error",
                                  f"{type(exc).__name__}: {exc}")
             future.release()
-            for new in submit(1):  # one in, one out: the scheduler holds IN_FLIGHT points, not the whole study
+            # one in, one out: the scheduler holds a few points per worker thread, not the whole study (and more
+            # when a user's cluster has grown: counted again every 64 rows)
+            more = in_flight(client) - len(futures) if count % 64 == 0 else 1
+            for new in submit(max(more, 1)):
                 done.add(new)
             yield row
 

@@ -131,7 +131,7 @@ class Consolidation:
     part's row when a point was run twice: a failed run retried), streamed: ``WINDOW`` points at a time are read
     from the parts that hold any of them (a part's lowest and highest point are in its metadata), sorted, and
     appended to one ParquetWriter and one CSV writer. Memory: a window of rows, whatever the number of runs.
-    Points are handed to the workers in order and at most ``runner.IN_FLIGHT`` at a time, so a part's points lie
+    Points are handed to the workers in order and a few per worker thread at a time, so a part's points lie
     close together and a part is read for one window, or two.
 
         merged = Consolidation(folder, parameters)      # reads the parts' schemas and ranges only
