@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", type=Path, default=None, help="a folder holding another tree's ecny_sim "
                         "package (put on PYTHONPATH) to measure the same way, e.g. the code before a change")
     parser.add_argument("--against-label", default="", help="what --against is, for the results' heading")
+    parser.add_argument("--against-from", type=Path, default=None, help="a results file of this benchmark whose "
+                        "--against figures to show again instead of measuring them (the old code does not change)")
     parser.add_argument("--output", type=Path, default=None, help=f"results file [default: {RESULTS_PATH.name}]")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -207,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                       end_sizes)
     if args.against is not None:
         figures["against"] = measure(sizes, ways, args.against, args.against_label or str(args.against), end_sizes)
+    elif args.against_from is not None:
+        text = args.against_from.read_text(encoding="utf-8")
+        figures["against"] = json.loads(text[text.index("```json") + 7:text.rindex("```")])["against"]
+        figures["against"]["tree"] += f" (measured earlier: {args.against_from.name})"
     print(json.dumps(figures, indent=2, sort_keys=True))
     output = args.output or RESULTS_PATH
     write_results(figures, output, ways)
