@@ -20,14 +20,14 @@ from ..chain.compiler import load_artifact
 from ..domain import merkle
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, Base, deploy_controller, deploy_token, deployed_once, open_wallet
+from .token_model import (BANK, BEIJING_OFFSET, MAX_UINT, Base, SpendingLimits, deploy_controller, deploy_token,
+                          deployed_once, open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
 T0 = parse_beijing("2020-10-12 17:00")  # genesis; each example starts 0-2 h later
 START = parse_beijing("2020-10-12 18:00")
 EXPIRY = START + 2 * DAY  # two Beijing midnights inside the window
-BEIJING_OFFSET = 8 * HOUR
 
 REGISTRAR = "bureau:commerce"
 FUNDER = "government:luohu"
@@ -106,29 +106,13 @@ def _deploy(variant: str) -> Base:
 
 
 @dataclass
-class MWallet:
+class MWallet(SpendingLimits):
     tier: str
     free: int
     allowance: int = MAX_UINT
     open: bool = True
     day: int = -1
     spent: int = 0  # own money paid on `day`
-
-    def limit_error(self, amount: int, now: int) -> str | None:
-        t = TIERS[self.tier]
-        if t.per_payment_fen and amount > t.per_payment_fen:
-            return "ECNY_PerPaymentLimitExceeded"
-        if t.daily_fen:
-            spent = self.spent if self.day == _day(now) else 0
-            if spent + amount > t.daily_fen:
-                return "ECNY_DailyLimitExceeded"
-        return None
-
-    def charge(self, amount: int, now: int) -> None:
-        if TIERS[self.tier].daily_fen:
-            if self.day != _day(now):
-                self.day, self.spent = _day(now), 0
-            self.spent += amount
 
 
 @dataclass
@@ -209,9 +193,6 @@ class Model:
         self.wallets[FUNDER].free += amount
         self.back_with_funder += amount
 
-
-def _day(ts: int) -> int:
-    return (ts + BEIJING_OFFSET) // DAY
 
 
 # ------------------------------------------------------------------------------------------ strategies

@@ -16,12 +16,12 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, REGULATOR, Base, deploy_family, deployed_once, open_wallet
+from .token_model import (BANK, MAX_UINT, REGULATOR, Base, SpendingLimits, deploy_family, deployed_once,
+                          open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
 T0 = parse_beijing("2023-03-01 09:00")
-BEIJING_OFFSET = 8 * HOUR
 ZERO = "0x" + "00" * 20
 MAX_U128 = 2**128 - 1
 MAX_U64 = 2**64 - 1
@@ -78,12 +78,8 @@ def _deploy(variant: str) -> Base:
 # ------------------------------------------------------------------------------------------ the model
 
 
-def _day(ts: int) -> int:
-    return (ts + BEIJING_OFFSET) // DAY
-
-
 @dataclass
-class MWallet:
+class MWallet(SpendingLimits):
     tier: str
     start: int
     free: int
@@ -93,20 +89,6 @@ class MWallet:
     day: int = -1
     spent: int = 0  # paid or earmarked on `day`
     redeemed: int = 0
-
-    def limit_error(self, amount: int, now: int) -> str | None:
-        t = TIERS[self.tier]
-        if t.per_payment_fen and amount > t.per_payment_fen:
-            return "ECNY_PerPaymentLimitExceeded"
-        spent = self.spent if self.day == _day(now) else 0
-        if t.daily_fen and spent + amount > t.daily_fen:
-            return "ECNY_DailyLimitExceeded"
-        return None
-
-    def charge(self, amount: int, now: int) -> None:
-        if self.day != _day(now):
-            self.day, self.spent = _day(now), 0
-        self.spent += amount
 
 
 @dataclass

@@ -33,8 +33,33 @@ def beijing_day(ts: int) -> int:
     return (ts + BEIJING_OFFSET) // DAY
 
 
+class SpendingLimits:
+    """A model wallet's tier limits: ``tier`` is a tier id or a WALLET_TIERS name; ``day`` and ``spent`` count
+    what it paid on a Beijing day (ECNY._chargeLimits, restated)."""
+
+    tier: int | str
+    day: int
+    spent: int
+
+    def limit_error(self, amount: int, now: int) -> str | None:
+        """The custom error a payment of `amount` at `now` meets, or None."""
+        tier = WALLET_TIERS[self.tier] if isinstance(self.tier, str) else TIERS[self.tier]
+        if tier.per_payment_fen and amount > tier.per_payment_fen:
+            return "ECNY_PerPaymentLimitExceeded"
+        spent = self.spent if self.day == beijing_day(now) else 0
+        if tier.daily_fen and spent + amount > tier.daily_fen:
+            return "ECNY_DailyLimitExceeded"
+        return None
+
+    def charge(self, amount: int, now: int) -> None:
+        """Counts a payment against its day."""
+        if self.day != beijing_day(now):
+            self.day, self.spent = beijing_day(now), 0
+        self.spent += amount
+
+
 @dataclass
-class TokenWallet:
+class TokenWallet(SpendingLimits):
     """A wallet as the token keeps it, and what the invariants count; a family's model adds its own fields."""
 
     tier: int
@@ -61,15 +86,10 @@ class TokenRules:
 
     def charge_limits(self, name: str, amount: int, now: int) -> None:
         """ECNY._chargeLimits: raises, or counts the payment against the day."""
-        w = self.wallets[name]
-        tier = TIERS[w.tier]
-        if tier.per_payment_fen and amount > tier.per_payment_fen:
-            raise Revert("ECNY_PerPaymentLimitExceeded")
-        day = beijing_day(now)
-        spent = w.spent if w.day == day else 0
-        if tier.daily_fen and spent + amount > tier.daily_fen:
-            raise Revert("ECNY_DailyLimitExceeded")
-        w.day, w.spent = day, spent + amount
+        error = self.wallets[name].limit_error(amount, now)
+        if error:
+            raise Revert(error)
+        self.wallets[name].charge(amount, now)
 
     def check_cap(self, name: str, amount: int) -> None:
         cap = TIERS[self.wallets[name].tier].balance_cap_fen
