@@ -59,8 +59,6 @@ FAMILIES = {f.interface: f for f in (
            ("grant_purpose_binding", "sme_special_funds", "sme_relocation_clawback"), "grants_attacks"),
     Family("wage-pass-through", "IWagePassThrough", "WagePassThrough", ("wage_passthrough",), "wages_attacks"),
 )}
-SLOT, INTERFACE = "PrepaidEscrow", "IPrepaidEscrow"
-SCENARIOS = FAMILIES[INTERFACE].scenarios
 #: Hypothesis budgets: (examples, steps per example, seconds of shrinking at most).
 DEFAULT_SEARCH = (25, 20, 30)
 DEEP_SEARCH = (400, 50, 180)
@@ -149,8 +147,7 @@ def _run_scenario(name: str, meter: _GasMeter) -> Any:
     return run_scenario(scenario, scenario.params({}, test_scale=True), 1, None, observers=[meter])
 
 
-def scenario_rows(build: UserBuild, names: tuple[str, ...] = SCENARIOS, slot: str = SLOT
-                  ) -> tuple[list[Row], list[GasRow]]:
+def scenario_rows(build: UserBuild, names: tuple[str, ...], slot: str) -> tuple[list[Row], list[GasRow]]:
     yours, builtin = _GasMeter(slot), _GasMeter(slot)
     rows = []
     for name in names:
@@ -243,7 +240,7 @@ def machine_row(title: str, machine: type, search: tuple[int, int, int]) -> Row:
                seconds=time.perf_counter() - began)
 
 
-def machine_rows(deep: bool, family: Family = FAMILIES[INTERFACE]) -> list[Row]:
+def machine_rows(deep: bool, family: Family) -> list[Row]:
     search = DEEP_SEARCH if deep else DEFAULT_SEARCH
     return [machine_row(title, machine, search) for title, machine in family.module().MACHINES]
 
@@ -251,7 +248,7 @@ def machine_rows(deep: bool, family: Family = FAMILIES[INTERFACE]) -> list[Row]:
 # ------------------------------------------------------------------------------------------- attacks
 
 
-def attack_rows(family: Family = FAMILIES[INTERFACE]) -> list[Row]:
+def attack_rows(family: Family) -> list[Row]:
     from .modelled import PropertyViolated
 
     from .modelled import run_case
