@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from ecny_sim.cli.main import app
 from ecny_sim.cli.new import KINDS
-from ecny_sim.conformance.check import FAMILIES, attack_rows
+from ecny_sim.chain.user_contracts import SLOTS, UserBuild, UserContract, UserContractError
+from ecny_sim.conformance.check import FAMILIES, attack_rows, families_of
 from ecny_sim.conformance.modelled import PropertyViolated, run_case
 
 runner = CliRunner()
@@ -59,6 +60,19 @@ def _scaffold(kind: str, folder: Path, broken: bool) -> None:
 def test_every_family_check_covers_can_be_scaffolded_and_broken():
     assert {f.kind for f in FAMILIES.values()} <= set(KINDS)
     assert {f.kind for f in FAMILIES.values()} - {"prepaid-escrow"} == set(BREAKS)
+
+
+def test_every_replaceable_contract_has_a_family_and_a_manifest_naming_two_gets_both_in_order():
+    assert sorted(FAMILIES) == sorted(SLOTS) and all(FAMILIES[i].slot == SLOTS[i] for i in SLOTS)
+
+    def build(*interfaces: str) -> UserBuild:
+        return UserBuild("mine", "0.8.37", {}, {SLOTS[i]: UserContract(i, SLOTS[i], f"My{SLOTS[i]}", {}, None)
+                                                for i in interfaces})
+
+    both = families_of(build("IWagePassThrough", "IConditionalPayment"))
+    assert [f.interface for f in both] == ["IConditionalPayment", "IWagePassThrough"]  # FAMILIES' order
+    with pytest.raises(UserContractError, match="check covers IPrepaidEscrow, IUpfrontPrepaid, .*none of them"):
+        families_of(build())
 
 
 @pytest.mark.parametrize("interface", [i for i in FAMILIES if i != "IPrepaidEscrow"])
