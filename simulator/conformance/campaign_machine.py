@@ -21,7 +21,7 @@ from ..domain import merkle
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
 from .token_model import (BANK, BEIJING_OFFSET, MAX_UINT, Base, SpendingLimits, deploy_controller, deploy_token,
-                          deployed_once, open_wallet)
+                          open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -69,13 +69,9 @@ TIERS = {name: t for name, t in WALLET_TIERS.items()}
 VARIANT = "RedPacketCampaign"
 
 
-def _base(variant: str = VARIANT) -> Base:
-    """The chain with the token, the registry and one funded campaign (a developer's while their build is
-    active), once per process and bytecode; a snapshot of it."""
-    return deployed_once(variant, BUDGET, lambda: _deploy(variant))
-
-
 def _deploy(variant: str) -> Base:
+    """ECNY, the merchant registry and one funded campaign, merchants' and winners' wallets opened. `variant` is a
+    developer's contract while their build is active."""
     chain = Chain(T0, seed=20201012)
     token, reg = deploy_token(chain), load_artifact("MerchantRegistry")
     registry = chain.deploy("MerchantRegistry", reg["abi"], reg["bytecode"], BANK, (REGISTRAR,))
@@ -217,7 +213,7 @@ SPEND = st.tuples(st.sampled_from([0.3, 0.5, 1.0]), st.sampled_from([0, 0, 1, 70
 
 
 class CampaignMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT, BASE = VARIANT, staticmethod(_base)
+    VARIANT, DEPLOY = VARIANT, staticmethod(_deploy)
 
     def __init__(self) -> None:
         super().__init__()

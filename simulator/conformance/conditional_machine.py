@@ -16,8 +16,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import (BANK, MAX_UINT, REGULATOR, Base, SpendingLimits, deploy_family, deployed_once,
-                          open_wallet)
+from .token_model import BANK, MAX_UINT, REGULATOR, Base, SpendingLimits, deploy_family, open_wallet
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -56,13 +55,9 @@ CONDITION_FAILED, PAYEE_DECLINED, DEADLINE_PASSED = 0, 1, 2  # ReturnReason
 VARIANT = "ConditionalPayment"
 
 
-def _base(variant: str = VARIANT) -> Base:
-    """The chain with the token and one ConditionalPayment (a developer's while their build is active), wallets
-    opened and funded, once per process and bytecode; a snapshot of it."""
-    return deployed_once(variant, WINDOW, lambda: _deploy(variant))
-
-
 def _deploy(variant: str) -> Base:
+    """ECNY and one ConditionalPayment, the payers' and payees' wallets opened and funded. `variant` is a developer's
+    contract while their build is active."""
     chain = Chain(T0, seed=20230301)
     token, cp = deploy_family(chain, variant, BANK, lambda token: (token.address, WINDOW))
     for name, (tier, own, allowance) in WALLETS.items():
@@ -163,7 +158,7 @@ OTHER = st.sampled_from(NAMES)
 
 
 class ConditionalMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT, BASE = VARIANT, staticmethod(_base)
+    VARIANT, DEPLOY = VARIANT, staticmethod(_deploy)
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,13 +18,13 @@ from .grants_model import (ACTIVE, ADMIT_FLAW, AGENCY, ALLOWED, ALLOWED_PAYEES, 
                            CLAWED_BACK, COMPLETED, DEPT, ENDED, EXCLUSION_DAYS, FIRM, FIRMS, FIRM_CANNOT_RECEIVE,
                            LANDLORD_FIRM, MAX_TRANCHES, MAX_U128, MGrant, Model, NAMES, NOT_ACTIVE, OTHER_PAYEES, PAY,
                            PICK, PROMISE_DAYS, PURPOSE, SPEND_TO, STEP, STINGY, TIME_STEP, TRANCHE, TRANCHES,
-                           UNKNOWN_GRANT, VARIANT, WRONG_MILESTONE, ZERO, _base, interest_on)
+                           UNKNOWN_GRANT, VARIANT, WRONG_MILESTONE, ZERO, _deploy, interest_on)
 from .modelled import ModelledSends
 from .token_model import REGULATOR
 
 
 class GrantsMachine(GrantsInvariants, ModelledSends, RuleBasedStateMachine):
-    VARIANT, BASE = VARIANT, staticmethod(_base)
+    VARIANT, DEPLOY = VARIANT, staticmethod(_deploy)
 
     def __init__(self) -> None:
         super().__init__()

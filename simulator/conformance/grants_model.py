@@ -14,7 +14,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..chain.compiler import load_artifact
 from ..domain.settings import WALLET_TIERS
-from .token_model import BANK, MAX_UINT, Base, deploy_controller, deploy_token, deployed_once
+from .token_model import BANK, MAX_UINT, Base, deploy_controller, deploy_token
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -57,13 +57,9 @@ TOTALS = ("fundedFen withdrawnFen committedFen paidOutFen paidToFirmsFen spentFe
 VARIANT = "GrantProgramme"
 
 
-def _base(variant: str = VARIANT) -> Base:
-    """The chain with the token, the payee registry and one programme (a developer's while their build is
-    active), wallets opened, once per process and bytecode; a snapshot of it."""
-    return deployed_once(variant, RATE_BPS, lambda: _deploy(variant))
-
-
 def _deploy(variant: str) -> Base:
+    """ECNY, the payee registry and one programme, the department's, firms' and payees' wallets opened. `variant` is a
+    developer's contract while their build is active."""
     chain = Chain(T0, seed=20210401)
     token, reg = deploy_token(chain), load_artifact("PayeeRegistry")
     chain.send(BANK, token, "setTier", CAPPED_TIER, CAPPED_CAP, 0, 0)

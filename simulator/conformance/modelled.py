@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant
 
 from ..chain.clock import format_beijing
-from .token_model import TIERS, Revert
+from .token_model import TIERS, Revert, deployed_once
 
 #: In the default profile ("fast", tests/conftest.py) every example sends a few hundred EVM transactions and
 #: reads the balances after each state change; these caps keep a machine to a few seconds there, so that
@@ -49,18 +49,19 @@ def violation(machine, invariant_name: str) -> PropertyViolated:
 
 class ModelledSends:
     """Mixin for a state machine on a family's deployed chain; ``check`` raises ``PropertyViolated`` and marks
-    it failed. ``BASE(VARIANT)`` deploys the chain (the family's ``_base``); ``start`` reverts it."""
+    it failed. ``DEPLOY(VARIANT)`` sets the chain up (the family's ``_deploy``), once per process and bytecode;
+    ``start`` reverts it."""
 
     #: the contract the machine drives (a developer's while their build is active)
     VARIANT = ""
-    BASE: Any = None
+    DEPLOY: Any = None
     failed = False
     _changes = 0  # successful transactions so far (a machine that caches views by it)
 
     @classmethod
     def prepare(cls) -> Any:
         """The deployed chain (deployed outside Hypothesis' timing: py-evm raises the recursion limit)."""
-        return cls.BASE(cls.VARIANT)
+        return deployed_once(cls.VARIANT, None, lambda: cls.DEPLOY(cls.VARIANT))
 
     def start(self) -> Any:
         """A fresh example: the chain reverted to the snapshot taken after the set-up. Returns the base."""

@@ -15,7 +15,7 @@ from .modelled import ModelledSends, WalletTiers
 from .prepaid_model import lesson_time, lessons_due
 from .token_model import BANK, MAX_UINT, REGULATOR, TIERS
 from .upfront_model import (ACTIVE, COURSES, PARENT_NAMES, PARENTS, SCHOOL_FUNDS, SCHOOLS, SLACK, SUPPLIER,
-                            UNKNOWN_COURSE, VARIANT, WALLETS, MExposure, Model, MWallet, _base)
+                            UNKNOWN_COURSE, VARIANT, WALLETS, MExposure, Model, MWallet, _deploy)
 
 
 # ------------------------------------------------------------------------------------------ strategies
@@ -32,7 +32,7 @@ REPEATS = st.lists(st.tuples(PICK, PICK), max_size=2)
 
 
 class UpfrontMachine(WalletTiers, ModelledSends, RuleBasedStateMachine):
-    VARIANT, BASE = VARIANT, staticmethod(_base)
+    VARIANT, DEPLOY = VARIANT, staticmethod(_deploy)
     TIER_WALLETS = WALLETS
 
     def __init__(self) -> None:

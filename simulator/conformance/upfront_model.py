@@ -14,7 +14,7 @@ from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import PrepaidRules
 from .prepaid_model import ACTIVE, CourseSpec, PrepaidChecks, lessons_due, publish
 from .token_model import (BANK, MAX_UINT, REGULATOR, TIERS, Base, Revert, TokenRules, TokenWallet, deploy_family,
-                          deployed_once, open_wallet)
+                          open_wallet)
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -50,13 +50,9 @@ REPEATED, AHEAD_OF_TIMETABLE, WALLET_CANNOT_RECEIVE, SCHOOL_CANNOT_PAY = 7, 8, 1
 VARIANT = "UpfrontPrepaid"
 
 
-def _base(variant: str = VARIANT) -> Base:
-    """The chain with ECNY and `variant` deployed and set up, once per process and bytecode (a developer's
-    contract while their build is active); a snapshot of it."""
-    return deployed_once(variant, DEPOSIT_BPS, lambda: _deploy(variant))
-
-
 def _deploy(variant: str) -> Base:
+    """ECNY and one upfront contract (20 % deposit), two schools approved and funded, three parents, three courses.
+    `variant` is a developer's contract while their build is active."""
     chain = Chain(T0, seed=20220829)
     token, upfront = deploy_family(chain, variant, REGULATOR,
                                    lambda token: (token.address, REGULATOR, RULES.as_tuple(), DEPOSIT_BPS))

@@ -16,7 +16,7 @@ from ..chain import Chain
 from ..chain.clock import DAY, HOUR, parse_beijing
 from ..domain.settings import WALLET_TIERS
 from .modelled import ModelledSends
-from .token_model import BANK, MAX_UINT, Base, deploy_family, deployed_once, open_wallet
+from .token_model import BANK, MAX_UINT, Base, deploy_family, open_wallet
 
 # ------------------------------------------------------------------------------------------ the world
 
@@ -47,13 +47,9 @@ LOWEST_CAP = WALLET_TIERS["lowest"].balance_cap_fen
 VARIANT = "WagePassThrough"
 
 
-def _base(variant: str = VARIANT) -> Base:
-    """The chain with the token and one WagePassThrough (a developer's while their build is active), wallets
-    opened and funded, once per process and bytecode; a snapshot of it."""
-    return deployed_once(variant, MAIN_FUNDS, lambda: _deploy(variant))
-
-
 def _deploy(variant: str) -> Base:
+    """ECNY and one WagePassThrough, the contractors' and workers' wallets opened and funded. `variant` is a developer's
+    contract while their build is active."""
     chain = Chain(T0, seed=20220701)
     token, wages = deploy_family(chain, variant, BANK,
                                  lambda token: (token.address, chain.address_of(MAIN), chain.address_of(SUB)))
@@ -155,7 +151,7 @@ DIVERT_TO = st.sampled_from([SUB, CRONY, MAIN, "worker:1", "worker:5", ZERO])
 
 
 class WagesMachine(ModelledSends, RuleBasedStateMachine):
-    VARIANT, BASE = VARIANT, staticmethod(_base)
+    VARIANT, DEPLOY = VARIANT, staticmethod(_deploy)
 
     def __init__(self) -> None:
         super().__init__()
