@@ -42,23 +42,18 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
         "complete_run": run.complete, "institutions": [], "campaigns": [], "actors": {},
         **subsidies(chain, timeline.contracts),
     }
+    orders = _orders_by_institution(chain, {row.contract for row in timeline.institutions
+                                             if timeline.contracts.get(row.contract) in PREPAID_ARTIFACTS})
     for row in timeline.institutions:
         if timeline.contracts.get(row.contract) not in PREPAID_ARTIFACTS:
             continue
         address = chain.address_of(row.institution) if ":" in row.institution else row.institution
-        count = chain.call(row.contract, "orderCount")
-        states: Counter[str] = Counter()
-        held = 0
-        for i in range(1, count + 1):
-            order = chain.call(row.contract, "orderOf", i)
-            if chain.call(row.contract, "courseOf", order["courseId"])["institution"] != address:
-                continue
-            states[ORDER_STATES[chain.call(row.contract, "orderStateOf", i)]] += 1
-            held += order["lessonsPending"]
+        states, held = orders.get((row.contract, address), (Counter(), 0))
+        status, supervised = chain.call_many([(row.contract, "institutionStatusOf", (address,)),
+                                              (row.contract, "supervisedBalanceOf", (address,))])
         view["institutions"].append({
             "contract": row.contract, "model": "escrow" if row.escrow else "upfront", "institution": row.institution,
-            "status": INSTITUTION_STATES[chain.call(row.contract, "institutionStatusOf", address)],
-            "supervised_fen": chain.call(row.contract, "supervisedBalanceOf", address),
+            "status": INSTITUTION_STATES[status], "supervised_fen": supervised,
             "orders_by_state": dict(sorted(states.items())), "lessons_released": row.lessons_released,
             "lessons_delivered_upfront": row.lessons_delivered, "lessons_held": held,
             "paid_in_fen": row.paid_in_fen, "released_fen": row.released_fen, "refunded_fen": row.refunded_fen,
@@ -86,6 +81,24 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
         entry["balance_fen"] = balance
         previous[actor] = balance
     return view
+
+
+def _orders_by_institution(chain: Any, labels: set[str]) -> dict[tuple[str, str], tuple[Counter[str], int]]:
+    """(contract, institution address) -> (its orders counted by state, lessons held): every order and course
+    read once (a city has thousands of each), each contract's reads in one ``call_many``."""
+    out: dict[tuple[str, str], tuple[Counter[str], int]] = {}
+    for label in sorted(labels):
+        numbers = range(1, chain.call(label, "orderCount") + 1)
+        read = chain.call_many([(label, f, (i,)) for i in numbers for f in ("orderOf", "orderStateOf")])
+        orders = list(zip(read[0::2], read[1::2]))
+        course_ids = sorted({order["courseId"] for order, _ in orders})
+        school_of = {cid: course["institution"] for cid, course in
+                     zip(course_ids, chain.call_many([(label, "courseOf", (cid,)) for cid in course_ids]))}
+        for order, state in orders:
+            states, held = out.get((label, school_of[order["courseId"]]), (Counter(), 0))
+            states[ORDER_STATES[state]] += 1
+            out[(label, school_of[order["courseId"]])] = (states, held + order["lessonsPending"])
+    return out
 
 
 def subsidies(chain: Any, contracts: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
