@@ -12,7 +12,7 @@ from typing import Any
 from ..chain.clock import format_beijing
 from ..domain.conditional import PAYMENT_STATUS
 from ..domain.grants import GRANT_STATUS
-from ..run.journal_reader import read_journal
+from ..run.journal_reader import read_journal, txs_upto
 from ..domain.prepaid import INSTITUTION_STATES, ORDER_STATES
 from .replay import replay
 from ..run.scenario import BadInput
@@ -32,10 +32,11 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
     chain = result.chain
     upto = at or last
     names = (run.summary() or {}).get("balances_fen", {}).keys()
-    timeline = build_timeline(replace(run, txs=[t for t in run.txs if t["line"] <= upto],
+    timeline = build_timeline(replace(run, txs=txs_upto(run.txs, upto),
                                       seeds=[s for s in run.seeds if s["line"] <= upto],
                                       end=run.end if at is None else None), names=names)
-    line = next((t for t in run.txs if t["line"] == upto), None)
+    before = txs_upto(run.txs, upto)
+    line = before[-1] if before and before[-1]["line"] == upto else None
     view: dict[str, Any] = {
         "scenario": run.header["scenario"], "seed": run.header["seed"], "line": upto,
         "time": format_beijing(line["timestamp"]) if line else None,
@@ -69,7 +70,9 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
             "returned_to_funder_fen": c.returned_to_funder_fen, "swept_fen": c.swept_fen,
             "swept": chain.call(c.contract, "swept"),
         })
-    steps = {t["line"]: t for t in run.steps}
+    changed_at = {at_line for at_line, *_ in timeline.balance_changes}
+    steps = {t["line"]: {k: t[k] for k in ("actor", "contract", "function")} for t in run.steps
+             if t["line"] in changed_at}  # what a statement line says of its step, not the whole line
     previous: dict[str, int] = {}
     for at_line, time, actor, balance in timeline.balance_changes:
         step = steps[at_line]

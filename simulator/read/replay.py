@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..chain import Chain, overlay, user_contracts
 from ..chain.chain import MINING
@@ -25,8 +25,8 @@ from ..chain.backend import BACKENDS
 from ..chain.compiler import current_manifest, load_artifact
 from ..chain.errors import ContractRevert
 from ..run.journal import canonical_json, writes_sha256
-from ..run.journal_reader import BadJournal, JournalRun, read_journal
-from .state import observable_state, state_hash
+from ..run.journal_reader import BadJournal, JournalRun, read_journal, txs_upto
+from .state import STATE_EVENTS, observable_state, state_hash
 
 COMPARED = ("block", "timestamp", "status", "gas_used", "events", "error")
 #: What a replay on another backend than the run's compares, in words (the CLI says it).
@@ -179,9 +179,9 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
     installed = current_manifest().artifact_hashes()
     artifact_of: dict[str, str] = {}
     events: list[_Replayed] = []
-    lines = [t for t in run.txs if until is None or t["line"] <= until]
+    lines = run.txs if until is None else txs_upto(run.txs, until)  # read from the file as they are replayed
     # the roots to compare, by block: format 3's root lines; before, every line's (its block's first says it)
-    roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(run.txs)}
+    roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(list(run.txs))}
     seeds = [s for s in run.seeds if until is None or s["line"] <= until]
     replayed = 0
     for group in _as_sent(lines, run.format):
@@ -212,7 +212,7 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
                 if got[field] != _normal(line.get(field)):
                     return ReplayResult(run, replayed, Difference(line["line"], _describe(line), field,
                                                                   line.get(field), got[field]), None, chain)
-            events.extend(_Replayed(e.contract, e.name, e.args) for e in result.events)
+            events.extend(_Replayed(e.contract, e.name, e.args) for e in result.events if e.name in STATE_EVENTS)
             replayed += 1
         if progress is not None:
             progress(replayed, len(lines))
@@ -271,11 +271,12 @@ def _write_seed(seed: dict[str, Any], chain: Chain, roots: dict[int, dict[str, A
     block, _ = chain.write_storage(deployed, writes)
     if block != seed["block"]:
         return Difference(seed["line"], what, "block", seed["block"], block)
-    events.extend(_Replayed(seed["contract"], e["name"], e["args"]) for e in seed["events"])
+    events.extend(_Replayed(seed["contract"], e["name"], e["args"]) for e in seed["events"]
+                  if e["name"] in STATE_EVENTS)
     return None
 
 
-def _as_sent(lines: list[dict[str, Any]], format: int) -> Iterator[list[dict[str, Any]]]:
+def _as_sent(lines: Iterable[dict[str, Any]], format: int) -> Iterator[list[dict[str, Any]]]:
     """The journal's transactions in the groups the run sent them in: a `send_batch`'s together (format 3 marks
     each with its place; formats 1 and 2 gave a block several transactions only for a batch), others alone."""
     group: list[dict[str, Any]] = []

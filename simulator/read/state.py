@@ -28,6 +28,10 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: The events the observable state is found from (which wallets, which institutions): a reader keeps only these.
+STATE_EVENTS = frozenset({"WalletOpened", "InstitutionApproved"})
+
+
 def observable_state(chain: Any, artifact_of: Mapping[str, str], events: Iterable[Any]) -> dict[str, Any]:
     """``artifact_of``: deployment label -> artifact name; ``events``: objects with ``.contract`` (label),
     ``.name`` and ``.args``, in order (read once, not held)."""

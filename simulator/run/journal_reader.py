@@ -16,10 +16,13 @@ that vouch for the run (report, inspect, diff, export); replay reports it as a d
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, overload
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, conlist
 
@@ -136,6 +139,27 @@ _SHAPES = {1: {"tx": _Tx, "end": _End}, 2: {"tx": _TxV2, "end": _EndV2},
            3: {"tx": _TxV3, "root": _Root, "seed": _Seed, "end": _EndV2}}
 
 
+def txs_upto(txs: Sequence[dict[str, Any]], line: int) -> Sequence[dict[str, Any]]:
+    """The transaction lines numbered at most ``line`` (read from the file when used, as ``txs`` is)."""
+    return txs.upto(line) if isinstance(txs, TxLines) else [t for t in txs if t["line"] <= line]
+
+
+class _Merged(Sequence[dict[str, Any]]):
+    """Transaction lines and seed steps in journal order, merged as they are iterated."""
+
+    def __init__(self, txs: Sequence[dict[str, Any]], seeds: list[dict[str, Any]]) -> None:
+        self._txs, self._seeds = txs, seeds
+
+    def __len__(self) -> int:
+        return len(self._txs) + len(self._seeds)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return heapq.merge(self._txs, self._seeds, key=lambda step: step["line"])
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self)[index]  # rare (readers iterate); correct, not cheap
+
+
 def _check_shape(path: str, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
     try:
         model.model_validate(record)
@@ -148,11 +172,52 @@ def _check_shape(path: str, number: int, record: dict[str, Any], model: type[Bas
                          f"{where} {what}") from None
 
 
+class TxLines(Sequence[dict[str, Any]]):
+    """A journal's transaction lines, read from its file when they are used instead of held: a city's journal
+    has tens of thousands of lines, hundreds of megabytes once parsed. Holds where each line starts (8 bytes a
+    line); iterating reads the file once, in order; an index reads one line. The file was checked when the
+    journal was read (shape, hash chain), so lines are parsed here without checking them again."""
+
+    def __init__(self, path: Path, offsets: array, numbers: array) -> None:
+        self.path, self._offsets, self._numbers = path, offsets, numbers
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> TxLines: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | TxLines:
+        if isinstance(index, slice):
+            return TxLines(self.path, self._offsets[index], self._numbers[index])
+        with self.path.open("rb") as file:
+            file.seek(self._offsets[index])
+            return json.loads(file.readline())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self.path.open("rb") as file:
+            for offset in self._offsets:  # ascending: a seek within the read buffer costs no system call
+                file.seek(offset)
+                yield json.loads(file.readline())
+
+    def upto(self, line: int) -> TxLines:
+        """The lines numbered at most ``line``."""
+        count = next((i for i, n in enumerate(self._numbers) if n > line), len(self._numbers))
+        return self[:count]
+
+    def numbers(self) -> list[int]:
+        """Every line's number, without reading the file."""
+        return list(self._numbers)
+
+
 @dataclass
 class JournalRun:
     path: Path
     header: dict[str, Any]
-    txs: list[dict[str, Any]] = field(default_factory=list)
+    txs: Sequence[dict[str, Any]] = field(default_factory=list)
     #: Format 3: the state roots the journal gives (every STATE_ROOT_EVERY-th block and the last), by block.
     roots: dict[int, dict[str, Any]] = field(default_factory=dict)
     #: Format 3: storage written without transactions (seeded state), in journal order.
@@ -169,7 +234,7 @@ class JournalRun:
         return self.end is not None
 
     @property
-    def steps(self) -> list[dict[str, Any]]:
+    def steps(self) -> Sequence[dict[str, Any]]:
         """What changed the chain, in journal order: the transaction lines, and each seed line in the shape of
         one (function ``seed``, no gas, its events as if emitted), so that readers of money see seeded wallets."""
         if not self.seeds:
@@ -178,7 +243,7 @@ class JournalRun:
                   "actor": s["actor"], "contract": s["contract"], "function": "seed", "args": [], "status": 1,
                   "gas_used": 0, "error": None,
                   "events": [{"contract": s["contract"], **e} for e in s["events"]]} for s in self.seeds]
-        return sorted(self.txs + seeds, key=lambda step: step["line"])
+        return _Merged(self.txs, seeds)
 
     @property
     def format(self) -> int:
@@ -256,67 +321,93 @@ def journal_path(dir_or_file: str | Path) -> Path:
 
 
 def read_journal(dir_or_file: str | Path) -> JournalRun:
+    """Reads and checks a journal line by line (its shape, its hash chain); the transaction lines stay in the
+    file (``run.txs`` reads them when used), so memory does not grow with the run's length."""
     path = journal_path(dir_or_file)
     where = cut(path)
-    try:
-        data = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadJournal(f"{where}: not a journal (not UTF-8 text)") from None
-    if not data:
-        raise BadJournal(f"{where}: empty file, not a journal")
-    lines = data.split("\n")
-    if len(lines) == 1 and not data.startswith("{"):  # one line, not even the start of a header
-        raise BadJournal(f"{where}: not a journal")
-    if lines[-1] != "":
-        raise BadJournal(f"{where}: line {len(lines)} is cut off mid-way (no newline at its end)")
-    records = []
-    for number, line in enumerate(lines[:-1], start=1):
+    with path.open("rb") as file:
+        return _read(file, path, where)
+
+
+def _read(file: Any, path: Path, where: str) -> JournalRun:
+    offsets, numbers = array("q"), array("q")
+    run: JournalRun | None = None
+    shapes: dict[str, type[BaseModel]] = {}
+    previous = ""
+    sealed = hashlib.sha256()  # every line read so far: what an end line seals
+    offset, number = 0, 0
+    for number, raw in enumerate(file, start=1):
+        if not raw.endswith(b"\n"):
+            if number == 1 and not raw.startswith(b"{"):  # one line, not even the start of a header
+                raise BadJournal(f"{where}: not a journal")
+            raise BadJournal(f"{where}: line {number} is cut off mid-way (no newline at its end)")
+        line = raw[:-1]
         try:
-            record = loads_json(line)
-        except ValueError as exc:  # json.JSONDecodeError is one; so is JSON nested too deep
-            what = "not a journal" if number == 1 else f"line {number} is not valid JSON (cut off or changed)"
-            deep = "" if isinstance(exc, json.JSONDecodeError) else f": {exc}"
-            raise BadJournal(f"{where}: {what}{deep}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("type"), str):
-            raise BadJournal(f"{where}: " + ("not a journal" if number == 1 else
-                                             f"line {number} is not a journal record"))
-        records.append(record)
-    header = records[0]
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadJournal(f"{where}: not a journal (not UTF-8 text)") from None
+        record = _record(where, number, text)
+        if run is None:
+            run = _header(path, where, record)
+            shapes = _SHAPES[record["format"]]
+        else:
+            _check_line(run, shapes, where, number, record, previous, sealed)
+            if record["type"] == "tx":
+                offsets.append(offset)
+                numbers.append(number)
+        previous = sha256_hex(line)
+        sealed.update(raw)
+        offset += len(raw)
+    if run is None:
+        raise BadJournal(f"{where}: empty file, not a journal")
+    run.txs = TxLines(path, offsets, numbers)
+    run.final_hash = sealed.hexdigest()  # the whole file, hashed once as it was read
+    return run
+
+
+def _record(where: str, number: int, text: str) -> dict[str, Any]:
+    try:
+        record = loads_json(text)
+    except ValueError as exc:  # json.JSONDecodeError is one; so is JSON nested too deep
+        what = "not a journal" if number == 1 else f"line {number} is not valid JSON (cut off or changed)"
+        deep = "" if isinstance(exc, json.JSONDecodeError) else f": {exc}"
+        raise BadJournal(f"{where}: {what}{deep}") from None
+    if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+        raise BadJournal(f"{where}: " + ("not a journal" if number == 1 else f"line {number} is not a journal record"))
+    return record
+
+
+def _header(path: Path, where: str, header: dict[str, Any]) -> JournalRun:
     if header.get("type") != "header":
         raise BadJournal(f"{where}: not a journal (line 1 is not a header)")
     if header.get("format") not in READABLE_FORMATS:
         raise BadJournal(f"{where}: journal format {echo(header.get('format'))} is not supported "
                          f"(this ecny-sim reads formats {', '.join(map(str, READABLE_FORMATS))})")
     _check_shape(where, 1, header, _Header)
-    shapes = _SHAPES[header["format"]]
-    run = JournalRun(path, header)
-    previous = sha256_hex(lines[0].encode())
-    sealed = hashlib.sha256((lines[0] + "\n").encode())  # every line read so far: what an end line seals
-    for number, record in enumerate(records[1:], start=2):
-        if run.end is not None:
-            raise BadJournal(f"{where}: line {number} comes after the end line")
-        model = shapes.get(record["type"])
-        if model is None:
-            raise BadJournal(f"{where}: line {number} has unknown type {echo(record['type'])}")
-        _check_shape(where, number, record, model)
-        if record["type"] in ("tx", "root", "seed") and record["line"] != number:
-            raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
-        if record["type"] == "tx":
-            run.txs.append(record)
-        elif record["type"] == "root":
-            run.roots[record["block"]] = record
-        elif record["type"] == "seed":
-            run.seeds.append(record)
-        else:
-            run.end, run.end_line = record, number
-        if header["format"] >= 2 and run.broken is None:
-            if record["prev"] != previous:
-                run.broken = (number - 1, "content", f"is not what the run wrote: line {number} recorded another hash "
-                                                     "for it")
-            elif record["type"] == "end" and record["journal_sha256"] != sealed.hexdigest():
-                run.broken = (number, "journal_sha256", "does not seal the lines before it: its journal_sha256 "
-                                                        "is not theirs")
-        previous = sha256_hex(lines[number - 1].encode())
-        sealed.update((lines[number - 1] + "\n").encode())
-    run.final_hash = sealed.hexdigest()  # the whole file, hashed once as it was read
-    return run
+    return JournalRun(path, header)
+
+
+def _check_line(run: JournalRun, shapes: dict[str, type[BaseModel]], where: str, number: int,
+                record: dict[str, Any], previous: str, sealed: Any) -> None:
+    """Checks line ``number`` (after the header) and keeps what the run holds of it (all but transactions)."""
+    if run.end is not None:
+        raise BadJournal(f"{where}: line {number} comes after the end line")
+    model = shapes.get(record["type"])
+    if model is None:
+        raise BadJournal(f"{where}: line {number} has unknown type {echo(record['type'])}")
+    _check_shape(where, number, record, model)
+    if record["type"] in ("tx", "root", "seed") and record["line"] != number:
+        raise BadJournal(f"{where}: line {number} says it is line {record['line']}")
+    if record["type"] == "root":
+        run.roots[record["block"]] = record
+    elif record["type"] == "seed":
+        run.seeds.append(record)
+    elif record["type"] == "end":
+        run.end, run.end_line = record, number
+    if run.format >= 2 and run.broken is None:
+        if record["prev"] != previous:
+            run.broken = (number - 1, "content", f"is not what the run wrote: line {number} recorded another hash "
+                                                 "for it")
+        elif record["type"] == "end" and record["journal_sha256"] != sealed.hexdigest():
+            run.broken = (number, "journal_sha256", "does not seal the lines before it: its journal_sha256 "
+                                                    "is not theirs")
