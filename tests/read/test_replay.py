@@ -11,12 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from ecny_sim.run import scenario as scenarios
-from ecny_sim.run.journal_reader import BadJournal, read_journal
+from ecny_sim.run.journal_reader import BadJournal, read_journal, txs_upto
 from ecny_sim.run.journal import writes_sha256
 from ecny_sim.read.replay import replay
 from ecny_sim.read.timeline import build_timeline
@@ -293,3 +294,25 @@ def test_a_line_of_the_wrong_shape_is_bad_input_naming_the_line_and_field(runs, 
     with pytest.raises(BadJournal, match="line 2") as caught:
         replay(bad)
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_transaction_lines_are_read_from_the_file_when_used_not_held(runs):
+    path = runs["edu_abscond"] / "journal.jsonl"
+    text = path.read_text(encoding="utf-8").splitlines()
+    expected = [json.loads(line) for line in text if json.loads(line)["type"] == "tx"]
+    run = read_journal(runs["edu_abscond"])
+    assert list(run.txs) == expected and len(run.txs) == len(expected) > 20  # every pass reads the same lines
+    assert list(run.txs) == expected
+    assert run.txs[0] == expected[0] and run.txs[-1] == expected[-1] and list(run.txs[3:7]) == expected[3:7]
+    middle = expected[len(expected) // 2]["line"]
+    assert list(txs_upto(run.txs, middle)) == [t for t in expected if t["line"] <= middle]
+    assert [s["line"] for s in run.steps] == sorted(t["line"] for t in [*expected, *run.seeds])
+    # what the reader holds is where each line starts, not the lines: far less than the parsed records
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = read_journal(runs["edu_abscond"])
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(held.txs) == len(expected) and kept < len(path.read_bytes()) / 4
