@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .scenario import BadInput, cut
 
@@ -129,12 +129,25 @@ def _swap_in(fresh: Path, target: Path) -> None:
 def replace_folder(target: Path, files: dict[str, bytes]) -> Path:
     """Makes ``target`` hold exactly ``files`` (name -> content): written beside it, then swapped in whole, so
     no file of an earlier export or report survives beside the new ones."""
+    def write(fresh: Path) -> None:
+        for name, data in files.items():
+            (fresh / name).write_bytes(data)
+
+    return replace_folder_with(target, write)
+
+
+def replace_folder_with(target: Path, write: Callable[[Path], None]) -> Path:
+    """Like ``replace_folder``, with the files written by ``write(folder)`` (streamed, not built in memory
+    first); when ``write`` fails or is interrupted, its half-written folder is removed and ``target`` kept."""
     target = Path(target)
     fresh = target.parent / f".{target.name}.new-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
-    for name, data in files.items():
-        (fresh / name).write_bytes(data)
+    try:
+        write(fresh)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
     _swap_in(fresh, target)
     return target
 

@@ -16,13 +16,12 @@ Bad input raises ``BadInput`` (``BadJournal`` for the journal's faults) before a
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..chain.clock import format_beijing
 from ..domain.explain import format_args
-from ..run.folder import replace_folder
+from ..run.folder import replace_folder_with
 from ..read.timeline import FLOWS, group_of, open_run
 
 ENCODING = "utf-8-sig"
@@ -56,44 +55,44 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, value
 
 
-def _csv(rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue()
-
-
 def export_csv(run_dir: str | Path) -> Path:
-    """Writes the CSV files into ``run_dir/csv/`` and returns that directory."""
+    """Writes the CSV files into ``run_dir/csv/`` and returns that directory. Rows are written as they are
+    made (a city's journal has tens of thousands of lines); the folder is swapped in whole at the end, so csv/
+    holds these files and no earlier ones, and a failure leaves the earlier csv/ as it was."""
     path = Path(run_dir)
     run, summary, tl = open_run(path)
 
     def named(args: dict[str, Any]) -> str:
         return format_args(args, lambda a: tl.names.get(a.lower()))
 
-    journal = [["line", "block", "time_beijing", "actor", "contract", "function", "status", "gas_used", "events",
-                "error"]]
-    for tx in run.steps:  # seeded state is a row too (function "seed"), with the events it stands for
-        events = "; ".join(f"{e['contract']}.{e['name']}({named(e.get('args') or {})})"
-                           for e in tx.get("events") or ())
-        err = tx.get("error") or None
-        error = ""
-        if err:
-            error = (f"{err['name']}({named(err.get('args') or {})})" if err.get("name")
-                     else str(err.get("text") or err.get("kind") or "reverted"))
-        journal.append([tx["line"], tx["block"], _time(tx["timestamp"]), tx["actor"], tx["contract"],
-                        tx["function"], tx["status"], tx["gas_used"], events, error])
+    def journal() -> Iterator[list[Any]]:
+        yield ["line", "block", "time_beijing", "actor", "contract", "function", "status", "gas_used", "events",
+               "error"]
+        for tx in run.steps:  # seeded state is a row too (function "seed"), with the events it stands for
+            events = "; ".join(f"{e['contract']}.{e['name']}({named(e.get('args') or {})})"
+                               for e in tx.get("events") or ())
+            err = tx.get("error") or None
+            error = ""
+            if err:
+                error = (f"{err['name']}({named(err.get('args') or {})})" if err.get("name")
+                         else str(err.get("text") or err.get("kind") or "reverted"))
+            yield [tx["line"], tx["block"], _time(tx["timestamp"]), tx["actor"], tx["contract"],
+                   tx["function"], tx["status"], tx["gas_used"], events, error]
 
-    balances = [["line", "block", "time_beijing", "actor", "group", "balance_fen", "balance_yuan"]]
-    block_of = {tx["line"]: tx["block"] for tx in run.steps}
-    for line, t, actor, balance in tl.balance_changes:
-        balances.append([line, block_of.get(line, ""), _time(t), actor, group_of(actor), balance, _yuan(balance)])
+    def balances() -> Iterator[list[Any]]:
+        yield ["line", "block", "time_beijing", "actor", "group", "balance_fen", "balance_yuan"]
+        block_of = {tx["line"]: tx["block"] for tx in run.steps}
+        for line, t, actor, balance in tl.balance_changes:
+            yield [line, block_of.get(line, ""), _time(t), actor, group_of(actor), balance, _yuan(balance)]
 
     groups = list(tl.groups)
-    money = [["line", "block", "time_beijing", *(f"{k}_fen" for k in FLOWS), "issued_fen", "redeemed_fen",
-              *(f"balance_{g}_fen" for g in groups), *(f"locked_{g}_fen" for g in groups)]]
-    for p in tl.points:
-        money.append([p.line, p.block, _time(p.time), *(p.flow(k) for k in FLOWS), p.issued, p.redeemed,
-                      *(p.balance_by_group.get(g, 0) for g in groups), *(p.locked_by_group.get(g, 0) for g in groups)])
+
+    def money() -> Iterator[list[Any]]:
+        yield ["line", "block", "time_beijing", *(f"{k}_fen" for k in FLOWS), "issued_fen", "redeemed_fen",
+               *(f"balance_{g}_fen" for g in groups), *(f"locked_{g}_fen" for g in groups)]
+        for p in tl.points:
+            yield [p.line, p.block, _time(p.time), *(p.flow(k) for k in FLOWS), p.issued, p.redeemed,
+                   *(p.balance_by_group.get(g, 0) for g in groups), *(p.locked_by_group.get(g, 0) for g in groups)]
 
     if summary is None:
         source: dict[str, Any] = {"scenario": run.header.get("scenario"), "seed": run.header.get("seed"),
@@ -104,9 +103,14 @@ def export_csv(run_dir: str | Path) -> Path:
         source.setdefault("alerts", [])
     rows = [["key", "value"], *([k, v] for k, v in flatten(source))]
 
-    files = {"journal.csv": journal, "balances.csv": balances, "money_over_time.csv": money, "summary.csv": rows}
-    # Everything built before anything is written; csv/ then holds these files and no earlier ones.
-    return replace_folder(run.path.parent / "csv", {name: _csv(data).encode(ENCODING) for name, data in files.items()})
+    files = {"journal.csv": journal(), "balances.csv": balances(), "money_over_time.csv": money(), "summary.csv": rows}
+
+    def write(folder: Path) -> None:
+        for name, made in files.items():
+            with (folder / name).open("w", encoding=ENCODING, newline="") as out:
+                csv.writer(out).writerows(made)
+
+    return replace_folder_with(run.path.parent / "csv", write)
 
 
 __all__ = ["export_csv", "flatten"]

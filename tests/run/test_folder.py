@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ecny_sim.cli.main import app
-from ecny_sim.run.folder import RunFolder
+from ecny_sim.run.folder import RunFolder, replace_folder, replace_folder_with
 from ecny_sim.run.scenario import BadInput
 
 ECNY_SIM = Path(sys.executable).parent / "ecny-sim"
@@ -120,3 +120,19 @@ def test_an_out_below_a_file_is_bad_input_and_nothing_is_written(tmp_path):
     result = _run("--out", str(tmp_path / "notes.txt" / "o"))
     assert result.exit_code == 2 and "notes.txt: it is a file, not a folder" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_folder_written_in_place_of_another_is_swapped_in_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "csv"
+    replace_folder(target, {"old.csv": b"1", "kept.csv": b"2"})
+
+    def half_then_fail(folder):
+        (folder / "new.csv").write_bytes(b"3")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        replace_folder_with(target, half_then_fail)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]  # no half-written folder left beside it
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {"old.csv": b"1", "kept.csv": b"2"}
+    replace_folder_with(target, lambda folder: (folder / "new.csv").write_bytes(b"3"))
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == {"new.csv": b"3"}
