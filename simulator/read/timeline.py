@@ -58,6 +58,11 @@ OTHER = "other"
 KNOWN_ROLES = ("bank", "regulator", "bureau:commerce")
 
 
+def _same_or_copy(now: dict[str, int], before: dict[str, int] | None) -> dict[str, int]:
+    """``before`` itself when ``now`` holds the same, else a copy of ``now``."""
+    return before if before is not None and before == now else dict(now)
+
+
 def group_of(name: str) -> str:
     """``parent:alice`` -> ``parent``; a bare role is its own group; a hex address is ``other``."""
     if name.startswith("0x"):
@@ -65,9 +70,10 @@ def group_of(name: str) -> str:
     return name.split(":", 1)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Point:
-    """The state after one transaction line."""
+    """The state after one transaction line. Its two dicts are shared with the point before when nothing in
+    them changed (a city's run has tens of thousands of points): read them, never change them."""
 
     line: int
     block: int
@@ -444,9 +450,11 @@ def build_timeline(run: JournalRun, names: Iterable[str] = ()) -> Timeline:
             if balance[who] != last.get(who, 0):
                 changes.append((line, t, who, balance[who]))
                 last[who] = balance[who]
+        before = points[-1] if points else None
         points.append(Point(line, tx["block"], t, totals["locked"], totals["released"], totals["refunded"],
                             totals["returned"], totals["issued"], totals["redeemed"],
-                            dict(group_balance), dict(group_locked)))
+                            _same_or_copy(group_balance, before and before.balance_by_group),
+                            _same_or_copy(group_locked, before and before.locked_by_group)))
 
     for label, row_ in campaigns.items():
         row_.merchants = len(campaign_merchants[label])
