@@ -335,7 +335,7 @@ class AnvilBackend(Backend):
         """Calls that do not depend on each other's order, in one request (a batch runs in no particular order);
         results in the calls' order."""
         payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
-        replies = {r["id"]: r for r in self._post(payload, calls[0][0])}
+        replies = self._by_id(self._post(payload, calls[0][0]), len(calls), calls[0][0])
         results = []
         for i, (method, _) in enumerate(calls):
             reply = replies[i]
@@ -443,9 +443,21 @@ class AnvilBackend(Backend):
                         "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(gas)},
                                    "latest", {}, overrides]} for i, (to, data) in enumerate(chunk)]
             reply = self._post(payload if len(chunk) > 1 else payload[0], "eth_call")
-            replies = {r["id"]: r for r in (reply if isinstance(reply, list) else [reply])}
+            replies = self._by_id(reply if len(chunk) > 1 else [reply], len(chunk), "eth_call")
             outcomes.extend(self._call_outcome(replies[i]) for i in range(len(chunk)))
         return outcomes
+
+    @staticmethod
+    def _by_id(reply: Any, count: int, method: str) -> dict[int, dict[str, Any]]:
+        """A batch's replies by id, each of the ``count`` requests answered; else the node failed (a batch refused
+        whole comes back as one error object)."""
+        if isinstance(reply, list) and all(isinstance(r, dict) for r in reply):
+            by_id = {r.get("id"): r for r in reply}
+            if all(i in by_id for i in range(count)):
+                return by_id
+        error = reply.get("error", {}) if isinstance(reply, dict) else {}
+        raise ChainFailure(f"anvil answered a batch of {count} {method} requests without a reply to each: "
+                           f"{error.get('message', str(reply)[:120]) if isinstance(error, dict) else error}")
 
     @staticmethod
     def _call_outcome(reply: dict[str, Any]) -> CallOutcome:

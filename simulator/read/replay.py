@@ -181,7 +181,7 @@ def _replay(run: JournalRun, chain: Chain, until: int | None, progress: Callable
     events: list[_Replayed] = []
     lines = run.txs if until is None else txs_upto(run.txs, until)  # read from the file as they are replayed
     # the roots to compare, by block: format 3's root lines; before, every line's (its block's first says it)
-    roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(list(run.txs))}
+    roots = run.roots if run.format >= 3 else {t["block"]: t for t in reversed(run.txs)}
     seeds = [s for s in run.seeds if until is None or s["line"] <= until]
     replayed = 0
     for group in _as_sent(lines, run.format):

@@ -15,9 +15,11 @@ that vouch for the run (report, inspect, diff, export); replay reports it as a d
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import json
+import os
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +161,9 @@ class _Merged(Sequence[dict[str, Any]]):
     def __getitem__(self, index: Any) -> Any:
         return list(self)[index]  # rare (readers iterate); correct, not cheap
 
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        return reversed(list(self))
+
 
 def _check_shape(path: str, number: int, record: dict[str, Any], model: type[BaseModel]) -> None:
     try:
@@ -176,10 +181,12 @@ class TxLines(Sequence[dict[str, Any]]):
     """A journal's transaction lines, read from its file when they are used instead of held: a city's journal
     has tens of thousands of lines, hundreds of megabytes once parsed. Holds where each line starts (8 bytes a
     line); iterating reads the file once, in order; an index reads one line. The file was checked when the
-    journal was read (shape, hash chain), so lines are parsed here without checking them again."""
+    journal was read (shape, hash chain), so lines are parsed here without checking them again; a file that is
+    no longer the one read (replaced by another run, deleted, cut) is bad input, not another run's lines."""
 
-    def __init__(self, path: Path, offsets: array, numbers: array) -> None:
+    def __init__(self, path: Path, offsets: array, numbers: array, identity: tuple[int, int, int]) -> None:
         self.path, self._offsets, self._numbers = path, offsets, numbers
+        self._identity = identity  # (device, inode, size) of the file when it was read
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -192,21 +199,48 @@ class TxLines(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | TxLines:
         if isinstance(index, slice):
-            return TxLines(self.path, self._offsets[index], self._numbers[index])
-        with self.path.open("rb") as file:
-            file.seek(self._offsets[index])
-            return json.loads(file.readline())
+            return TxLines(self.path, self._offsets[index], self._numbers[index], self._identity)
+        with self._open() as file:
+            return self._line(file, self._offsets[index], self._numbers[index])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        with self.path.open("rb") as file:
-            for offset in self._offsets:  # ascending: a seek within the read buffer costs no system call
-                file.seek(offset)
-                yield json.loads(file.readline())
+        with self._open() as file:
+            for offset, number in zip(self._offsets, self._numbers):  # ascending: seeks within the read buffer
+                yield self._line(file, offset, number)
+
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        with self._open() as file:
+            for offset, number in zip(reversed(self._offsets), reversed(self._numbers)):
+                yield self._line(file, offset, number)
+
+    def _open(self) -> Any:
+        try:
+            file = self.path.open("rb")
+        except OSError as exc:
+            raise self._changed(exc.strerror or str(exc)) from None
+        seen = os.fstat(file.fileno())
+        device, inode, size = self._identity
+        if (seen.st_dev, seen.st_ino) != (device, inode) or seen.st_size < size:
+            file.close()
+            raise self._changed("another file is at its path now")
+        return file
+
+    def _line(self, file: Any, offset: int, number: int) -> dict[str, Any]:
+        file.seek(offset)
+        try:
+            record = json.loads(file.readline())
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or record.get("line") != number:
+            raise self._changed(f"line {number} is not where it was")
+        return record
+
+    def _changed(self, why: str) -> BadJournal:
+        return BadJournal(f"{cut(self.path)}: the journal changed while it was being read ({why})")
 
     def upto(self, line: int) -> TxLines:
         """The lines numbered at most ``line``."""
-        count = next((i for i, n in enumerate(self._numbers) if n > line), len(self._numbers))
-        return self[:count]
+        return self[:bisect.bisect_right(self._numbers, line)]
 
     def numbers(self) -> list[int]:
         """Every line's number, without reading the file."""
@@ -360,7 +394,8 @@ def _read(file: Any, path: Path, where: str) -> JournalRun:
         offset += len(raw)
     if run is None:
         raise BadJournal(f"{where}: empty file, not a journal")
-    run.txs = TxLines(path, offsets, numbers)
+    seen = os.fstat(file.fileno())
+    run.txs = TxLines(path, offsets, numbers, (seen.st_dev, seen.st_ino, offset))
     run.final_hash = sealed.hexdigest()  # the whole file, hashed once as it was read
     return run
 

@@ -148,6 +148,16 @@ def test_call_many_splits_into_requests_and_keeps_the_order(chain, fx, monkeypat
         chain.call_many([(fx, "divide", (n, 1 if n != 4 else 0)) for n in range(8)])
 
 
+def test_a_batch_the_node_refuses_whole_is_a_chain_failure():
+    refused = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "batch too large"}}
+    with pytest.raises(ChainFailure, match="without a reply to each: batch too large"):
+        AnvilBackend._by_id(refused, 3, "eth_call")
+    with pytest.raises(ChainFailure, match="without a reply to each"):  # one request left unanswered
+        AnvilBackend._by_id([{"id": 0, "result": "0x"}, {"id": 2, "result": "0x"}], 3, "eth_call")
+    assert AnvilBackend._by_id([{"id": 1, "result": "0x01"}, {"id": 0, "result": "0x"}], 2, "eth_call")[1] == \
+        {"id": 1, "result": "0x01"}
+
+
 def test_defaults_are_pyevms():
     with Chain(T0) as chain:
         assert (chain.chain_id, chain.block_gas_limit) == (DEFAULT_CHAIN_ID, DEFAULT_BLOCK_GAS_LIMIT)

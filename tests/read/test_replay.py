@@ -4,6 +4,7 @@ field is caught at its line; a killed run replays to the state at the kill."""
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import random
 import shutil
@@ -316,3 +317,17 @@ def test_transaction_lines_are_read_from_the_file_when_used_not_held(runs):
     finally:
         tracemalloc.stop()
     assert len(held.txs) == len(expected) and kept < len(path.read_bytes()) / 4
+
+
+def test_a_journal_replaced_or_cut_while_it_is_read_is_bad_input_not_another_runs_lines(runs, tmp_path):
+    for name, change in (("replaced", lambda j: (j.with_name("other").write_bytes(j.read_bytes()),
+                                                   os.replace(j.with_name("other"), j))),
+                         ("cut", lambda j: j.write_bytes(j.read_bytes()[: len(j.read_bytes()) // 2])),
+                         ("deleted", lambda j: j.unlink())):
+        folder = tmp_path / name
+        shutil.copytree(runs["edu_abscond"], folder)
+        run = read_journal(folder)
+        assert run.txs[0]["line"] == 2
+        change(folder / "journal.jsonl")
+        with pytest.raises(BadJournal, match="the journal changed while it was being read"):
+            list(run.txs)
