@@ -10,6 +10,8 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+
+import pytest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +26,7 @@ def test_every_package_folder_is_in_the_wheel():
             assert ".".join([package, *parts]) in listed, f"{init.parent} is not listed in pyproject.toml's packages"
 
 
+@pytest.mark.slow  # builds and installs a wheel (5 s): `make test-slow`, which CI runs
 def test_wheel_runs_a_builtin_scenario_from_anywhere(tmp_path):
     # Built from a copy of the checkout's files (not ignored ones): a stale build/ cannot hide a missing file.
     source = tmp_path / "source"

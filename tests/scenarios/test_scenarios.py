@@ -44,6 +44,7 @@ def test_builtin_list_is_the_issue_list():
                         "sme_relocation_clawback", "grant_purpose_binding", "car_prepayment", "wage_passthrough"}
 
 
+@pytest.mark.slow  # the headline at full scale (7 s); the golden files hold its test scale in `make test`
 def test_edu_abscond_headline_figures():
     """40 pupils × 20 lessons × ¥150, school vanishes after lesson 10: ¥60,000 / ¥36,000 / ¥0 lost."""
     summary = run("edu_abscond", test_scale=False).summary
