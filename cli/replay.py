@@ -45,8 +45,7 @@ def replay(
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {echo(backend)}")
     try:
         if until is not None:  # checked before anything is replayed
-            txs = read_journal(run).txs
-            lines = txs.numbers() if hasattr(txs, "numbers") else [tx["line"] for tx in txs]
+            lines = read_journal(run).txs.numbers()
             if not lines or not lines[0] <= until <= lines[-1]:
                 fail(f"--until {until}: this journal's transaction lines are {lines[0]} to {lines[-1]}" if lines
                      else f"--until {until}: this journal has no transaction lines")

@@ -442,8 +442,7 @@ class AnvilBackend(Backend):
             payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_call",
                         "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(gas)},
                                    "latest", {}, overrides]} for i, (to, data) in enumerate(chunk)]
-            reply = self._post(payload if len(chunk) > 1 else payload[0], "eth_call")
-            replies = self._by_id(reply if len(chunk) > 1 else [reply], len(chunk), "eth_call")
+            replies = self._by_id(self._post(payload, "eth_call"), len(chunk), "eth_call")
             outcomes.extend(self._call_outcome(replies[i]) for i in range(len(chunk)))
         return outcomes
 

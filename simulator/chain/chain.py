@@ -497,17 +497,7 @@ class Chain:
         """Run a function without a transaction against the latest state, at block time `now`, from
         `actor` (default: the zero address). Returns one value, or a tuple for several outputs; values are
         JSON-able (ints, checksummed addresses, 0x hex bytes, structs as dicts). Raises ContractRevert."""
-        if isinstance(contract, str):
-            contract = self.contract(contract)
-        fn = contract.function(function)
-        data, _ = self._encode_call(contract, fn, args)
-        sender = self.actors.address_of(actor) if actor is not None else ZERO_ADDRESS
-        pending = self.block_number + 1
-        outcome = self._backend.call(contract.address, data, sender, self.now, self.max_tx_gas,
-                                     self._prevrandao(pending))
-        if outcome.error is not None:
-            raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, function)
-        return self._decode_output(fn, outcome.output)
+        return self.call_many([(contract, function, args)], actor=actor)[0]
 
     def call_many(self, reads: Iterable[tuple[Deployed | str, str, Sequence[Any]]], *,
                   actor: str | None = None) -> list[Any]:
@@ -519,16 +509,16 @@ class Chain:
             if isinstance(contract, str):
                 contract = self.contract(contract)
             fn = contract.function(function)
-            prepared.append((contract, fn, self._encode_call(contract, fn, args)[0]))
+            prepared.append((contract, function, fn, self._encode_call(contract, fn, args)[0]))
         if not prepared:
             return []
         sender = self.actors.address_of(actor) if actor is not None else ZERO_ADDRESS
-        outcomes = self._backend.call_many([(c.address, data) for c, _, data in prepared], sender, self.now,
+        outcomes = self._backend.call_many([(c.address, data) for c, _, _, data in prepared], sender, self.now,
                                            self.max_tx_gas, self._prevrandao(self.block_number + 1))
         values = []
-        for (contract, fn, _), outcome in zip(prepared, outcomes):
+        for (contract, function, fn, _), outcome in zip(prepared, outcomes):
             if outcome.error is not None:
-                raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, fn.name)
+                raise ContractRevert(self._decode_failure(outcome.error, outcome.output), contract.name, function)
             values.append(self._decode_output(fn, outcome.output))
         return values
 

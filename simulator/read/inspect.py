@@ -32,10 +32,9 @@ def inspect_run(run_dir: str | Path, at: int | None = None) -> dict[str, Any]:
     chain = result.chain
     upto = at or last
     names = (run.summary() or {}).get("balances_fen", {}).keys()
-    timeline = build_timeline(replace(run, txs=txs_upto(run.txs, upto),
-                                      seeds=[s for s in run.seeds if s["line"] <= upto],
-                                      end=run.end if at is None else None), names=names)
     before = txs_upto(run.txs, upto)
+    timeline = build_timeline(replace(run, txs=before, seeds=[s for s in run.seeds if s["line"] <= upto],
+                                      end=run.end if at is None else None), names=names)
     line = before[-1] if before and before[-1]["line"] == upto else None
     view: dict[str, Any] = {
         "scenario": run.header["scenario"], "seed": run.header["seed"], "line": upto,
@@ -98,9 +97,10 @@ def _orders_by_institution(chain: Any, labels: set[str]) -> dict[tuple[str, str]
         school_of = {cid: course["institution"] for cid, course in
                      zip(course_ids, chain.call_many([(label, "courseOf", (cid,)) for cid in course_ids]))}
         for order, state in orders:
-            states, held = out.get((label, school_of[order["courseId"]]), (Counter(), 0))
+            key = (label, school_of[order["courseId"]])
+            states, held = out.get(key, (Counter(), 0))
             states[ORDER_STATES[state]] += 1
-            out[(label, school_of[order["courseId"]])] = (states, held + order["lessonsPending"])
+            out[key] = (states, held + order["lessonsPending"])
     return out
 
 

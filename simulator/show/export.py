@@ -81,7 +81,7 @@ def export_csv(run_dir: str | Path) -> Path:
 
     def balances() -> Iterator[list[Any]]:
         yield ["line", "block", "time_beijing", "actor", "group", "balance_fen", "balance_yuan"]
-        block_of = {tx["line"]: tx["block"] for tx in run.steps}
+        block_of = {p.line: p.block for p in tl.points}  # a point per step: no second pass over the journal
         for line, t, actor, balance in tl.balance_changes:
             yield [line, block_of.get(line, ""), _time(t), actor, group_of(actor), balance, _yuan(balance)]
 
