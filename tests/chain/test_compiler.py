@@ -16,6 +16,9 @@ import pytest
 from ecny_sim.chain import compiler
 from ecny_sim.chain.compiler import CompilerError, NoCompilerError
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from solc_needed import needs_solc  # noqa: E402
+
 # ------------------------------------------------------------------------------------------ helpers
 
 THROWAWAY = {
@@ -92,20 +95,6 @@ def tree_bytes(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.glob("*.json"))}
 
 
-def real_compiler_available() -> bool:
-    try:
-        with compiler.find_compiler():
-            return True
-    except NoCompilerError:
-        return False
-    except CompilerError:
-        return True  # e.g. a wrong version: let the tests run and fail with its message
-
-
-needs_solc = pytest.mark.skipif(
-    not real_compiler_available(),
-    reason="no solc 0.8.37 here (run `make solc` with Node 20, or set SOLC)",
-)
 
 
 @pytest.fixture

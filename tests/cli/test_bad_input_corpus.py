@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
@@ -23,6 +24,9 @@ from typer.testing import CliRunner
 from ecny_sim.cli.main import app
 from ecny_sim.pilot import run_scenario
 from ecny_sim.run import scenario as scenarios
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from solc_needed import needs_solc  # noqa: E402
 
 runner = CliRunner()
 LONG = "x" * 5000  # an oversized value: its echo must be cut to a readable length
@@ -40,6 +44,7 @@ class Case:
     one_line: bool = True  # False where a run prints its account before the line that says what failed
     xfail: str = ""  # a known bug in a file this corpus may not change: the fix it needs
     slow: bool = False  # seconds of compiling: in `make test-slow`
+    solc: bool = False  # compiles a developer's contract: skipped, saying so, where no solc is installed
 
 
 @pytest.fixture(scope="module")
@@ -412,9 +417,10 @@ CASES = [
     Case("check: a newer plug-in API", ("check", "{t}/c"), r"api = 2, but this ecny-sim speaks plug-in API 1",
          {"c/ecny-contracts.toml": 'api = 2\n[IPrepaidEscrow]\ncontract = "E"\n'}),
     Case("check: an unknown contract", ("check", "{t}/c"), r"names Escrow, which is not a contract in .*\(found: E\)",
-         {"c/ecny-contracts.toml": ESCROW_TOML.format("Escrow"), "c/E.sol": SOL + "contract E {}\n"}),
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("Escrow"), "c/E.sol": SOL + "contract E {}\n"}, solc=True),
     Case("check: does not compile (file:line)", ("check", "{t}/c"), r"c/E\.sol:3:", one_line=False,
-         files={"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + "contract E { uint x = ; }\n"}),
+         files={"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + "contract E { uint x = ; }\n"},
+         solc=True),
     Case("check: an import that reaches nothing", ("check", "{t}/c"), r'E\.sol: import "ecny-sim/IEscrow\.sol" not f',
          {"c/ecny-contracts.toml": ESCROW_TOML.format("E"),
           "c/E.sol": SOL + 'import "ecny-sim/IEscrow.sol";\ncontract E {}\n'}),
@@ -426,12 +432,12 @@ CASES = [
     Case("check: a constructor argument of the wrong type", ("check", "{t}/c"),
          r"E's limit is uint256; ecny-contracts\.toml gives \"many\"",
          {"c/ecny-contracts.toml": ESCROW_TOML.format("E") + 'args = ["many"]\n',
-          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}),
+          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}, solc=True),
     Case("check: a placeholder of the wrong type", ("check", "{t}/c"), r"E's limit is uint256, but \$token is address",
          {"c/ecny-contracts.toml": ESCROW_TOML.format("E") + 'args = ["$token"]\n',
-          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}),
+          "c/E.sol": SOL + "contract E { constructor(uint256 limit) {} }\n"}, solc=True),
     Case("check: code above the size limit", ("check", "{t}/c"), r"E's runtime code is [\d,]+ bytes, above the 24,576",
-         {"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + BIG_CONTRACT}),
+         {"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + BIG_CONTRACT}, solc=True),
     Case("check: a contract that reverts on deploy", ("check", "{t}/c"), r"E reverts on deploy: .*closed for now",
          {"c/ecny-contracts.toml": ESCROW_TOML.format("E"), "c/E.sol": SOL + REVERTING_ESCROW}, slow=True),
     Case("run --contracts: an unknown interface", (*term(), "--contracts", "{t}/c"), r"unknown interface \[IEscrow\]",
@@ -449,7 +455,8 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
 
 
 PARAMS = [pytest.param(c, id=c.id, marks=[*([pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else []),
-                                            *([pytest.mark.slow] if c.slow else [])])
+                                            *([pytest.mark.slow] if c.slow else []),
+                                            *([needs_solc] if c.solc else [])])
           for c in CASES]
 
 

@@ -10,6 +10,7 @@ contract stay in `make test` (a compile and a second of cases); the whole check 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,11 @@ from ecny_sim.conformance.check import FAMILIES, attack_rows
 from ecny_sim.conformance.modelled import PropertyViolated, run_case
 from ecny_sim.conformance.wages_attacks import ATTACKS
 from ecny_sim.conformance.wages_machine import WagesMachine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from solc_needed import needs_solc  # noqa: E402
+
+pytestmark = needs_solc  # each test compiles a contract
 
 runner = CliRunner()
 BUILTIN, INTERFACE = "WagePassThrough", "IWagePassThrough"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,9 @@ from ecny_sim.pilot import run_scenario
 from ecny_sim.read.replay import replay
 from ecny_sim.run import scenario as scenarios
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from solc_needed import needs_solc  # noqa: E402
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
 
@@ -40,6 +44,7 @@ def flawed() -> user_contracts.UserBuild:
     return user_contracts.build(EXAMPLES / "flawed-escrow")
 
 
+@needs_solc
 def test_a_run_with_a_users_contract_records_it_and_replays_from_the_journal_alone(confirmed, tmp_path):
     uc = confirmed.contracts["PrepaidEscrow"]
     assert uc.name == "ParentConfirmedEscrow" and "confirmLessons(uint256)" in uc.artifact["methodIdentifiers"]
@@ -66,6 +71,7 @@ def test_a_run_with_a_users_contract_records_it_and_replays_from_the_journal_alo
         replayed.chain.close()
 
 
+@needs_solc
 def test_the_parent_confirms_a_held_lesson_and_the_school_is_paid_at_once(confirmed):
     with overlay.active(confirmed):
         m = EscrowMachine()
@@ -84,6 +90,7 @@ def test_the_parent_confirms_a_held_lesson_and_the_school_is_paid_at_once(confir
         assert refused.error.name == "Prepaid_NothingToConfirm"
 
 
+@needs_solc
 def test_replay_contracts_says_whether_a_folder_builds_what_the_run_used(confirmed, flawed):
     header = {"user_contracts": confirmed.header()}
     assert user_contracts.build_differs(confirmed, header) is None
@@ -92,6 +99,7 @@ def test_replay_contracts_says_whether_a_folder_builds_what_the_run_used(confirm
     assert "ecny-sim's own contracts" in user_contracts.build_differs(flawed, {"artifacts": {}})
 
 
+@needs_solc
 def test_a_journal_whose_user_contract_was_changed_is_refused(confirmed):
     data = confirmed.header()
     data["contracts"]["PrepaidEscrow"]["artifact"]["bytecode"] += "00"
@@ -125,6 +133,7 @@ def test_the_attacks_hold_for_the_builtin_escrow_and_notice_a_contract_that_diff
     assert "Prepaid_InstitutionCannotEnrol" in info.value.msg
 
 
+@needs_solc
 def test_the_model_catches_the_flawed_escrows_refund_in_a_fixed_sequence(flawed):
     def cancel_an_odd_fen_course(m):
         m.chain.set_time(EDGE)
@@ -139,6 +148,7 @@ def test_the_model_catches_the_flawed_escrows_refund_in_a_fixed_sequence(flawed)
 
 
 @pytest.mark.slow
+@needs_solc
 def test_a_short_search_finds_the_flawed_escrows_refund_and_shrinks_it(flawed):
     with overlay.active(flawed):
         row = conformance.machine_row("no window", InstantEscrowMachine, (25, 20, 5))
@@ -151,6 +161,7 @@ def test_a_short_search_finds_the_flawed_escrows_refund_and_shrinks_it(flawed):
 
 
 @pytest.mark.slow
+@needs_solc
 def test_check_passes_the_parent_confirmed_escrow(tmp_path):
     result = runner.invoke(app, ["check", str(EXAMPLES / "parent-confirmed-escrow"), "--out", str(tmp_path)],
                            env={"COLUMNS": "200"})
@@ -166,6 +177,7 @@ def test_check_passes_the_parent_confirmed_escrow(tmp_path):
 
 
 @pytest.mark.slow
+@needs_solc
 def test_check_fails_the_flawed_escrow_with_a_readable_counterexample(tmp_path):
     result = runner.invoke(app, ["check", str(EXAMPLES / "flawed-escrow"), "--out", str(tmp_path)],
                            env={"COLUMNS": "200"})
